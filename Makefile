@@ -1,0 +1,132 @@
+# ptregs: the one entry point. 'make help' lists the targets.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCDIR   ?= $(PREFIX)/include
+MANDIR   ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC       ?= gcc
+CLANG    ?= clang
+BUILD    ?= build
+SAN      ?=
+VERSION  := 0.1.0
+SOVER    := 0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-format-truncation
+CFLAGS   ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -Iinclude -fvisibility=hidden -fPIC
+LDLIBS   := -lbpf -ldw -lelf -lz
+ifneq ($(SAN),)
+override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRCS := $(wildcard shim/*.c)
+CMD_SRCS := $(wildcard btf-tools/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
+HDRS     := $(wildcard include/ptregs/*.h shim/*.h btf-tools/*.h)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
+              $(BUILD)/fixtures/nodebug.o
+
+.PHONY: all deps check check-unit check-san check-cli test demo bench install \
+        uninstall clean help
+
+all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
+
+help:
+	@echo "make deps     install the Debian packages (scripts/install-deps.sh)"
+	@echo "make          build libptregs and the ptregs command into $(BUILD)/"
+	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
+	@echo "make test     check plus the QEMU suite"
+	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
+	@echo "make bench    ptregs diff --all against pahole + diff"
+	@echo "make install  PREFIX=$(PREFIX) DESTDIR=..."
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libptregs.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libptregs.so: $(LIB_OBJS) shim/libptregs.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libptregs.so.$(SOVER) \
+		-Wl,--version-script=shim/libptregs.map -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/ptregs: $(CMD_OBJS) $(BUILD)/libptregs.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libptregs.a $(LDLIBS)
+
+# Test fixtures: DWARF from gcc -g, BTF+DWARF from clang -target bpf -g.
+$(BUILD)/fixtures/regs_dwarf: tests/unit/fixtures/regs_dwarf.c
+	@mkdir -p $(dir $@)
+	gcc -g -O0 -o $@ $<
+$(BUILD)/fixtures/regs_bpf.o: tests/unit/fixtures/regs_bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -target bpf -g -O2 -c -o $@ $<
+$(BUILD)/fixtures/nodebug.o: tests/unit/fixtures/regs_dwarf.c
+	@mkdir -p $(dir $@)
+	gcc -O0 -g0 -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/fixtures.c tests/unit/fixtures.h \
+		$(BUILD)/libptregs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -Ishim $(LDFLAGS) -o $@ $< tests/unit/fixtures.c \
+		$(BUILD)/libptregs.a $(LDLIBS) -lcmocka
+
+check-unit: all $(UNIT_TESTS) $(FIXTURES)
+	@set -e; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; \
+		PTREGS_FIXTURES=$(BUILD)/fixtures $$t; \
+	done
+
+check-cli: all $(FIXTURES)
+	@PTREGS=$(BUILD)/ptregs PTREGS_FIXTURES=$(BUILD)/fixtures tests/cli/run.sh
+
+check-san:
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-cli
+	@$(MAKE) --no-print-directory check-san
+
+test: check
+
+demo: deps all
+	@./scripts/demo.sh $(BUILD)/ptregs
+
+bench: deps all
+	@./scripts/bench-diff.sh $(BUILD)/ptregs
+
+$(BUILD)/libptregs.pc: scripts/libptregs.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+install: all $(BUILD)/libptregs.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/ptregs \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BUILD)/ptregs $(DESTDIR)$(BINDIR)/ptregs
+	install -m 0644 $(BUILD)/libptregs.a $(DESTDIR)$(LIBDIR)/libptregs.a
+	install -m 0755 $(BUILD)/libptregs.so $(DESTDIR)$(LIBDIR)/libptregs.so.$(VERSION)
+	ln -sf libptregs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libptregs.so.$(SOVER)
+	ln -sf libptregs.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libptregs.so
+	install -m 0644 include/ptregs/*.h $(DESTDIR)$(INCDIR)/ptregs/
+	install -m 0644 $(BUILD)/libptregs.pc $(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ptregs $(DESTDIR)$(LIBDIR)/libptregs.* \
+		$(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc $(DESTDIR)$(MANDIR)/man1/ptregs*.1
+	rm -rf $(DESTDIR)$(INCDIR)/ptregs
+
+clean:
+	rm -rf build

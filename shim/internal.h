@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* libptregs internals: not part of the public API. */
+#ifndef PTREGS_INTERNAL_H
+#define PTREGS_INTERNAL_H
+
+#include <stdarg.h>
+#include <ptregs/ptregs.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* error.c */
+/* Record a message for ptregs_errmsg() and return -err (err > 0). */
+int pt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As pt_err(), but set errno and return NULL. */
+void *pt_err_null(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pt_err_clear(void);
+/* Silence libbpf while parsing; keep its last warning for our message. */
+void pt_libbpf_capture_begin(void);
+void pt_libbpf_capture_end(void);
+const char *pt_libbpf_last(void);
+
+/* arena.c: strings that live as long as their owner, never moved */
+struct pt_arena {
+	struct pt_arena_block *head;
+};
+char *pt_arena_strdup(struct pt_arena *a, const char *s);
+char *pt_arena_concat(struct pt_arena *a, const char *p, const char *s);
+void pt_arena_free(struct pt_arena *a);
+
+/* layout.c */
+struct ptregs_layout {
+	char *name;
+	char *origin;
+	bool is_union;
+	uint32_t size;
+	struct ptregs_field *fields;
+	size_t cnt, cap;
+	struct pt_arena strings;
+};
+
+struct ptregs_layout *pt_layout_new(const char *name, bool is_union, uint32_t size,
+				    const char *origin);
+/* PREFIX may be NULL; NAME and TYPE are copied. */
+int pt_layout_add(struct ptregs_layout *l, const char *prefix, const char *name,
+		  const char *type, uint32_t bit_offset, uint32_t bit_size, uint32_t size);
+/* Sort fields by offset (stable). */
+void pt_layout_finish(struct ptregs_layout *l);
+
+/* Split "struct foo" / "union foo" / "foo" into a kind (0 any, 1 struct, 2 union). */
+enum pt_name_kind { PT_ANY = 0, PT_STRUCT, PT_UNION };
+const char *pt_split_name(const char *name, enum pt_name_kind *kind);
+
+/* Sorted, deduplicated type index shared by the loaders. */
+struct pt_type_ent {
+	const char *name;	/* "struct foo" / "union foo" */
+	uint64_t ref;		/* loader's handle: BTF id or DIE offset */
+};
+
+struct pt_type_index {
+	struct pt_type_ent *ents;
+	const char **names;
+	size_t cnt, cap;
+	struct pt_arena strings;
+};
+int pt_index_add(struct pt_type_index *ix, bool is_union, const char *name, uint64_t ref);
+int pt_index_finish(struct pt_type_index *ix);
+const struct pt_type_ent *pt_index_find(const struct pt_type_index *ix, bool is_union,
+					const char *name);
+void pt_index_free(struct pt_type_index *ix);
+
+/* source.c */
+struct pt_source_ops {
+	struct ptregs_layout *(*layout)(struct ptregs_source *src, enum pt_name_kind kind,
+					const char *name);
+	int (*index)(struct ptregs_source *src);
+	void (*close)(struct ptregs_source *src);
+};
+
+struct ptregs_source {
+	enum ptregs_source_kind kind;
+	char *name;		/* "btf:PATH" ... */
+	const char *path;	/* points into name */
+	const struct pt_source_ops *ops;
+	struct ptregs_open_opts opts;
+	struct pt_type_index index;
+	bool indexed;
+	void *priv;
+};
+
+/* Set kind and the "prefix:path" name (src->path points into it). */
+int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,
+		       const char *prefix, const char *path);
+int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf);
+/* An ELF file: picks .BTF or DWARF (opts.force_dwarf) and opens it. */
+int pt_dwarf_open(struct ptregs_source *src, const char *path);
+int pt_builtin_open(struct ptregs_source *src, const char *which);
+
+#endif
