@@ -44,14 +44,23 @@ static struct name_ix *name_index(const struct ptregs_layout *l)
 	return ix;
 }
 
-/* A field of L that still holds the bytes (or bits) OLD occupied. */
+/*
+ * A field of L that still holds the bytes (or bits) OLD occupied: a new
+ * name (an alias or a rename) or one that was already there, never a field
+ * that moved in from elsewhere.
+ */
 static const struct ptregs_field *slot_keeper(const struct ptregs_layout *l,
-					      const struct ptregs_field *old)
+					      const struct ptregs_field *old,
+					      const struct name_ix *oix, size_t ocnt)
 {
 	const struct ptregs_field *best = NULL;
 
 	for (size_t i = 0; i < l->cnt; i++) {
 		const struct ptregs_field *f = &l->fields[i];
+		const struct ptregs_field *was = nix_find(oix, ocnt, f->name);
+
+		if (was && was->bit_offset != f->bit_offset)
+			continue;
 
 		if (old->bit_size) {
 			if (f->bit_offset == old->bit_offset && f->bit_size == old->bit_size)
@@ -150,7 +159,7 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 		set_old(c, of);
 		if (!nf) {
 			c->kind = PTREGS_CHANGE_REMOVED;
-			keeper = slot_keeper(n, of);
+			keeper = slot_keeper(n, of, oix, o->cnt);
 			c->kept_by = keeper ? keeper->name : NULL;
 			c->incompatible = !keeper;
 			continue;
@@ -162,7 +171,7 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 		} else {
 			c->kind = PTREGS_CHANGE_RESIZED;
 			if (shrank(of, nf)) {
-				keeper = slot_keeper(n, of);
+				keeper = slot_keeper(n, of, oix, o->cnt);
 				c->kept_by = keeper ? keeper->name : NULL;
 				c->incompatible = !keeper;
 			}

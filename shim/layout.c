@@ -46,6 +46,10 @@ int pt_layout_add(struct ptregs_layout *l, const char *prefix, const char *name,
 	f->bit_size = bit_size;
 	f->offset = bit_offset / 8;
 	f->size = size;
+	/* a bitfield lives in a storage unit of its type's size: report that unit */
+	if (bit_size && size && size <= 8 && !(size & (size - 1)) &&
+	    (bit_offset % (size * 8)) + bit_size <= size * 8)
+		f->offset = bit_offset / (size * 8) * size;
 	l->cnt++;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "internal.h"
@@ -139,14 +140,16 @@ static int flatten(struct ptregs_layout *l, const struct btf *btf, const struct 
 	return 0;
 }
 
-static struct ptregs_layout *btf_layout_of(struct ptregs_source *src, __u32 id)
+/* NAME names an anonymous type reached through a typedef. */
+static struct ptregs_layout *btf_layout_of(struct ptregs_source *src, __u32 id, const char *name)
 {
 	struct btf_priv *p = src->priv;
 	const struct btf_type *t = btf__type_by_id(p->btf, id);
+	const char *tname = btf__name_by_offset(p->btf, t->name_off);
 	struct ptregs_layout *l;
 	int err;
 
-	l = pt_layout_new(btf__name_by_offset(p->btf, t->name_off), btf_is_union(t), t->size,
+	l = pt_layout_new(tname && *tname ? tname : name, btf_is_union(t), t->size,
 			  src->name);
 	if (!l)
 		return NULL;
@@ -174,7 +177,7 @@ static struct ptregs_layout *btf_layout(struct ptregs_source *src, enum pt_name_
 		if (!e && kind != PT_STRUCT)
 			e = pt_index_find(&src->index, true, name);
 		if (e)
-			return btf_layout_of(src, (__u32)e->ref);
+			return btf_layout_of(src, (__u32)e->ref, name);
 	}
 	if (kind != PT_UNION)
 		id = btf__find_by_name_kind(p->btf, name, BTF_KIND_STRUCT);
@@ -195,7 +198,7 @@ static struct ptregs_layout *btf_layout(struct ptregs_source *src, enum pt_name_
 		return pt_err_null(ENOENT, "%s: no %s named '%s'", src->path,
 				   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
 				   "struct or union", name);
-	return btf_layout_of(src, (__u32)id);
+	return btf_layout_of(src, (__u32)id, name);
 }
 
 static int btf_index(struct ptregs_source *src)
@@ -266,6 +269,8 @@ int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
 	if (err)
 		return err;
 
+	if (src->opts.base_btf && access(src->opts.base_btf, R_OK) != 0)
+		return pt_err(errno, "%s: base BTF: %s", src->opts.base_btf, strerror(errno));
 	pt_libbpf_capture_begin();
 	if (src->opts.base_btf) {
 		p->base = btf__parse(src->opts.base_btf, NULL);

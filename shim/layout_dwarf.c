@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
@@ -210,14 +211,17 @@ static int flatten(struct ptregs_layout *l, Dwarf_Die *s, uint32_t base_bits,
 	return r < 0 ? pt_err(EINVAL, "%s: malformed DWARF: %s", l->origin, dwarf_errmsg(-1)) : 0;
 }
 
-static struct ptregs_layout *dwarf_layout_of(struct ptregs_source *src, Dwarf_Die *die)
+/* NAME names an anonymous type reached through a typedef. */
+static struct ptregs_layout *dwarf_layout_of(struct ptregs_source *src, Dwarf_Die *die,
+					     const char *name)
 {
 	struct ptregs_layout *l;
 	Dwarf_Word size = 0;
 	int err;
 
 	dwarf_aggregate_size(die, &size);
-	l = pt_layout_new(dwarf_diename(die), dwarf_tag(die) == DW_TAG_union_type,
+	l = pt_layout_new(dwarf_diename(die) ? dwarf_diename(die) : name,
+			  dwarf_tag(die) == DW_TAG_union_type,
 			  (uint32_t)size, src->name);
 	if (!l)
 		return NULL;
@@ -349,7 +353,7 @@ static struct ptregs_layout *dwarf_layout(struct ptregs_source *src, enum pt_nam
 		return pt_err_null(ENOENT, "%s: no %s named '%s' in DWARF", src->path,
 				   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
 				   "struct or union", name);
-	return dwarf_layout_of(src, &c.found);
+	return dwarf_layout_of(src, &c.found, name);
 }
 
 static void dwarf_close(struct ptregs_source *src)
@@ -375,15 +379,23 @@ static const struct pt_source_ops dwarf_ops = {
 };
 
 /* Which debug sections does the ELF carry? */
-static int elf_sections(const char *path, Elf *elf, bool *has_btf, bool *has_dwarf)
+static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *has_btf,
+			bool *has_dwarf)
 {
 	Elf_Scn *scn = NULL;
-	size_t shstrndx;
+	size_t shstrndx, shnum;
+	GElf_Ehdr eh;
 
 	*has_btf = *has_dwarf = false;
 	if (elf_kind(elf) != ELF_K_ELF)
 		return pt_err(EINVAL, "%s: not an ELF object (%s)", path,
 			      elf_kind(elf) == ELF_K_AR ? "archive" : "unknown kind");
+	if (!gelf_getehdr(elf, &eh) || elf_getshdrnum(elf, &shnum) != 0)
+		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
+	/* libelf reads lazily: check the tables lie inside the file ourselves */
+	if (eh.e_shoff > file_size || shnum * (uint64_t)eh.e_shentsize > file_size - eh.e_shoff)
+		return pt_err(EINVAL, "%s: malformed ELF: section headers beyond the end of "
+			      "the file (truncated?)", path);
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -398,6 +410,9 @@ static int elf_sections(const char *path, Elf *elf, bool *has_btf, bool *has_dwa
 				      elf_errmsg(-1));
 		if (sh.sh_type == SHT_NOBITS)
 			continue;
+		if (sh.sh_offset > file_size || sh.sh_size > file_size - sh.sh_offset)
+			return pt_err(EINVAL, "%s: malformed ELF: section %s beyond the end of "
+				      "the file (truncated?)", path, n);
 		if (strcmp(n, ".BTF") == 0)
 			*has_btf = true;
 		else if (strcmp(n, ".debug_info") == 0 || strcmp(n, ".zdebug_info") == 0)
@@ -412,6 +427,7 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 {
 	struct dwarf_priv *p;
 	bool has_btf, has_dwarf;
+	struct stat st;
 	int err;
 
 	elf_version(EV_CURRENT);
@@ -426,10 +442,12 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	}
 	src->priv = p;
 	src->ops = &dwarf_ops;
+	if (fstat(p->fd, &st) != 0)
+		return pt_err(errno, "%s: %s", path, strerror(errno));
 	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
 	if (!p->elf)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
-	err = elf_sections(path, p->elf, &has_btf, &has_dwarf);
+	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &has_btf, &has_dwarf);
 	if (err)
 		return err;
 
