@@ -104,8 +104,12 @@ test: check
 demo: deps all
 	@./scripts/demo.sh $(BUILD)/ptregs
 
-bench: deps all
-	@./scripts/bench-diff.sh $(BUILD)/ptregs
+$(BUILD)/bench/mkbtf: tests/bench/mkbtf.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+bench: deps all $(BUILD)/bench/mkbtf
+	@MKBTF=$(BUILD)/bench/mkbtf ./scripts/bench-diff.sh $(BUILD)/ptregs
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)

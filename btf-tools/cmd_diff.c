@@ -78,6 +78,8 @@ static void print_change_text(const struct ptregs_change *c, int width)
 		printf("offset %s, size %s -> %s", np, os, ns);
 		break;
 	}
+	if (c->now_at_old)
+		printf("; a read at %s now gets %s", op, c->now_at_old);
 	if (c->kept_by)
 		printf(" (old slot kept by %s)", c->kept_by);
 	else if (c->incompatible && c->kind != PTREGS_CHANGE_MOVED)
@@ -143,6 +145,8 @@ static void json_change(struct json_writer *w, const struct ptregs_change *c)
 	}
 	if (c->kept_by)
 		jsonw_string_field(w, "kept_by", c->kept_by);
+	if (c->now_at_old)
+		jsonw_string_field(w, "now_at_old_offset", c->now_at_old);
 	jsonw_bool_field(w, "incompatible", c->incompatible);
 	jsonw_end_object(w);
 }

@@ -162,12 +162,22 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 			keeper = slot_keeper(n, of, oix, o->cnt);
 			c->kept_by = keeper ? keeper->name : NULL;
 			c->incompatible = !keeper;
+			if (!keeper && !of->bit_size) {
+				const struct ptregs_field *at =
+					ptregs_layout_field_at(n, of->offset, of->size);
+
+				c->now_at_old = at ? at->name : NULL;
+			}
 			continue;
 		}
 		set_new(c, nf);
 		if (nf->bit_offset != of->bit_offset) {
+			const struct ptregs_field *at = of->bit_size ? NULL :
+				ptregs_layout_field_at(n, of->offset, of->size);
+
 			c->kind = PTREGS_CHANGE_MOVED;
 			c->incompatible = true;
+			c->now_at_old = at ? at->name : NULL;
 		} else {
 			c->kind = PTREGS_CHANGE_RESIZED;
 			if (shrank(of, nf)) {

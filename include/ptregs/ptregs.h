@@ -135,6 +135,7 @@ struct ptregs_change {
 	enum ptregs_change_kind kind;
 	const char *name;
 	const char *kept_by;	/* field that still holds the old slot, or NULL */
+	const char *now_at_old;	/* what a read at the old offset gets now, or NULL */
 	bool incompatible;
 	uint32_t old_offset, old_size, old_bit_offset, old_bit_size;
 	uint32_t new_offset, new_size, new_bit_offset, new_bit_size;

@@ -57,6 +57,9 @@ static void pkrs_change_moves_all_21_registers_by_8(void **state)
 	assert_int_equal(moved, 21);
 	assert_int_equal(change(d, "di")->old_offset, 112);
 	assert_int_equal(change(d, "di")->new_offset, 120);
+	/* what a program compiled against the old layout reads instead */
+	assert_string_equal(change(d, "di")->now_at_old, "si");
+	assert_string_equal(change(d, "r15")->now_at_old, "pkrs");
 	ptregs_diff_free(d);
 	ptregs_layout_free(o);
 	ptregs_layout_free(n);

@@ -1,0 +1,67 @@
+#!/bin/bash
+# make bench: 'ptregs diff --all' between two whole-kernel BTFs, side by side
+# with what people do today: a full pahole dump of each, then diff.
+set -eu
+
+PTREGS=${1:-build/ptregs}
+MKBTF=${MKBTF:-build/bench/mkbtf}
+CACHE=${PTREGS_CACHE:-/var/cache/ptregs}
+RUNS=${BENCH_RUNS:-5}
+TMP=$(mktemp -d /tmp/ptregs-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+old=/sys/kernel/btf/vmlinux
+new=
+for cand in "$CACHE"/build/patched/vmlinux "$CACHE"/build/*/patched/vmlinux; do
+	if [ -r "$cand" ]; then new=$cand; break; fi
+done
+if [ ! -r "$old" ]; then
+	for cand in "$CACHE"/build/unpatched/vmlinux "$CACHE"/build/*/unpatched/vmlinux; do
+		if [ -r "$cand" ]; then old=$cand; break; fi
+	done
+fi
+if [ ! -r "$old" ]; then
+	echo "bench: no kernel BTF here (no /sys/kernel/btf/vmlinux, no built kernel);" \
+	     "run 'make kernel' first" >&2
+	exit 1
+fi
+if [ -z "$new" ]; then
+	# no patched kernel built yet: a copy of OLD with pkrs prepended to pt_regs
+	new=$TMP/vmlinux-pkrs.btf
+	"$MKBTF" "$old" "$new"
+	note="(a copy of the first with pkrs prepended to pt_regs; 'make kernel' gives a real one)"
+else
+	note=""
+fi
+
+# median wall time in milliseconds of RUNS runs of "$@"
+median_ms() {
+	local t=() s e
+	for _ in $(seq "$RUNS"); do
+		s=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || true
+		e=$(date +%s%N)
+		t+=($(( (e - s) / 1000 )))
+	done
+	printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+pahole_diff() {
+	pahole -F btf "$old" >"$TMP/old.txt" 2>/dev/null || true
+	pahole -F btf "$new" >"$TMP/new.txt" 2>/dev/null || true
+	diff "$TMP/old.txt" "$TMP/new.txt" >"$TMP/diff.txt" || true
+}
+
+echo "old: $old"
+echo "new: $new $note"
+"$PTREGS" diff --all "$old" "$new" >"$TMP/ptregs.txt" || true
+tail -n 2 "$TMP/ptregs.txt" | sed 's/^/ptregs: /'
+us_ptregs=$(median_ms "$PTREGS" diff --all "$old" "$new")
+us_pahole=$(median_ms pahole_diff)
+echo "pahole: $(wc -l <"$TMP/old.txt") + $(wc -l <"$TMP/new.txt") lines dumped," \
+     "$(grep -c '^[<>]' "$TMP/diff.txt" || true) lines of diff"
+awk -v a="$us_ptregs" -v b="$us_pahole" -v r="$RUNS" 'BEGIN {
+	printf "ptregs diff --all        %8.1f ms (median of %d)\n", a / 1000, r
+	printf "pahole dump x2 + diff    %8.1f ms (median of %d)\n", b / 1000, r
+	printf "ratio ptregs/pahole      %8.3f (goal <= 0.25)\n", a / b
+}'

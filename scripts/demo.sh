@@ -1,0 +1,49 @@
+#!/bin/bash
+# make demo: the pt_regs layouts, what the PKRS change does to them, and
+# where this machine's kernel stands.
+set -u
+PTREGS=${1:-build/ptregs}
+CACHE=${PTREGS_CACHE:-/var/cache/ptregs}
+
+hr() { printf '\n== %s\n\n' "$*"; }
+
+hr "x86_64 struct pt_regs as Linux 6.1 lays it out (builtin:legacy)"
+"$PTREGS" layout builtin:legacy
+
+hr "With PKRS saved as its first member (builtin:pkrs), compared field by field"
+"$PTREGS" diff builtin:legacy builtin:pkrs
+rc=$?
+echo "(exit status $rc: 12 means changed incompatibly)"
+
+cat <<'TXT'
+
+A BPF program or profiler built with the old offsets keeps reading offset
+112 for the first argument; on the PKRS kernel that is si, the second one.
+The verifier accepts it: every old offset is still inside the struct.
+TXT
+
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	hr "This machine's kernel ($(uname -r)) against the 6.1 layout"
+	"$PTREGS" diff builtin:legacy /sys/kernel/btf/vmlinux
+	rc=$?
+	case $rc in
+	0) echo "=> same layout as 6.1: programs built for it read the right registers here." ;;
+	4) echo "=> changed, but every 6.1 register slot is where it was: old programs still read the right registers." ;;
+	12) echo "=> registers moved: programs with 6.1 offsets read the wrong registers here." ;;
+	*) echo "=> could not compare (exit $rc)" ;;
+	esac
+	if "$PTREGS" diff -q builtin:pkrs /sys/kernel/btf/vmlinux; then
+		echo "=> this kernel carries the PKRS layout."
+	fi
+else
+	hr "This machine's kernel has no BTF (/sys/kernel/btf/vmlinux): skipped"
+fi
+
+for k in "$CACHE"/build/patched/vmlinux "$CACHE"/build/*/patched/vmlinux; do
+	[ -r "$k" ] || continue
+	hr "The patched 6.1 kernel built here ($k)"
+	"$PTREGS" diff -q builtin:pkrs "$k" && echo "=> its BTF matches builtin:pkrs: pkrs at 0, 176 bytes."
+	"$PTREGS" layout "$k" | head -n 5
+	break
+done
+exit 0
