@@ -69,7 +69,7 @@ static void print_change_text(const struct ptregs_change *c, int width)
 		break;
 	case PTREGS_CHANGE_MOVED:
 		printf("offset %s -> %s", op, np);
-		if (strcmp(os, ns))
+		if (strcmp(os, ns) != 0)
 			printf(", size %s -> %s", os, ns);
 		else
 			printf(", size %s", ns);

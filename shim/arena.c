@@ -40,7 +40,8 @@ char *pt_arena_concat(struct pt_arena *a, const char *p, const char *s)
 		return NULL;
 	if (lp)
 		memcpy(r, p, lp);
-	memcpy(r + lp, s, ls + 1);
+	memcpy(r + lp, s, ls);
+	r[lp + ls] = '\0';
 	return r;
 }
 

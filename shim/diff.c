@@ -139,6 +139,19 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 	d->name = n->name;
 	d->old_size = o->size;
 	d->new_size = n->size;
+	if (o->cnt == n->cnt && o->size == n->size && o->is_union == n->is_union) {
+		size_t i;
+
+		/* the common case in a whole-kernel diff: nothing changed */
+		for (i = 0; i < o->cnt; i++)
+			if (!same_shape(&o->fields[i], &n->fields[i]) ||
+			    strcmp(o->fields[i].name, n->fields[i].name) != 0)
+				break;
+		if (i == o->cnt) {
+			d->verdict = PTREGS_SAME;
+			return d;
+		}
+	}
 	oix = name_index(o);
 	nix = name_index(n);
 	if (!oix || !nix)

@@ -117,6 +117,8 @@ struct ptregs_layout *ptregs_source_layout(struct ptregs_source *src, const char
 	const char *bare;
 
 	pt_err_clear();
+	if (!src->ops)
+		return pt_err_null(EINVAL, "source not open");
 	if (!name)
 		name = "pt_regs";
 	bare = pt_split_name(name, &kind);
@@ -130,6 +132,8 @@ int ptregs_source_types(struct ptregs_source *src, const char *const **names, si
 	int err;
 
 	pt_err_clear();
+	if (!src->ops)
+		return pt_err(EINVAL, "source not open");
 	if (!src->indexed) {
 		err = src->ops->index(src);
 		if (err)

@@ -24,6 +24,7 @@ static void assert_field(const struct ptregs_layout *l, const char *name, uint32
 
 	if (!f)
 		fail_msg("no field %s in %s", name, ptregs_layout_origin(l));
+	assert_non_null(f);
 	assert_int_equal(f->offset, off);
 	assert_int_equal(f->size, size);
 }
