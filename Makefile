@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/nodebug.o
 
-.PHONY: all deps lint check check-unit check-san check-cli test demo bench install \
+.PHONY: all deps lint check check-unit check-san check-cli check-install test demo bench install \
         uninstall clean help
 
 all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
@@ -92,6 +92,20 @@ check-unit: all $(UNIT_TESTS) $(FIXTURES)
 check-cli: all $(FIXTURES)
 	@PTREGS=$(BUILD)/ptregs PTREGS_FIXTURES=$(BUILD)/fixtures tests/cli/run.sh
 
+# Install into a staging tree and build a consumer against it with pkg-config.
+check-install:
+	@rm -rf $(BUILD)/destdir
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/destdir PREFIX=/usr
+	@test -x $(BUILD)/destdir/usr/bin/ptregs
+	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
+	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILD)/destdir \
+	 PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/destdir/usr/lib/pkgconfig \
+	 sh -c '$(CC) -o $(BUILD)/consumer tests/install/consumer.c \
+		$$(pkg-config --cflags libptregs) $$(pkg-config --libs libptregs) \
+		-Wl,-rpath,$(CURDIR)/$(BUILD)/destdir/usr/lib'
+	@$(BUILD)/consumer
+	@echo "install: staged install and pkg-config consumer OK"
+
 check-san:
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli
 
@@ -108,7 +122,7 @@ lint:
 
 check: deps
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory check-unit check-cli
+	@$(MAKE) --no-print-directory check-unit check-cli check-install
 	@$(MAKE) --no-print-directory check-san
 
 test: check
