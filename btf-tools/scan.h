@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* ptregs scan: findings and their output formats. */
+#ifndef PTREGS_SCAN_H
+#define PTREGS_SCAN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <ptregs/analysis.h>
+
+enum {
+	SCAN_EXIT_BREAKS = 1,
+	SCAN_EXIT_ERROR = 2,
+	SCAN_EXIT_USAGE = 3,
+};
+
+struct finding {
+	char *file;		/* the path given or found: object or host */
+	char *object;		/* embedded object name (host@offset), or NULL */
+	char *program, *section;
+	struct ptregs_access acc;
+	char *old_field, *new_field, *relo_field;
+	char *src_file, *src_text;
+	unsigned line, col;
+};
+
+struct scan {
+	struct ptregs_layout *from, *to;
+	const char *from_name, *to_name;
+	bool all, strict, quiet_light;
+	struct finding *findings;
+	size_t cnt, cap;
+	char **errors;
+	size_t err_cnt;
+	size_t files, hosts, objects, programs, light_skeletons;
+	char **light_paths;
+	size_t verdicts[PTREGS_V_UNCHANGED + 1];
+};
+
+void scan_error(struct scan *s, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void scan_print_text(const struct scan *s);
+void scan_print_json(const struct scan *s);
+/* Written to a temporary file and renamed: 0, or -1 after an error message. */
+int scan_write_sarif(const struct scan *s, const char *path);
+const char *finding_rule_id(enum ptregs_scan_verdict v);
+
+#endif

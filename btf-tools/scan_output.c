@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* ptregs scan output: text, one finding a line, and JSON. */
+#include <stdio.h>
+#include <string.h>
+#include "json_writer.h"
+#include "main.h"
+#include "scan.h"
+
+static const enum ptregs_scan_verdict summary_order[] = {
+	PTREGS_V_BREAKS, PTREGS_V_FAILS_TO_LOAD, PTREGS_V_BREAKS_HOST_LIBBPF, PTREGS_V_SUSPECT,
+	PTREGS_V_UNANALYSED, PTREGS_V_RELOCATED, PTREGS_V_SAFE_ABI, PTREGS_V_UNCHANGED,
+};
+
+static const char *trim(const char *t)
+{
+	while (t && (*t == ' ' || *t == '\t'))
+		t++;
+	return t;
+}
+
+static void what_text(const struct finding *f, char *buf, size_t len)
+{
+	const struct ptregs_access *a = &f->acc;
+
+	switch (a->verdict) {
+	case PTREGS_V_BREAKS:
+	case PTREGS_V_SUSPECT:
+	case PTREGS_V_UNCHANGED:
+		snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after",
+			 ptregs_access_kind_str(a->kind), ptregs_origin_str(a->origin), a->offset,
+			 a->size, f->old_field ? f->old_field : "no field",
+			 f->new_field ? f->new_field : "no field");
+		break;
+	case PTREGS_V_RELOCATED:
+	case PTREGS_V_FAILS_TO_LOAD:
+		snprintf(buf, len, "%s %s via CO-RE field %s", ptregs_access_kind_str(a->kind),
+			 ptregs_origin_str(a->origin), f->relo_field ? f->relo_field : "?");
+		break;
+	case PTREGS_V_SAFE_ABI:
+		snprintf(buf, len, "%s perf_event regs+%u (%u bytes): %s",
+			 ptregs_access_kind_str(a->kind), a->offset, a->size,
+			 f->old_field ? f->old_field : "?");
+		break;
+	default:
+		snprintf(buf, len, "%s %s+%u", ptregs_access_kind_str(a->kind),
+			 ptregs_origin_str(a->origin), a->offset);
+	}
+}
+
+void scan_print_text(const struct scan *s)
+{
+	for (size_t i = 0; i < s->cnt; i++) {
+		const struct finding *f = &s->findings[i];
+		char what[512];
+
+		what_text(f, what, sizeof(what));
+		if (f->src_file)
+			printf("%s:%u:%u: ", f->src_file, f->line, f->col);
+		printf("%s: %s", ptregs_scan_verdict_str(f->acc.verdict), what);
+		if (f->acc.note)
+			printf(" (%s)", f->acc.note);
+		printf("\n    in %s", f->object ? f->object : f->file);
+		printf(", program %s (%s), insn %u\n", f->program, f->section, f->acc.insn);
+		if (f->src_text && *f->src_text)
+			printf("    | %s\n", trim(f->src_text));
+	}
+	printf("scanned %zu file%s (%zu embedding BPF), %zu object%s, %zu program%s "
+	       "from %s to %s:", s->files, s->files == 1 ? "" : "s", s->hosts, s->objects,
+	       s->objects == 1 ? "" : "s", s->programs, s->programs == 1 ? "" : "s",
+	       s->from_name, s->to_name);
+	for (size_t i = 0; i < sizeof(summary_order) / sizeof(summary_order[0]); i++)
+		printf("%s %zu %s", i ? "," : "", s->verdicts[summary_order[i]],
+		       ptregs_scan_verdict_str(summary_order[i]));
+	printf("\n");
+	if (s->light_skeletons)
+		printf("%zu light skeleton%s not analysed\n", s->light_skeletons,
+		       s->light_skeletons == 1 ? "" : "s");
+	if (s->err_cnt)
+		printf("%zu input error%s (see above)\n", s->err_cnt, s->err_cnt == 1 ? "" : "s");
+	if (s->verdicts[PTREGS_V_BREAKS] || s->verdicts[PTREGS_V_FAILS_TO_LOAD] ||
+	    s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF])
+		printf("verdict: programs here read the wrong registers or fail to load on "
+		       "the target kernel\n");
+	else
+		printf("verdict: nothing found that breaks on the target kernel\n");
+}
+
+static void json_str_or_null(struct json_writer *w, const char *name, const char *v)
+{
+	jsonw_name(w, name);
+	if (v)
+		jsonw_string(w, v);
+	else
+		jsonw_null(w);
+}
+
+void scan_print_json(const struct scan *s)
+{
+	struct json_writer *w = json_open();
+
+	jsonw_start_object(w);
+	jsonw_string_field(w, "from", s->from_name);
+	jsonw_string_field(w, "to", s->to_name);
+	jsonw_name(w, "findings");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->cnt; i++) {
+		const struct finding *f = &s->findings[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "file", f->file);
+		if (f->object)
+			jsonw_string_field(w, "object", f->object);
+		jsonw_string_field(w, "program", f->program);
+		jsonw_string_field(w, "section", f->section);
+		jsonw_uint_field(w, "insn", f->acc.insn);
+		jsonw_string_field(w, "kind", ptregs_access_kind_str(f->acc.kind));
+		jsonw_string_field(w, "origin", ptregs_origin_str(f->acc.origin));
+		jsonw_string_field(w, "verdict", ptregs_scan_verdict_str(f->acc.verdict));
+		jsonw_uint_field(w, "offset", f->acc.offset);
+		jsonw_uint_field(w, "size", f->acc.size);
+		json_str_or_null(w, "old_field", f->old_field);
+		json_str_or_null(w, "new_field", f->new_field);
+		if (f->relo_field)
+			jsonw_string_field(w, "core_field", f->relo_field);
+		if (f->acc.note)
+			jsonw_string_field(w, "note", f->acc.note);
+		if (f->src_file) {
+			jsonw_name(w, "source");
+			jsonw_start_object(w);
+			jsonw_string_field(w, "file", f->src_file);
+			jsonw_uint_field(w, "line", f->line);
+			jsonw_uint_field(w, "column", f->col);
+			if (f->src_text)
+				jsonw_string_field(w, "text", f->src_text);
+			jsonw_end_object(w);
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_name(w, "errors");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->err_cnt; i++)
+		if (s->errors && s->errors[i])
+			jsonw_string(w, s->errors[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "light_skeletons");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->light_skeletons && s->light_paths; i++)
+		if (s->light_paths[i])
+			jsonw_string(w, s->light_paths[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "summary");
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "files", s->files);
+	jsonw_uint_field(w, "hosts", s->hosts);
+	jsonw_uint_field(w, "objects", s->objects);
+	jsonw_uint_field(w, "programs", s->programs);
+	for (size_t i = 0; i < sizeof(summary_order) / sizeof(summary_order[0]); i++)
+		jsonw_uint_field(w, ptregs_scan_verdict_str(summary_order[i]),
+				 s->verdicts[summary_order[i]]);
+	jsonw_uint_field(w, "errors", s->err_cnt);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+	jsonw_destroy(&w);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libptregs BPF instruction analysis: follow every pointer to a struct
+ * pt_regs through a BPF program (copies, stack spills, constant arithmetic,
+ * subprogram calls, callbacks, probe reads) and classify each access under
+ * a source and a target layout.
+ *
+ * It works on a linked instruction array, as the kernel receives it: the
+ * main program followed by its subprograms, with BPF_PSEUDO_CALL and
+ * BPF_PSEUDO_FUNC immediates relative to the instruction after them.
+ * Instruction indices count ld_imm64 as two slots.
+ */
+#ifndef PTREGS_ANALYSIS_H
+#define PTREGS_ANALYSIS_H
+
+#include <ptregs/ptregs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_insn;
+
+/* What the program's context (r1 at entry) is. */
+enum ptregs_ctx_type {
+	PTREGS_CTX_OTHER = 0,	/* nothing pt_regs-shaped in the context */
+	PTREGS_CTX_PT_REGS,	/* kprobe, uprobe, usdt...: struct pt_regs * */
+	PTREGS_CTX_PERF_EVENT,	/* struct bpf_perf_event_data *, regs at 0 */
+	PTREGS_CTX_RAW_TP_ARGS,	/* raw_tp/tp_btf: u64 args[]; see pt_regs_args */
+	PTREGS_CTX_BTF_ARGS,	/* fentry/fexit: u64 args[]; see pt_regs_args */
+};
+
+/* A CO-RE relocation that produced an instruction's offset or immediate. */
+struct ptregs_insn_relo {
+	uint32_t insn;		/* index in the linked program */
+	uint32_t kind;		/* enum bpf_core_relo_kind */
+	const char *type_name;	/* root type, e.g. "pt_regs" (a "___flavor" suffix is ignored) */
+	const char *field;	/* accessed member path, e.g. "di", or NULL */
+	bool field_missing;	/* the member does not exist in the target layout */
+};
+
+struct ptregs_prog {
+	size_t sz;		/* sizeof(struct ptregs_prog) */
+	const struct bpf_insn *insns;
+	size_t insn_cnt;
+	enum ptregs_ctx_type ctx;
+	/* RAW_TP_ARGS / BTF_ARGS: bit i set when args[i] is a struct pt_regs * */
+	uint64_t pt_regs_args;
+	/* A syscall wrapper probe: the first argument read out of the context
+	 * (the 'di' slot under the source layout) is the inner pt_regs pointer. */
+	bool syscall_wrapper;
+	const struct ptregs_insn_relo *relos;	/* sorted by insn */
+	size_t relo_cnt;
+};
+
+enum ptregs_scan_verdict {
+	PTREGS_V_BREAKS = 1,	/* compile-time offset now reads another field */
+	PTREGS_V_SUSPECT,	/* sizeof(struct pt_regs) baked into pointer arithmetic */
+	PTREGS_V_RELOCATED,	/* a CO-RE relocation produced the offset: safe */
+	PTREGS_V_SAFE_ABI,	/* bpf_perf_event_data context read: kept stable */
+	PTREGS_V_FAILS_TO_LOAD,	/* CO-RE relocation names fields the kernel lacks */
+	PTREGS_V_BREAKS_HOST_LIBBPF,	/* offset comes from the host's libbpf (USDT) */
+	PTREGS_V_UNANALYSED,	/* the analysis could not follow this */
+	PTREGS_V_UNCHANGED,	/* compile-time offset, same field in both layouts */
+};
+
+enum ptregs_access_kind {
+	PTREGS_ACC_LOAD = 1,	/* ldx from the pointer */
+	PTREGS_ACC_STORE,	/* st/stx into it */
+	PTREGS_ACC_ATOMIC,	/* atomic op on it */
+	PTREGS_ACC_PROBE_READ,	/* bpf_probe_read*() with it as source */
+	PTREGS_ACC_VAR_OFFSET,	/* read at an offset not known statically */
+	PTREGS_ACC_ESCAPE,	/* pointer passed where it cannot be followed */
+	PTREGS_ACC_SIZEOF,	/* arithmetic with sizeof(struct pt_regs) */
+};
+
+/* Where the pointer came from. */
+enum ptregs_origin {
+	PTREGS_FROM_CTX = 1,	/* the program's pt_regs context */
+	PTREGS_FROM_PERF_CTX,	/* &ctx->regs of a perf_event context */
+	PTREGS_FROM_INNER,	/* syscall wrapper: regs read out of the context */
+	PTREGS_FROM_TASK,	/* bpf_task_pt_regs() */
+	PTREGS_FROM_ARG,	/* a pt_regs * argument of raw_tp or fentry */
+	PTREGS_FROM_UNKNOWN,	/* a pointer of unknown origin (sizeof arithmetic) */
+};
+
+struct ptregs_access {
+	uint32_t insn;		/* index in the linked program */
+	enum ptregs_access_kind kind;
+	enum ptregs_origin origin;
+	enum ptregs_scan_verdict verdict;
+	uint32_t offset;	/* into struct pt_regs (or bpf_perf_event_data) */
+	uint32_t size;
+	const char *old_field;	/* under the source layout, NULL if none */
+	const char *new_field;	/* under the target layout, NULL if none */
+	const char *relo_field;	/* CO-RE field, when relocated */
+	const char *note;	/* short explanation, static storage */
+};
+
+/*
+ * Analyse PROG. FROM is the layout it was compiled for, TO the layout of
+ * the kernel it will run on; the field names in the results point into
+ * them. On success *out (free() it) holds *cnt accesses sorted by insn.
+ */
+PTREGS_API int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+			      const struct ptregs_layout *to, struct ptregs_access **out,
+			      size_t *cnt);
+
+PTREGS_API const char *ptregs_scan_verdict_str(enum ptregs_scan_verdict v);
+PTREGS_API const char *ptregs_access_kind_str(enum ptregs_access_kind k);
+PTREGS_API const char *ptregs_origin_str(enum ptregs_origin o);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTREGS_ANALYSIS_H */

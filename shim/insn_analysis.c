@@ -1,0 +1,1095 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * BPF instruction analysis: an abstract interpretation that follows
+ * pointers to struct pt_regs through registers, stack slots, constant
+ * arithmetic, subprogram calls and callbacks, and records every access made
+ * through them.
+ *
+ * Each function (the main program, every BPF_PSEUDO_CALL and
+ * BPF_PSEUDO_FUNC target) is analysed for the argument state of each call
+ * site: first to a fixed point, then once more to record accesses with the
+ * final state of every instruction.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <ptregs/analysis.h>
+#include "internal.h"
+
+#define NREGS 11
+#define NSLOTS (512 / 8)
+#define MAX_DEPTH 8
+#define STEP_BUDGET 4000000
+#define PERF_REGS_SIZE 168	/* bpf_perf_event_data.regs: frozen by the ABI */
+
+enum vkind {
+	VK_NONE = 0,	/* not reached yet: the lattice bottom */
+	VK_UNKNOWN,
+	VK_CONST,
+	VK_REGS,	/* pointer into a struct pt_regs */
+	VK_PERF,	/* pointer into a bpf_perf_event_data context */
+	VK_ARGS,	/* pointer into a raw_tp / fentry args array */
+	VK_STACK,	/* r10 + off; origin: 0 this frame, 1 the caller's */
+	VK_FUNC,	/* address of a subprogram (off: its first insn) */
+	VK_SUSPECT,	/* unknown pointer + sizeof(struct pt_regs) arithmetic */
+};
+
+#define F_VAROFF 0x1	/* offset not known statically */
+
+struct val {
+	uint8_t kind;
+	uint8_t origin;
+	uint8_t flags;
+	int32_t relo;	/* index of the CO-RE relocation behind the offset, or -1 */
+	int64_t off;	/* pointer offset, or the constant */
+};
+
+struct state {
+	struct val r[NREGS];
+	struct val stack[NSLOTS];
+};
+
+struct func {
+	uint32_t start, end;
+};
+
+struct actx {
+	const struct ptregs_prog *p;
+	const struct ptregs_layout *from, *to;
+	struct func *funcs;
+	size_t func_cnt;
+	struct ptregs_access *acc;
+	size_t acc_cnt, acc_cap;
+	uint64_t steps;
+	bool budget_hit;
+	int err;
+	/* the calling function's stack slots, for its pointers passed down */
+	const struct val *foreign;
+};
+
+static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
+
+static struct val vconst(int64_t c, int32_t relo)
+{
+	struct val v = { .kind = VK_CONST, .relo = relo, .off = c };
+
+	return v;
+}
+
+static struct val vptr(enum vkind k, enum ptregs_origin o, int64_t off)
+{
+	struct val v = { .kind = (uint8_t)k, .origin = (uint8_t)o, .relo = -1, .off = off };
+
+	return v;
+}
+
+static bool is_ptr(const struct val *v)
+{
+	return v->kind == VK_REGS || v->kind == VK_PERF || v->kind == VK_ARGS ||
+	       v->kind == VK_STACK || v->kind == VK_SUSPECT;
+}
+
+static bool val_eq(const struct val *a, const struct val *b)
+{
+	return a->kind == b->kind && a->origin == b->origin && a->flags == b->flags &&
+	       a->relo == b->relo && a->off == b->off;
+}
+
+/* Join B into A; true when A changed. */
+static bool val_join(struct val *a, const struct val *b)
+{
+	struct val j;
+
+	if (b->kind == VK_NONE || val_eq(a, b))
+		return false;
+	if (a->kind == VK_NONE) {
+		*a = *b;
+		return true;
+	}
+	if (a->kind == VK_UNKNOWN)
+		return false;
+	if ((a->kind == VK_REGS || a->kind == VK_PERF || a->kind == VK_SUSPECT) &&
+	    a->kind == b->kind) {
+		/* a pt_regs either way (the syscall wrapper's inner one or the
+		 * context, say): keep following it, with the offset if they agree */
+		j = *a;
+		if (a->off != b->off || a->flags != b->flags)
+			j.flags |= F_VAROFF;
+		if (a->relo != b->relo)
+			j.relo = -1;
+		if (val_eq(a, &j))
+			return false;
+		*a = j;
+		return true;
+	}
+	*a = V_UNKNOWN;
+	return true;
+}
+
+static bool state_join(struct state *a, const struct state *b)
+{
+	bool changed = false;
+
+	for (int i = 0; i < NREGS; i++)
+		changed |= val_join(&a->r[i], &b->r[i]);
+	for (int i = 0; i < NSLOTS; i++)
+		changed |= val_join(&a->stack[i], &b->stack[i]);
+	return changed;
+}
+
+static const struct ptregs_insn_relo *relo_at(const struct actx *c, uint32_t insn, int32_t *idx)
+{
+	size_t lo = 0, hi = c->p->relo_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->p->relos[mid].insn < insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* several relocations may sit on one insn: prefer a field offset one */
+	for (size_t i = lo; i < c->p->relo_cnt && c->p->relos[i].insn == insn; i++) {
+		if (c->p->relos[i].kind == BPF_CORE_FIELD_BYTE_OFFSET || i + 1 == c->p->relo_cnt ||
+		    c->p->relos[i + 1].insn != insn) {
+			if (idx)
+				*idx = (int32_t)i;
+			return &c->p->relos[i];
+		}
+	}
+	if (idx)
+		*idx = -1;
+	return NULL;
+}
+
+/* "pt_regs" or a CO-RE flavor of it ("pt_regs___x86") */
+static bool is_pt_regs_name(const char *n)
+{
+	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
+}
+
+static void add_access(struct actx *c, const struct ptregs_access *a)
+{
+	for (size_t i = 0; i < c->acc_cnt; i++) {
+		const struct ptregs_access *b = &c->acc[i];
+
+		if (b->insn == a->insn && b->kind == a->kind && b->origin == a->origin &&
+		    b->offset == a->offset && b->size == a->size && b->verdict == a->verdict)
+			return;
+	}
+	if (c->acc_cnt == c->acc_cap) {
+		size_t cap = c->acc_cap ? c->acc_cap * 2 : 16;
+		void *n = realloc(c->acc, cap * sizeof(*c->acc));
+
+		if (!n) {
+			c->err = -ENOMEM;
+			return;
+		}
+		c->acc = n;
+		c->acc_cap = cap;
+	}
+	c->acc[c->acc_cnt++] = *a;
+}
+
+static void unanalysed(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+		       const struct val *v, const char *note)
+{
+	struct ptregs_access a = {
+		.insn = insn,
+		.kind = kind,
+		.origin = v && v->origin ? v->origin : PTREGS_FROM_UNKNOWN,
+		.verdict = PTREGS_V_UNANALYSED,
+		.offset = v && v->off >= 0 ? (uint32_t)v->off : 0,
+		.note = note,
+	};
+
+	add_access(c, &a);
+}
+
+/* An access of SIZE bytes at V->off + EXTRA through pointer V at INSN. */
+static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+		   const struct val *v, int64_t extra, uint32_t size)
+{
+	const struct ptregs_insn_relo *r, *rp = NULL, *ri = NULL;
+	struct ptregs_access a = { .insn = insn, .kind = kind, .size = size };
+	int64_t off = v->off + extra;
+	const struct ptregs_field *of, *nf;
+
+	if (v->kind == VK_SUSPECT) {
+		a.origin = PTREGS_FROM_UNKNOWN;
+		a.kind = kind == PTREGS_ACC_PROBE_READ || kind == PTREGS_ACC_LOAD ?
+			 PTREGS_ACC_SIZEOF : kind;
+	} else {
+		a.origin = v->origin;
+	}
+	if (v->flags & F_VAROFF) {
+		a.kind = PTREGS_ACC_VAR_OFFSET;
+		a.verdict = PTREGS_V_UNANALYSED;
+		a.note = "offset not known statically";
+		add_access(c, &a);
+		return;
+	}
+	if (off < 0 || off > UINT32_MAX) {
+		a.verdict = PTREGS_V_UNANALYSED;
+		a.note = "offset outside the struct";
+		add_access(c, &a);
+		return;
+	}
+	a.offset = (uint32_t)off;
+	of = ptregs_layout_field_at(c->from, a.offset, size);
+	nf = ptregs_layout_field_at(c->to, a.offset, size);
+	a.old_field = of ? of->name : NULL;
+	a.new_field = nf ? nf->name : NULL;
+
+	/* the pointer's offset and the access's own may each be relocated */
+	if (v->relo >= 0)
+		rp = &c->p->relos[v->relo];
+	if (kind != PTREGS_ACC_PROBE_READ)
+		ri = relo_at(c, insn, NULL);
+	if (rp && rp->kind != BPF_CORE_FIELD_BYTE_OFFSET)
+		rp = NULL;
+	if (ri && ri->kind != BPF_CORE_FIELD_BYTE_OFFSET)
+		ri = NULL;
+	/* a relocated base plus a fixed displacement is still a fixed offset */
+	if (rp && !ri && extra != 0)
+		rp = NULL;
+	r = ri ? ri : rp;
+	a.relo_field = r ? r->field : NULL;
+
+	if (v->kind == VK_SUSPECT) {
+		a.verdict = PTREGS_V_SUSPECT;
+		a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
+		if (r)	/* the field is relocated; the base is not */
+			a.old_field = a.new_field = NULL;
+	} else if ((rp && is_pt_regs_name(rp->type_name) && rp->field_missing) ||
+		   (ri && is_pt_regs_name(ri->type_name) && ri->field_missing)) {
+		a.verdict = PTREGS_V_FAILS_TO_LOAD;
+		a.note = "CO-RE field missing from kernel pt_regs: libbpf poisons the insn";
+	} else if (v->kind == VK_PERF && kind == PTREGS_ACC_PROBE_READ) {
+		/* no verifier conversion here, CO-RE or not */
+		a.verdict = PTREGS_V_BREAKS;
+		a.note = "probe read through a perf_event context reads the kernel's "
+			 "bpf_perf_event_data_kern, not the registers";
+	} else if (v->kind == VK_PERF) {
+		if ((rp && is_pt_regs_name(rp->type_name)) || (ri && is_pt_regs_name(ri->type_name))) {
+			a.verdict = PTREGS_V_BREAKS;
+			a.note = "CO-RE against struct pt_regs over a perf_event context: "
+				 "relocated by libbpf and remapped by the kernel";
+		} else {
+			a.verdict = PTREGS_V_SAFE_ABI;
+		}
+	} else if (r) {
+		a.verdict = PTREGS_V_RELOCATED;
+	} else if (of && nf && strcmp(of->name, nf->name) == 0) {
+		a.verdict = PTREGS_V_UNCHANGED;
+	} else {
+		a.verdict = PTREGS_V_BREAKS;
+	}
+	add_access(c, &a);
+}
+
+static uint32_t ldst_size(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+static const struct func *func_of(const struct actx *c, uint32_t insn)
+{
+	for (size_t i = 0; i < c->func_cnt; i++)
+		if (insn >= c->funcs[i].start && insn < c->funcs[i].end)
+			return &c->funcs[i];
+	return NULL;
+}
+
+/*
+ * Is K sizeof(struct pt_regs) arithmetic: the size itself, or THREAD_SIZE
+ * minus it, possibly folded by the compiler with a field offset
+ * (stack + 16384 - 168 + 128)? *field gets the offset into the struct.
+ */
+static bool sizeof_like(const struct actx *c, int64_t k, int64_t *field)
+{
+	int64_t s = ptregs_layout_size(c->from);
+	static const int64_t thread_sizes[] = { 8192, 16384, 32768 };
+
+	*field = 0;
+	if (k < 0)
+		k = -k;
+	if (k == s)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(thread_sizes); i++) {
+		if (k >= thread_sizes[i] - s && k < thread_sizes[i]) {
+			*field = k - (thread_sizes[i] - s);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Pointer +/- constant K (relocated by RELO, or -1). */
+static struct val ptr_add(const struct actx *c, struct val p, int64_t k, int32_t relo)
+{
+	p.off += k;
+	if (relo >= 0) {
+		const struct ptregs_insn_relo *r = &c->p->relos[relo];
+
+		if (r->kind == BPF_CORE_FIELD_BYTE_OFFSET)
+			p.relo = relo;
+	}
+	return p;
+}
+
+static struct val alu_const(uint8_t op, int64_t a, int64_t b, bool *ok)
+{
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+
+	*ok = true;
+	switch (op) {
+	case BPF_ADD:
+		return vconst((int64_t)(ua + ub), -1);
+	case BPF_SUB:
+		return vconst((int64_t)(ua - ub), -1);
+	case BPF_MUL:
+		return vconst((int64_t)(ua * ub), -1);
+	case BPF_AND:
+		return vconst((int64_t)(ua & ub), -1);
+	case BPF_OR:
+		return vconst((int64_t)(ua | ub), -1);
+	case BPF_XOR:
+		return vconst((int64_t)(ua ^ ub), -1);
+	case BPF_LSH:
+		return vconst((int64_t)(ua << (ub & 63)), -1);
+	case BPF_RSH:
+		return vconst((int64_t)(ua >> (ub & 63)), -1);
+	case BPF_ARSH:
+		return vconst(a >> (ub & 63), -1);
+	default:
+		*ok = false;
+		return V_UNKNOWN;
+	}
+}
+
+static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
+			       const struct val *caller_stack, int depth, bool rec);
+
+static void clobber_args(struct state *s)
+{
+	for (int i = 1; i <= 5; i++)
+		s->r[i] = V_UNKNOWN;
+}
+
+/* Argument registers a helper reads memory through (bit N: rN). */
+static unsigned int mem_args(int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_seq_write:
+	case BPF_FUNC_probe_write_user:
+		return 1u << 2;
+	case BPF_FUNC_map_update_elem:
+		return 1u << 2 | 1u << 3;
+	case BPF_FUNC_perf_event_output:
+	case BPF_FUNC_skb_output:
+		return 1u << 4;
+	case BPF_FUNC_trace_printk:
+		return 1u << 1;
+	case BPF_FUNC_trace_vprintk:
+	case BPF_FUNC_strncmp:
+	case BPF_FUNC_csum_diff:
+		return 1u << 1 | 1u << 3;
+	case BPF_FUNC_snprintf:
+		return 1u << 3 | 1u << 4;
+	case BPF_FUNC_seq_printf:
+		return 1u << 2 | 1u << 4;
+	default:
+		return 0;
+	}
+}
+
+static void run_callback(struct actx *c, const struct state *s, const struct val *fn,
+			 const struct val *args, int depth, bool rec, uint32_t insn)
+{
+	const struct val *saved = c->foreign;
+
+	if (fn->kind != VK_FUNC) {
+		if (rec)
+			unanalysed(c, insn, PTREGS_ACC_ESCAPE, NULL, "callback not known statically");
+		return;
+	}
+	analyze_func(c, (uint32_t)fn->off, args, s->stack, depth + 1, rec);
+	c->foreign = saved;
+}
+
+static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id, int depth,
+		      bool rec)
+{
+	struct val cb[6];
+	struct val r0 = V_UNKNOWN;
+
+	for (int i = 0; i < 6; i++)
+		cb[i] = V_UNKNOWN;
+	switch (id) {
+	case BPF_FUNC_probe_read:
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_user:
+	case BPF_FUNC_probe_read_str:
+	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_probe_read_user_str: {
+		struct val *src = &s->r[3], *dst = &s->r[1];
+		uint32_t size = s->r[2].kind == VK_CONST && s->r[2].off > 0 &&
+				s->r[2].off < 0x10000 ? (uint32_t)s->r[2].off : 0;
+		struct val got = V_UNKNOWN;
+
+		if (src->kind == VK_REGS || src->kind == VK_PERF || src->kind == VK_SUSPECT) {
+			if (rec)
+				record(c, insn, PTREGS_ACC_PROBE_READ, src, 0, size);
+			/* the syscall wrapper's inner regs pointer, read with CO-RE */
+			if (c->p->syscall_wrapper && src->kind == VK_REGS &&
+			    src->origin == PTREGS_FROM_CTX && size == 8 && !(src->flags & F_VAROFF)) {
+				const struct ptregs_field *f =
+					ptregs_layout_field_at(c->from, (uint32_t)src->off, 8);
+
+				if (src->relo >= 0) {
+					const char *rf = c->p->relos[src->relo].field;
+
+					if (rf && strcmp(rf, "di") == 0)
+						got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
+				} else if (f && strcmp(f->name, "di") == 0) {
+					got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
+				}
+			}
+		} else if (src->kind == VK_ARGS && size == 8 && src->off >= 0 && src->off < 64 * 8 &&
+			   !(src->off % 8) &&
+			   (c->p->pt_regs_args >> (src->off / 8) & 1)) {
+			got = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
+		}
+		/* what landed on the stack */
+		if (dst->kind == VK_STACK && dst->origin == 0 && !(dst->flags & F_VAROFF)) {
+			int64_t lo = dst->off, hi = dst->off + (size ? size : 8);
+
+			for (int64_t o = lo & ~7LL; o < hi; o += 8) {
+				int64_t slot = (o + 512) / 8;
+
+				if (slot >= 0 && slot < NSLOTS)
+					s->stack[slot] = (o == lo && size == 8) ? got : V_UNKNOWN;
+			}
+		}
+		break;
+	}
+	case BPF_FUNC_task_pt_regs:
+		r0 = vptr(VK_REGS, PTREGS_FROM_TASK, 0);
+		break;
+	case BPF_FUNC_loop:
+		cb[2] = s->r[3];
+		run_callback(c, s, &s->r[2], cb, depth, rec, insn);
+		break;
+	case BPF_FUNC_for_each_map_elem:
+		cb[4] = s->r[3];
+		run_callback(c, s, &s->r[2], cb, depth, rec, insn);
+		break;
+	case BPF_FUNC_find_vma:
+		cb[3] = s->r[4];
+		run_callback(c, s, &s->r[3], cb, depth, rec, insn);
+		break;
+	case BPF_FUNC_user_ringbuf_drain:
+		cb[2] = s->r[3];
+		run_callback(c, s, &s->r[2], cb, depth, rec, insn);
+		break;
+	case BPF_FUNC_timer_set_callback:
+		run_callback(c, s, &s->r[2], cb, depth, rec, insn);
+		break;
+	default:
+		if (!rec)
+			break;
+		for (int i = 1; i <= 5; i++) {
+			const struct val *v = &s->r[i];
+
+			if (v->kind != VK_REGS && v->kind != VK_PERF)
+				continue;
+			if (!(mem_args(id) & (1u << i)))
+				continue;
+			unanalysed(c, insn, PTREGS_ACC_ESCAPE, v,
+				   "pt_regs pointer passed to a helper that reads memory");
+		}
+	}
+	clobber_args(s);
+	s->r[0] = r0;
+}
+
+/* Load through V into DST. */
+static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct bpf_insn *in,
+		    bool rec)
+{
+	const struct val *src = &s->r[in->src_reg];
+	uint32_t size = ldst_size(in->code);
+	struct val out = V_UNKNOWN;
+
+	switch (src->kind) {
+	case VK_REGS:
+	case VK_PERF:
+	case VK_SUSPECT:
+		if (src->kind == VK_PERF && !(src->flags & F_VAROFF) &&
+		    src->off + in->off >= PERF_REGS_SIZE)
+			break;	/* sample_period, addr: not registers */
+		if (rec)
+			record(c, insn, PTREGS_ACC_LOAD, src, in->off, size);
+		if (c->p->syscall_wrapper && src->kind == VK_REGS && src->origin == PTREGS_FROM_CTX &&
+		    size == 8 && !(src->flags & F_VAROFF)) {
+			const struct ptregs_insn_relo *r = relo_at(c, insn, NULL);
+			const struct ptregs_field *f =
+				ptregs_layout_field_at(c->from, (uint32_t)(src->off + in->off), 8);
+			const char *name = r && r->field ? r->field : f ? f->name : NULL;
+
+			if (name && strcmp(name, "di") == 0)
+				out = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
+		}
+		break;
+	case VK_ARGS:
+		if (!(src->flags & F_VAROFF) && size == 8 && src->off + in->off >= 0 &&
+		    (src->off + in->off) % 8 == 0 && (src->off + in->off) / 8 < 64 &&
+		    (c->p->pt_regs_args >> ((src->off + in->off) / 8) & 1))
+			out = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
+		break;
+	case VK_STACK: {
+		int64_t o = src->off + in->off;
+
+		if ((src->flags & F_VAROFF) || size != 8 || o < -512 || o >= 0 || (o & 7))
+			break;
+		if (src->origin == 0)
+			out = s->stack[(o + 512) / 8];
+		else if (src->origin == 1 && c->foreign)
+			out = c->foreign[(o + 512) / 8];
+		break;
+	}
+	default:
+		break;
+	}
+	s->r[in->dst_reg] = out;
+}
+
+static void stack_store(struct state *s, const struct val *p, int16_t off, uint32_t size,
+			const struct val *v)
+{
+	int64_t o = p->off + off;
+
+	if (p->flags & F_VAROFF) {
+		for (int i = 0; i < NSLOTS; i++)
+			s->stack[i] = V_UNKNOWN;
+		return;
+	}
+	for (int64_t a = o & ~7LL; a < o + size; a += 8) {
+		if (a < -512 || a >= 0)
+			continue;
+		s->stack[(a + 512) / 8] = (a == o && size == 8 && v) ? *v : V_UNKNOWN;
+	}
+}
+
+static void do_store(struct actx *c, struct state *s, uint32_t insn, const struct bpf_insn *in,
+		     bool rec)
+{
+	const struct val *dst = &s->r[in->dst_reg];
+	uint32_t size = ldst_size(in->code);
+	bool atomic = BPF_CLASS(in->code) == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC;
+	struct val imm = vconst(in->imm, -1);
+	const struct val *v = BPF_CLASS(in->code) == BPF_ST ? &imm : &s->r[in->src_reg];
+
+	if (dst->kind == VK_STACK) {
+		if (dst->origin == 0)
+			stack_store(s, dst, in->off, size, atomic ? NULL : v);
+	} else if (dst->kind == VK_REGS || dst->kind == VK_PERF) {
+		if (rec)
+			record(c, insn, atomic ? PTREGS_ACC_ATOMIC : PTREGS_ACC_STORE, dst, in->off,
+			       size);
+	} else if (rec && !atomic && (v->kind == VK_REGS || v->kind == VK_PERF)) {
+		unanalysed(c, insn, PTREGS_ACC_ESCAPE, v,
+			   "pt_regs pointer stored where the analysis cannot follow it");
+	}
+	if (atomic && (in->imm & BPF_FETCH)) {
+		if (in->imm == BPF_CMPXCHG)
+			s->r[0] = V_UNKNOWN;
+		else
+			s->r[in->src_reg] = V_UNKNOWN;
+	}
+}
+
+static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct bpf_insn *in,
+		   bool rec)
+{
+	uint8_t op = BPF_OP(in->code);
+	bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
+	bool x = BPF_SRC(in->code) == BPF_X;
+	struct val *d = &s->r[in->dst_reg];
+	int32_t relo;
+	struct val src;
+	int64_t field;
+	bool ok;
+
+	relo_at(c, insn, &relo);
+	src = x ? s->r[in->src_reg] : vconst(in->imm, relo);
+
+	if (!is64) {
+		if (op == BPF_MOV && !x && in->off == 0)
+			*d = vconst((uint32_t)in->imm, relo);
+		else if (d->kind == VK_CONST && src.kind == VK_CONST && op != BPF_MOV) {
+			*d = alu_const(op, (uint32_t)d->off, (uint32_t)src.off, &ok);
+			if (ok)
+				d->off = (uint32_t)d->off;
+		} else if (op == BPF_MOV && src.kind == VK_CONST && in->off == 0) {
+			*d = vconst((uint32_t)src.off, src.relo);
+		} else {
+			*d = V_UNKNOWN;
+		}
+		return;
+	}
+
+	switch (op) {
+	case BPF_MOV:
+		if (x && in->off != 0)	/* movsx */
+			*d = V_UNKNOWN;
+		else
+			*d = src;
+		return;
+	case BPF_ADD:
+	case BPF_SUB: {
+		int sign = op == BPF_ADD ? 1 : -1;
+
+		if (is_ptr(d) && src.kind == VK_CONST) {
+			*d = ptr_add(c, *d, sign * src.off, src.relo);
+		} else if (op == BPF_ADD && d->kind == VK_CONST && is_ptr(&src)) {
+			*d = ptr_add(c, src, d->off, d->relo);
+		} else if (d->kind == VK_CONST && src.kind == VK_CONST) {
+			*d = alu_const(op, d->off, src.off, &ok);
+		} else if ((d->kind == VK_REGS || d->kind == VK_PERF || d->kind == VK_SUSPECT) &&
+			   src.kind != VK_NONE) {
+			d->flags |= F_VAROFF;	/* ctx + off read from elsewhere (USDT) */
+		} else if (d->kind == VK_UNKNOWN && src.kind == VK_CONST && src.relo < 0 &&
+			   sizeof_like(c, src.off, &field)) {
+			/* (struct pt_regs *)(stack + THREAD_SIZE) - 1 and its kin */
+			*d = vptr(VK_SUSPECT, PTREGS_FROM_UNKNOWN, field);
+		} else {
+			*d = V_UNKNOWN;
+		}
+		return;
+	}
+	default:
+		if (d->kind == VK_CONST && src.kind == VK_CONST) {
+			*d = alu_const(op, d->off, src.off, &ok);
+			return;
+		}
+		if (rec && (d->kind == VK_REGS || d->kind == VK_PERF))
+			unanalysed(c, insn, PTREGS_ACC_ESCAPE, d,
+				   "arithmetic on a pt_regs pointer the analysis cannot follow");
+		*d = V_UNKNOWN;
+	}
+}
+
+static bool in_func(const struct func *f, int64_t t)
+{
+	return t >= f->start && t < f->end;
+}
+
+static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
+			       const struct val *caller_stack, int depth, bool rec)
+{
+	const struct val *saved_foreign = c->foreign;
+	const struct func *f = func_of(c, start);
+	const struct bpf_insn *insns = c->p->insns;
+	struct state *in = NULL;
+	uint32_t *work = NULL;
+	bool *queued = NULL;
+	struct val ret = { .kind = VK_NONE, .relo = -1 };
+	size_t n, wn = 0;
+
+	if (!f || f->start != start) {
+		unanalysed(c, start, PTREGS_ACC_ESCAPE, NULL, "call into the middle of a function");
+		return V_UNKNOWN;
+	}
+	if (depth > MAX_DEPTH) {
+		unanalysed(c, start, PTREGS_ACC_ESCAPE, NULL, "calls nested too deep");
+		return V_UNKNOWN;
+	}
+	n = f->end - f->start;
+	in = calloc(n, sizeof(*in));
+	work = malloc(n * sizeof(*work));
+	queued = calloc(n, sizeof(*queued));
+	if (!in || !work || !queued) {
+		c->err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < NREGS; i++) {
+		in[0].r[i] = i <= 5 && args ? args[i] : V_UNKNOWN;
+		/* the caller's stack pointers are one frame further away here */
+		if (in[0].r[i].kind == VK_STACK && ++in[0].r[i].origin > 1)
+			in[0].r[i] = V_UNKNOWN;
+	}
+	c->foreign = caller_stack;
+	in[0].r[10] = vptr(VK_STACK, 0, 0);
+	for (int i = 0; i < NSLOTS; i++)
+		in[0].stack[i] = V_UNKNOWN;
+
+	/* pass 1: fixed point; pass 2 (rec): one sweep recording accesses */
+	for (int pass = 0; pass < (rec ? 2 : 1); pass++) {
+		bool record_now = pass == 1;
+		size_t next = 0;
+
+		wn = 0;
+		if (!record_now) {
+			work[wn++] = 0;
+			queued[0] = true;
+		}
+		for (;;) {
+			uint32_t li, i;
+			const struct bpf_insn *ins;
+			struct state s;
+			int64_t succ[2] = { -1, -1 };
+			uint8_t cls;
+
+			if (record_now) {
+				/* every reached insn once, in order, with its final state */
+				while (next < n && in[next].r[10].kind == VK_NONE)
+					next++;
+				if (next >= n)
+					break;
+				li = (uint32_t)next++;
+			} else {
+				if (!wn)
+					break;
+				li = work[--wn];
+				queued[li] = false;
+			}
+			i = f->start + li;
+			ins = &insns[i];
+			s = in[li];
+			cls = BPF_CLASS(ins->code);
+			if (++c->steps > STEP_BUDGET) {
+				c->budget_hit = true;
+				goto out;
+			}
+			succ[0] = i + 1;
+			if (ins->dst_reg >= NREGS || ins->src_reg >= NREGS) {
+				if (record_now)
+					unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "invalid register");
+				continue;
+			}
+			switch (cls) {
+			case BPF_LD:
+				if (ins->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+					int32_t relo;
+
+					if (i + 1 >= f->end) {
+						if (record_now)
+							unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+								   "truncated ld_imm64");
+						succ[0] = -1;
+						break;
+					}
+					relo_at(c, i, &relo);
+					if (ins->src_reg == BPF_PSEUDO_FUNC) {
+						struct val fv = { .kind = VK_FUNC, .relo = -1,
+								  .off = (int64_t)i + ins->imm + 1 };
+
+						s.r[ins->dst_reg] = fv;
+					} else if (ins->src_reg == 0) {
+						s.r[ins->dst_reg] = vconst((int64_t)(((uint64_t)(uint32_t)ins[1].imm << 32) |
+										  (uint32_t)ins->imm), relo);
+					} else {
+						s.r[ins->dst_reg] = V_UNKNOWN;
+					}
+					succ[0] = i + 2;
+				} else {
+					/* legacy packet access: r0 result, r1-r5 clobbered */
+					clobber_args(&s);
+					s.r[0] = V_UNKNOWN;
+				}
+				break;
+			case BPF_LDX:
+				if (BPF_MODE(ins->code) != BPF_MEM && BPF_MODE(ins->code) != 0x80) {
+					s.r[ins->dst_reg] = V_UNKNOWN;
+					break;
+				}
+				do_load(c, &s, i, ins, record_now);
+				break;
+			case BPF_ST:
+			case BPF_STX:
+				do_store(c, &s, i, ins, record_now);
+				break;
+			case BPF_ALU:
+			case BPF_ALU64:
+				do_alu(c, &s, i, ins, record_now);
+				break;
+			case BPF_JMP:
+			case BPF_JMP32: {
+				uint8_t op = BPF_OP(ins->code);
+
+				if ((op == BPF_EXIT || op == BPF_CALL) && cls == BPF_JMP32) {
+					if (record_now)
+						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+							   "invalid jmp32 opcode");
+					succ[0] = -1;
+				} else if (op == BPF_EXIT) {
+					val_join(&ret, &s.r[0]);
+					succ[0] = -1;
+				} else if (op == BPF_CALL) {
+					if (ins->src_reg == BPF_PSEUDO_CALL) {
+						int64_t t = (int64_t)i + ins->imm + 1;
+						struct val r0;
+
+						if (t < 0 || t >= (int64_t)c->p->insn_cnt) {
+							if (record_now)
+								unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+									   "call target out of range");
+							r0 = V_UNKNOWN;
+						} else {
+							r0 = analyze_func(c, (uint32_t)t, s.r, s.stack,
+									  depth + 1, record_now);
+							c->foreign = caller_stack;
+						}
+						clobber_args(&s);
+						s.r[0] = r0.kind == VK_NONE ? V_UNKNOWN : r0;
+					} else if (ins->src_reg == 0) {
+						do_helper(c, &s, i, ins->imm, depth, record_now);
+					} else {
+						for (int r = 1; r <= 5 && record_now; r++)
+							if (s.r[r].kind == VK_REGS)
+								unanalysed(c, i, PTREGS_ACC_ESCAPE,
+									   &s.r[r],
+									   "pt_regs pointer passed to a kfunc");
+						clobber_args(&s);
+						s.r[0] = V_UNKNOWN;
+					}
+				} else if (op == BPF_JA) {
+					succ[0] = (int64_t)i + (cls == BPF_JMP32 ? ins->imm : ins->off) + 1;
+				} else if (op <= BPF_JSLE || op == BPF_JLT || op == BPF_JLE ||
+					   op == BPF_JSLT) {
+					succ[1] = (int64_t)i + ins->off + 1;
+				} else {
+					if (record_now)
+						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+							   "unknown jump opcode");
+					succ[0] = -1;
+				}
+				break;
+			}
+			default:
+				break;
+			}
+			for (int k = 0; k < 2; k++) {
+				int64_t t = succ[k];
+				uint32_t lt;
+
+				if (t < 0)
+					continue;
+				if (!in_func(f, t)) {
+					if (record_now)
+						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+							   "jump or fall-through out of its function");
+					continue;
+				}
+				lt = (uint32_t)(t - f->start);
+				if (record_now)
+					continue;
+				if (state_join(&in[lt], &s) && !queued[lt]) {
+					queued[lt] = true;
+					work[wn++] = lt;
+				}
+			}
+		}
+	}
+out:
+	c->foreign = saved_foreign;
+	free(in);
+	free(work);
+	free(queued);
+	return ret.kind == VK_NONE ? V_UNKNOWN : ret;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Function boundaries: the entry and every call or callback target. */
+static int find_funcs(struct actx *c)
+{
+	const struct bpf_insn *insns = c->p->insns;
+	size_t n = c->p->insn_cnt, cnt = 1;
+	uint32_t *starts = malloc((n + 1) * sizeof(*starts));
+
+	if (!starts)
+		return -ENOMEM;
+	starts[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct bpf_insn *in = &insns[i];
+		int64_t t = -1;
+
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL)
+			t = (int64_t)i + in->imm + 1;
+		else if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC)
+			t = (int64_t)i + in->imm + 1;
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
+			i++;
+		if (t > 0 && t < (int64_t)n)
+			starts[cnt++] = (uint32_t)t;
+	}
+	qsort(starts, cnt, sizeof(*starts), cmp_u32);
+	c->funcs = calloc(cnt, sizeof(*c->funcs));
+	if (!c->funcs) {
+		free(starts);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		if (c->func_cnt && c->funcs[c->func_cnt - 1].start == starts[i])
+			continue;
+		if (c->func_cnt)
+			c->funcs[c->func_cnt - 1].end = starts[i];
+		c->funcs[c->func_cnt].start = starts[i];
+		c->funcs[c->func_cnt].end = (uint32_t)n;
+		c->func_cnt++;
+	}
+	free(starts);
+	return 0;
+}
+
+static int acc_cmp(const void *a, const void *b)
+{
+	const struct ptregs_access *x = a, *y = b;
+
+	if (x->insn != y->insn)
+		return x->insn < y->insn ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt)
+{
+	struct actx c = { .p = prog, .from = from, .to = to };
+	struct val args[6];
+	int err;
+
+	pt_err_clear();
+	*out = NULL;
+	*cnt = 0;
+	if (!prog || !from || !to || prog->sz < offsetof(struct ptregs_prog, relo_cnt) +
+	    sizeof(prog->relo_cnt))
+		return pt_err(EINVAL, "ptregs_analyze: invalid arguments");
+	if (!prog->insn_cnt)
+		return 0;
+	if (!prog->insns)
+		return pt_err(EINVAL, "ptregs_analyze: no instructions");
+	for (size_t i = 1; i < prog->relo_cnt; i++)
+		if (prog->relos[i].insn < prog->relos[i - 1].insn)
+			return pt_err(EINVAL, "ptregs_analyze: relocations not sorted");
+
+	err = find_funcs(&c);
+	if (err)
+		return pt_err(-err, "out of memory");
+	for (int i = 0; i < 6; i++)
+		args[i] = V_UNKNOWN;
+	switch (prog->ctx) {
+	case PTREGS_CTX_PT_REGS:
+		args[1] = vptr(VK_REGS, PTREGS_FROM_CTX, 0);
+		break;
+	case PTREGS_CTX_PERF_EVENT:
+		args[1] = vptr(VK_PERF, PTREGS_FROM_PERF_CTX, 0);
+		break;
+	case PTREGS_CTX_RAW_TP_ARGS:
+	case PTREGS_CTX_BTF_ARGS:
+		args[1] = vptr(VK_ARGS, PTREGS_FROM_ARG, 0);
+		break;
+	default:
+		break;
+	}
+	analyze_func(&c, 0, args, NULL, 0, true);
+	if (c.budget_hit)
+		unanalysed(&c, 0, PTREGS_ACC_ESCAPE, NULL, "analysis budget exhausted");
+	free(c.funcs);
+	if (c.err) {
+		free(c.acc);
+		return pt_err(-c.err, "out of memory");
+	}
+	if (c.acc_cnt)
+		qsort(c.acc, c.acc_cnt, sizeof(*c.acc), acc_cmp);
+	*out = c.acc;
+	*cnt = c.acc_cnt;
+	return 0;
+}
+
+const char *ptregs_scan_verdict_str(enum ptregs_scan_verdict v)
+{
+	switch (v) {
+	case PTREGS_V_BREAKS:
+		return "breaks";
+	case PTREGS_V_SUSPECT:
+		return "suspect";
+	case PTREGS_V_RELOCATED:
+		return "relocated";
+	case PTREGS_V_SAFE_ABI:
+		return "safe-abi";
+	case PTREGS_V_FAILS_TO_LOAD:
+		return "fails-to-load";
+	case PTREGS_V_BREAKS_HOST_LIBBPF:
+		return "breaks-host-libbpf";
+	case PTREGS_V_UNANALYSED:
+		return "unanalysed";
+	case PTREGS_V_UNCHANGED:
+		return "unchanged";
+	}
+	return "?";
+}
+
+const char *ptregs_access_kind_str(enum ptregs_access_kind k)
+{
+	switch (k) {
+	case PTREGS_ACC_LOAD:
+		return "load";
+	case PTREGS_ACC_STORE:
+		return "store";
+	case PTREGS_ACC_ATOMIC:
+		return "atomic";
+	case PTREGS_ACC_PROBE_READ:
+		return "probe-read";
+	case PTREGS_ACC_VAR_OFFSET:
+		return "variable-offset";
+	case PTREGS_ACC_ESCAPE:
+		return "escape";
+	case PTREGS_ACC_SIZEOF:
+		return "sizeof-arith";
+	}
+	return "?";
+}
+
+const char *ptregs_origin_str(enum ptregs_origin o)
+{
+	switch (o) {
+	case PTREGS_FROM_CTX:
+		return "ctx";
+	case PTREGS_FROM_PERF_CTX:
+		return "perf-ctx";
+	case PTREGS_FROM_INNER:
+		return "syscall-regs";
+	case PTREGS_FROM_TASK:
+		return "task-pt-regs";
+	case PTREGS_FROM_ARG:
+		return "arg";
+	case PTREGS_FROM_UNKNOWN:
+		return "unknown";
+	}
+	return "?";
+}
