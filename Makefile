@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/nodebug.o
 
-.PHONY: all deps lint check check-unit check-san check-cli check-install test demo bench install \
+.PHONY: all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
         uninstall clean help
 
 all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
@@ -83,6 +83,29 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/fixtures.c tests/unit/fixt
 	$(CC) $(CFLAGS) -Itests/unit -Ishim $(LDFLAGS) -o $@ $< tests/unit/fixtures.c \
 		$(BUILD)/libptregs.a $(LDLIBS) -lcmocka
 
+# BPF test programs, each built with CO-RE (vmlinux.h from the running
+# kernel's BTF, by bpftool) and against the UAPI headers.
+KERNEL_BTF  ?= /sys/kernel/btf/vmlinux
+MULTIARCH   := $(shell gcc -print-multiarch)
+BPF_CFLAGS  := -target bpf -mcpu=v3 -O2 -g -D__TARGET_ARCH_x86 \
+               -I/usr/include/$(MULTIARCH) -I$(BUILD)/bpf -Wall -Werror
+BPF_SRCS    := $(wildcard tests/bpf/progs/*.bpf.c)
+BPF_UAPI    := $(BPF_SRCS:tests/bpf/progs/%.c=$(BUILD)/bpf/uapi/%.o)
+BPF_CORE    := $(if $(wildcard $(KERNEL_BTF)),$(BPF_SRCS:tests/bpf/progs/%.c=$(BUILD)/bpf/core/%.o))
+
+$(BUILD)/bpf/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file $(KERNEL_BTF) format c > $@.tmp && mv $@.tmp $@
+$(BUILD)/bpf/core/%.o: tests/bpf/progs/%.c tests/bpf/progs/common.h $(BUILD)/bpf/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -DPTREGS_CORE -c -o $@ $<
+$(BUILD)/bpf/uapi/%.o: tests/bpf/progs/%.c tests/bpf/progs/common.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+check-bpf: all $(BPF_UAPI) $(BPF_CORE)
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
+
 check-unit: all $(UNIT_TESTS) $(FIXTURES)
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
@@ -107,7 +130,7 @@ check-install:
 	@echo "install: staged install and pkg-config consumer OK"
 
 check-san:
-	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli check-bpf
 
 # Library and command sources; cmocka's asserts are opaque to the analyzer.
 LINT_SRCS := $(LIB_SRCS) $(CMD_SRCS)
@@ -122,7 +145,7 @@ lint:
 
 check: deps
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory check-unit check-cli check-install
+	@$(MAKE) --no-print-directory check-unit check-cli check-bpf check-install
 	@$(MAKE) --no-print-directory check-san
 
 test: check

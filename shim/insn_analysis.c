@@ -677,8 +677,17 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 			d->flags |= F_VAROFF;	/* ctx + off read from elsewhere (USDT) */
 		} else if (d->kind == VK_UNKNOWN && src.kind == VK_CONST && src.relo < 0 &&
 			   sizeof_like(c, src.off, &field)) {
-			/* (struct pt_regs *)(stack + THREAD_SIZE) - 1 and its kin */
+			/* (struct pt_regs *)(stack + THREAD_SIZE) - 1 and its kin;
+			 * a relocated field offset added before stays with it */
+			int32_t pending = d->relo;
+
 			*d = vptr(VK_SUSPECT, PTREGS_FROM_UNKNOWN, field);
+			d->relo = pending;
+		} else if (d->kind == VK_UNKNOWN && src.kind == VK_CONST && src.relo >= 0 &&
+			   op == BPF_ADD) {
+			/* unknown base + CO-RE field offset: keep the relocation */
+			*d = V_UNKNOWN;
+			d->relo = src.relo;
 		} else {
 			*d = V_UNKNOWN;
 		}
