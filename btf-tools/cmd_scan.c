@@ -126,6 +126,7 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 {
 	struct bpf_obj o;
 	char err[512] = "";
+	size_t before, usdt_progs = 0;
 	int r;
 
 	s->objects++;
@@ -137,6 +138,7 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 	}
 	for (size_t i = 0; i < o.warn_cnt; i++)
 		scan_error(s, name, "%s", o.warnings[i]);
+	before = s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF];
 	for (size_t i = 0; i < o.prog_cnt; i++) {
 		const struct obj_prog *p = &o.progs[i];
 		struct ptregs_prog pp = {
@@ -179,6 +181,19 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 			add_finding(s, &o, p, a, host);
 		}
 		free(acc);
+		if (p->type && strcmp(p->type, "usdt") == 0)
+			usdt_progs++;
+	}
+	if (o.uses_usdt) {
+		struct usdt_user *u = realloc(s->usdt, (s->usdt_cnt + 1) * sizeof(*u));
+
+		if (u) {
+			s->usdt = u;
+			u = &s->usdt[s->usdt_cnt++];
+			u->file = strdup(host ? host : name);
+			u->programs = usdt_progs;
+			u->arg_reads = s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] - before;
+		}
 	}
 	bpf_obj_close(&o);
 }
@@ -360,6 +375,9 @@ static void scan_free(struct scan *s)
 	for (size_t i = 0; i < s->light_skeletons && s->light_paths; i++)
 		free(s->light_paths[i]);
 	free(s->light_paths);
+	for (size_t i = 0; i < s->usdt_cnt; i++)
+		free(s->usdt[i].file);
+	free(s->usdt);
 }
 
 int do_scan(int argc, char **argv)

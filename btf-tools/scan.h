@@ -24,6 +24,13 @@ struct finding {
 	unsigned line, col;
 };
 
+/* An object that attaches USDT probes through the host's libbpf. */
+struct usdt_user {
+	char *file;		/* the host program (or the object) */
+	size_t programs;	/* usdt programs */
+	size_t arg_reads;	/* reads at offsets from the host libbpf */
+};
+
 struct scan {
 	struct ptregs_layout *from, *to;
 	const char *from_name, *to_name;
@@ -34,6 +41,8 @@ struct scan {
 	size_t err_cnt;
 	size_t files, hosts, objects, programs, light_skeletons;
 	char **light_paths;
+	struct usdt_user *usdt;
+	size_t usdt_cnt;
 	size_t verdicts[PTREGS_V_UNCHANGED + 1];
 };
 

@@ -72,6 +72,18 @@ void scan_print_text(const struct scan *s)
 		printf("%s %zu %s", i ? "," : "", s->verdicts[summary_order[i]],
 		       ptregs_scan_verdict_str(summary_order[i]));
 	printf("\n");
+	for (size_t i = 0; i < s->usdt_cnt; i++) {
+		const struct usdt_user *u = &s->usdt[i];
+
+		if (u->arg_reads)
+			printf("usdt: %s: %zu USDT argument read%s at offsets from the host's libbpf "
+			       "(UAPI pt_regs offsets): rebuild the host program against a fixed "
+			       "libbpf\n", u->file, u->arg_reads, u->arg_reads == 1 ? "" : "s");
+		else
+			printf("usdt: %s: %zu USDT program%s attach through the host's libbpf but "
+			       "read no USDT argument: not affected\n", u->file, u->programs,
+			       u->programs == 1 ? "" : "s");
+	}
 	if (s->light_skeletons)
 		printf("%zu light skeleton%s not analysed\n", s->light_skeletons,
 		       s->light_skeletons == 1 ? "" : "s");
@@ -148,6 +160,16 @@ void scan_print_json(const struct scan *s)
 	for (size_t i = 0; i < s->light_skeletons && s->light_paths; i++)
 		if (s->light_paths[i])
 			jsonw_string(w, s->light_paths[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "usdt");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->usdt_cnt; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "file", s->usdt[i].file);
+		jsonw_uint_field(w, "programs", s->usdt[i].programs);
+		jsonw_uint_field(w, "host_offset_reads", s->usdt[i].arg_reads);
+		jsonw_end_object(w);
+	}
 	jsonw_end_array(w);
 	jsonw_name(w, "summary");
 	jsonw_start_object(w);

@@ -36,6 +36,7 @@ enum vkind {
 };
 
 #define F_VAROFF 0x1	/* offset not known statically */
+#define F_RELOJOIN 0x2	/* ...but every path to here relocated it with CO-RE */
 
 struct val {
 	uint8_t kind;
@@ -114,10 +115,16 @@ static bool val_join(struct val *a, const struct val *b)
 		/* a pt_regs either way (the syscall wrapper's inner one or the
 		 * context, say): keep following it, with the offset if they agree */
 		j = *a;
-		if (a->off != b->off || a->flags != b->flags)
+		if (a->off != b->off || a->flags != b->flags || a->relo != b->relo) {
+			bool both = a->relo >= 0 && b->relo >= 0 &&
+				    (!(a->flags & F_VAROFF) || (a->flags & F_RELOJOIN)) &&
+				    (!(b->flags & F_VAROFF) || (b->flags & F_RELOJOIN));
+
 			j.flags |= F_VAROFF;
-		if (a->relo != b->relo)
-			j.relo = -1;
+			j.flags = both ? j.flags | F_RELOJOIN : j.flags & ~F_RELOJOIN;
+			if (!both)
+				j.relo = -1;
+		}
 		if (val_eq(a, &j))
 			return false;
 		*a = j;
@@ -223,6 +230,15 @@ static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 			 PTREGS_ACC_SIZEOF : kind;
 	} else {
 		a.origin = v->origin;
+	}
+	if ((v->flags & F_RELOJOIN) && extra == 0 && v->kind == VK_REGS) {
+		/* one of several CO-RE relocated offsets, depending on the path */
+		a.kind = kind;
+		a.verdict = PTREGS_V_RELOCATED;
+		a.relo_field = c->p->relos[v->relo].field;
+		a.note = "one of several CO-RE relocated fields, by path";
+		add_access(c, &a);
+		return;
 	}
 	if (v->flags & F_VAROFF) {
 		a.kind = PTREGS_ACC_VAR_OFFSET;
@@ -453,7 +469,13 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 				s->r[2].off < 0x10000 ? (uint32_t)s->r[2].off : 0;
 		struct val got = V_UNKNOWN;
 
-		if (src->kind == VK_REGS || src->kind == VK_PERF || src->kind == VK_SUSPECT) {
+		bool user = id == BPF_FUNC_probe_read_user || id == BPF_FUNC_probe_read_user_str;
+
+		/* a kernel pt_regs is never read as user memory: sizeof-like
+		 * arithmetic there is array indexing, not task_pt_regs() */
+		if (src->kind == VK_SUSPECT && user) {
+			/* nothing */
+		} else if (src->kind == VK_REGS || src->kind == VK_PERF || src->kind == VK_SUSPECT) {
 			if (rec)
 				record(c, insn, PTREGS_ACC_PROBE_READ, src, 0, size);
 			/* the syscall wrapper's inner regs pointer, read with CO-RE */
