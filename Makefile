@@ -103,8 +103,10 @@ $(BUILD)/bpf/uapi/%.o: tests/bpf/progs/%.c tests/bpf/progs/common.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
-check-bpf: all $(BPF_UAPI) $(BPF_CORE)
+check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES)
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/scan.sh
 
 check-unit: all $(UNIT_TESTS) $(FIXTURES)
 	@set -e; for t in $(UNIT_TESTS); do \

@@ -210,6 +210,7 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 {
 	size_t objsz, found = 0, pos = 0;
 	const uint8_t *hit;
+	bool light;
 
 	if (bpf_elf_at(buf, size, &objsz) || (size >= 20 && !memcmp(buf, ELFMAG, SELFMAG) &&
 					      buf[18] == 247 && buf[19] == 0)) {
@@ -230,11 +231,12 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 			pos = off + 1;
 		}
 	}
-	if (found || memmem(buf, size, "__loader.prog", 13)) {
+	light = memmem(buf, size, "__loader.prog", 13) != NULL;
+	if (found || light) {
 		s->files++;
 		s->hosts++;
 	}
-	if (memmem(buf, size, "__loader.prog", 13)) {
+	if (light) {
 		/* bpftool gen skeleton -L: instructions without an ELF object */
 		s->light_skeletons++;
 		if (!s->quiet_light)
@@ -245,7 +247,7 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 		if (s->light_paths)
 			s->light_paths[s->light_skeletons - 1] = strdup(path);
 	}
-	if (!found && explicit && (size < 4 || memcmp(buf, ELFMAG, SELFMAG) != 0))
+	if (!found && !light && explicit && (size < 4 || memcmp(buf, ELFMAG, SELFMAG) != 0))
 		scan_error(s, path, "neither a BPF object nor a file embedding one");
 }
 
@@ -394,6 +396,7 @@ int do_scan(int argc, char **argv)
 	};
 	const char *from = "builtin:legacy", *to = "builtin:pkrs", *sarif = NULL;
 	struct scan s = { 0 };
+	bool output_failed = false;
 	int opt, ret;
 
 	optind = 1;
@@ -450,9 +453,9 @@ int do_scan(int argc, char **argv)
 	else
 		scan_print_text(&s);
 	if (sarif && scan_write_sarif(&s, sarif))
-		s.err_cnt++;
+		output_failed = true;
 
-	if (s.err_cnt)
+	if (s.err_cnt || output_failed)
 		ret = SCAN_EXIT_ERROR;
 	else if (s.verdicts[PTREGS_V_BREAKS] || s.verdicts[PTREGS_V_FAILS_TO_LOAD] ||
 		 s.verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] ||

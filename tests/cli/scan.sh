@@ -1,0 +1,102 @@
+#!/bin/bash
+# ptregs scan from the command line: exit statuses, bad inputs, formats.
+# Usage: PTREGS=build/ptregs BPF_OBJS=build/bpf PTREGS_FIXTURES=build/fixtures tests/cli/scan.sh
+set -u
+PTREGS=${PTREGS:-build/ptregs}
+OBJS=${BPF_OBJS:-build/bpf}
+FX=${PTREGS_FIXTURES:-build/fixtures}
+HERE=$(dirname "$0")
+TMP=$(mktemp -d /tmp/ptregs-scan.XXXXXX)
+trap 'chmod -R u+rwx "$TMP"; rm -rf "$TMP"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$PTREGS" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name: exit $rc, expected $want: ptregs $*"
+		head -5 "$TMP/err" >&2
+		return 1
+	fi
+	ok
+}
+has() { if grep -q -- "$2" "$TMP/$3"; then ok; else bad "$1: '$2' not in $3"; head -20 "$TMP/$3" >&2; fi; }
+json_check() {
+	if python3 -c "import json,sys; d=json.load(open('$TMP/${3:-out}')); sys.exit(0 if ($2) else 1)"; then ok
+	else bad "$1: JSON check failed: $2"; head -c 800 "$TMP/${3:-out}" >&2; fi
+}
+
+UAPI=$OBJS/uapi
+run help 0 help scan && has help "breaks-host-libbpf" out
+run no-path 3 scan
+
+# exit statuses: 1 breaks, 0 clean, --strict counts suspect ones
+run uapi-breaks 1 scan "$UAPI/handwritten.bpf.o"
+has uapi-breaks "handwritten.bpf.c:20:13: breaks: load ctx+112 (8 bytes): di before, si after" out
+has uapi-breaks "| out_a = r->di;" out
+run suspect-only 0 scan "$UAPI/sizeof_regs.bpf.o" && has suspect-only "1 suspect" out
+run suspect-strict 1 scan --strict "$UAPI/sizeof_regs.bpf.o"
+run clean-perf-member 0 scan --from builtin:legacy --to builtin:legacy "$UAPI/handwritten.bpf.o"
+has clean-perf-member "0 breaks" out
+if [ -d "$OBJS/core" ]; then
+	run core-clean 0 scan "$OBJS/core/kprobe_args.bpf.o" && has core-clean "7 relocated" out
+fi
+
+# JSON: the documented fields, relocated ones only with --all
+run json 1 -j scan "$UAPI/kprobe_args.bpf.o"
+json_check json "all(set(['file','program','section','insn','kind','verdict','offset','old_field','new_field','source']) <= set(f) for f in d['findings']) and not any(f['verdict']=='relocated' for f in d['findings'])"
+json_check json-values "{'program':'direct_args','insn':1,'verdict':'breaks','offset':112,'old_field':'di','new_field':'si'}.items() <= [f for f in d['findings'] if f['insn']==1 and f['program']=='direct_args'][0].items() and d['summary']['fails-to-load']==2"
+run json-all 1 -j scan --all "$UAPI/kprobe_args.bpf.o" "$OBJS/core/kprobe_args.bpf.o"
+json_check json-all "any(f['verdict']=='relocated' and f['core_field']=='di' for f in d['findings'])"
+
+# SARIF, written whole
+run sarif 1 scan --sarif "$TMP/out.sarif" "$UAPI"
+json_check sarif "d['version']=='2.1.0' and len(d['runs'][0]['results'])>=20 and {r['ruleId'] for r in d['runs'][0]['results']} >= {'PTREGS001','PTREGS002','PTREGS003','PTREGS004'} and all(r['locations'][0]['physicalLocation']['region']['startLine']>0 for r in d['runs'][0]['results'])" out.sarif
+if ls "$TMP"/out.sarif.* >/dev/null 2>&1; then bad "sarif: temporary file left"; else ok; fi
+run sarif-unwritable 2 scan --sarif /nonexistent/dir/x.sarif "$UAPI/handwritten.bpf.o"
+has sarif-unwritable "/nonexistent/dir/x.sarif" err
+
+# an executable embedding a BPF object, named after its host
+cat "$FX/regs_dwarf" "$UAPI/handwritten.bpf.o" >"$TMP/host"
+run embedded 1 -j scan "$TMP/host"
+json_check embedded "d['summary']['hosts']==1 and d['findings'][0]['file'].endswith('/host') and '@0x' in d['findings'][0]['object']"
+printf 'xx __loader.prog xx' >"$TMP/lskel"
+run light-skeleton 0 scan "$TMP/lskel" && has light-skeleton "light skeleton" err
+
+# bad inputs: a clear message naming the file, the rest still scanned, exit 2
+head -c 300 "$UAPI/handwritten.bpf.o" >"$TMP/trunc.o"
+run truncated 2 scan "$TMP/trunc.o" "$UAPI/handwritten.bpf.o"
+has truncated "trunc.o: " err
+has truncated "3 breaks" out
+python3 "$HERE/elfpatch.py" "$UAPI/handwritten.bpf.o" "$TMP/partial.o" shrink-section kprobe/vfs_read 3
+run partial-insn 2 scan "$TMP/partial.o"
+has partial-insn "partial instruction" err
+python3 "$HERE/elfpatch.py" "$UAPI/handwritten.bpf.o" "$TMP/lying.o" btf-ext-line-len 999999
+run btf-ext-lies 2 scan "$TMP/lying.o" "$UAPI/kprobe_args.bpf.o"
+has btf-ext-lies "lying.o: malformed .BTF.ext" err
+has btf-ext-lies "5 breaks" out
+printf '#include <linux/bpf.h>\n__attribute__((section("weird/thing"), used)) int w(void *c) { return 0; }\n' >"$TMP/weird.c"
+clang -target bpf -O2 -g -c -o "$TMP/weird.o" "$TMP/weird.c"
+run unknown-type 2 scan "$TMP/weird.o" && has unknown-type "unknown program type for section 'weird/thing'" err
+printf 'not an object' >"$TMP/text"
+run not-bpf 2 scan "$TMP/text" && has not-bpf "neither a BPF object" err
+run missing 2 scan /nonexistent.o && has missing "/nonexistent.o: No such file" err
+mkdir -p "$TMP/loop/sub" && ln -s .. "$TMP/loop/sub/up" && cp "$UAPI/flow.bpf.o" "$TMP/loop/"
+run dir-loop 2 scan "$TMP/loop" && has dir-loop "directory loop" err && has dir-loop "2 breaks" out
+cp "$UAPI/flow.bpf.o" "$TMP/secret.o" && chmod 000 "$TMP/secret.o" && chmod 755 "$TMP"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PTREGS" scan "$TMP/secret.o" \
+		>"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && ok || bad "unreadable: exit $rc"
+	has unreadable "Permission denied" err
+elif [ "$(id -u)" -ne 0 ]; then
+	run unreadable 2 scan "$TMP/secret.o" && has unreadable "Permission denied" err
+fi
+
+echo "scan-cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
