@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/nodebug.o
 
-.PHONY: all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
+.PHONY: fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
         uninstall clean help
 
 all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
@@ -107,6 +107,7 @@ check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES)
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/scan.sh
+	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
 
 check-unit: all $(UNIT_TESTS) $(FIXTURES)
 	@set -e; for t in $(UNIT_TESTS); do \
@@ -116,6 +117,29 @@ check-unit: all $(UNIT_TESTS) $(FIXTURES)
 
 check-cli: all $(FIXTURES)
 	@PTREGS=$(BUILD)/ptregs PTREGS_FIXTURES=$(BUILD)/fixtures tests/cli/run.sh
+
+# libFuzzer over the object reader and the analysis (ASan+UBSan), seeded
+# with the test objects. FUZZ_TIME bounds a run; make test runs it briefly.
+FUZZ_TIME ?= 30
+FUZZ_DIR  := build/fuzz
+FUZZ_SRCS := tests/fuzz/fuzz_scan.c btf-tools/bpf_object.c btf-tools/btf_ext.c $(LIB_SRCS)
+$(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -std=gnu11 -Iinclude -Ishim -Ibtf-tools \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(FUZZ_SRCS) $(LDLIBS)
+
+fuzz-run: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
+	@mkdir -p $(FUZZ_DIR)/corpus
+	@cp -n $(BPF_UAPI) $(BPF_CORE) $(FUZZ_DIR)/corpus/ 2>/dev/null || true
+	@echo "== fuzz: $(FUZZ_TIME) s"
+	@$(FUZZ_DIR)/fuzz_scan -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 $(FUZZ_DIR)/corpus tests/fuzz/seeds \
+		>$(FUZZ_DIR)/fuzz.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz.log; exit 1; }
+	@grep -E "stat::number_of_executed_units|stat::peak_rss_mb" $(FUZZ_DIR)/fuzz.log | tr '\n' ' '; echo
+
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_TIME=600
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:
@@ -151,6 +175,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-san
 
 test: check
+	@$(MAKE) --no-print-directory fuzz-run
 
 demo: deps all
 	@./scripts/demo.sh $(BUILD)/ptregs

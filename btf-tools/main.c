@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include <ptregs/ptregs.h>
 #include "main.h"
 
@@ -136,10 +137,22 @@ static int do_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
 	int i;
+
+	/* libbpf's own warnings about a bad input would duplicate ours */
+	if (!getenv("PTREGS_DEBUG"))
+		libbpf_set_print(libbpf_quiet);
 
 	/* global options before the command */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {

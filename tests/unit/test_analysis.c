@@ -1,0 +1,313 @@
+/* The BPF instruction analysis on hand-assembled programs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/bpf.h>
+#include <ptregs/analysis.h>
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ALU32_IMM(op, d, i) INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
+#define LDX64(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX64(d, s, o) INSN(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define LD_IMM64_LO(d, src, i) INSN(BPF_LD | BPF_IMM | BPF_DW, d, src, 0, i)
+#define LD_IMM64_HI() INSN(0, 0, 0, 0, 0)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define CALL_PSEUDO(rel) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static struct ptregs_layout *legacy, *pkrs;
+
+static int setup(void **state)
+{
+	(void)state;
+	legacy = ptregs_layout_load("builtin:legacy", NULL, NULL);
+	pkrs = ptregs_layout_load("builtin:pkrs", NULL, NULL);
+	return legacy && pkrs ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ptregs_layout_free(legacy);
+	ptregs_layout_free(pkrs);
+	return 0;
+}
+
+static size_t analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type ctx,
+		      struct ptregs_access **acc)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n, .ctx = ctx };
+	size_t cnt = 0;
+
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, acc, &cnt), 0);
+	return cnt;
+}
+
+static void direct_load_of_di_reads_si_after(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(0, 1, 112), EXIT() };
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 2, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 0);
+	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].kind, PTREGS_ACC_LOAD);
+	assert_int_equal(a[0].offset, 112);
+	assert_string_equal(a[0].old_field, "di");
+	assert_string_equal(a[0].new_field, "si");
+	free(a);
+}
+
+static void ld_imm64_counts_two_slots(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LD_IMM64_LO(2, 0, 7), LD_IMM64_HI(), LDX64(0, 1, 128), EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 4, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 2);
+	assert_string_equal(a[0].old_field, "ip");
+	assert_string_equal(a[0].new_field, "orig_ax");
+	free(a);
+}
+
+static void spill_reload_and_arithmetic_are_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		STX64(10, 1, -8),	/* spill ctx */
+		MOV64_IMM(1, 0),	/* forget it */
+		LDX64(2, 10, -8),	/* reload */
+		ADD64_IMM(2, 100),
+		LDX64(0, 2, 52),	/* ctx + 152: sp */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 6, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 4);
+	assert_int_equal(a[0].offset, 152);
+	assert_string_equal(a[0].old_field, "sp");
+	free(a);
+}
+
+static void alu32_on_the_pointer_loses_it(void **state)
+{
+	const struct bpf_insn prog[] = {
+		ALU32_IMM(BPF_ADD, 1, 8), LDX64(0, 1, 104), EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 3, PTREGS_CTX_PT_REGS, &a), 0);
+	free(a);
+}
+
+static void paths_with_different_offsets_are_unanalysed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		JEQ_IMM(2, 0, 2),
+		ADD64_IMM(1, 8),
+		JA(1),
+		ADD64_IMM(1, 16),
+		LDX64(0, 1, 0),
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 6, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 4);
+	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	assert_int_equal(a[0].kind, PTREGS_ACC_VAR_OFFSET);
+	free(a);
+}
+
+static void subprogram_gets_the_context_argument(void **state)
+{
+	const struct bpf_insn prog[] = {
+		CALL_PSEUDO(1),		/* -> insn 2 */
+		EXIT(),
+		LDX64(0, 1, 96),	/* dx */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 4, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 2);
+	assert_string_equal(a[0].old_field, "dx");
+	assert_string_equal(a[0].new_field, "cx");
+	free(a);
+}
+
+static void bpf_loop_callback_sees_the_callers_stack(void **state)
+{
+	const struct bpf_insn prog[] = {
+		STX64(10, 1, -16),			/* lc.regs = ctx */
+		MOV64_REG(3, 10), ADD64_IMM(3, -16),	/* callback ctx = &lc */
+		LD_IMM64_LO(2, BPF_PSEUDO_FUNC, 5), LD_IMM64_HI(),	/* -> insn 9 */
+		MOV64_IMM(1, 4), MOV64_IMM(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT(),
+		LDX64(3, 2, 0),				/* lc->regs */
+		LDX64(0, 3, 120),			/* orig_ax */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 12, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 10);
+	assert_string_equal(a[0].old_field, "orig_ax");
+	assert_string_equal(a[0].new_field, "di");
+	free(a);
+}
+
+static void atomic_fetch_overwrites_the_register(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(2, 1),
+		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 10, 2, -8, BPF_ADD | BPF_FETCH),
+		LDX64(0, 2, 112),	/* r2 holds the old stack value now */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 4, PTREGS_CTX_PT_REGS, &a), 0);
+	free(a);
+}
+
+static void perf_event_regs_are_safe_and_sample_period_ignored(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(2, 1, 128), LDX64(3, 1, 168), EXIT() };
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 3, PTREGS_CTX_PERF_EVENT, &a), 1);
+	assert_int_equal(a[0].verdict, PTREGS_V_SAFE_ABI);
+	assert_int_equal(a[0].offset, 128);
+	free(a);
+}
+
+static void raw_tp_args0_is_a_pt_regs_pointer(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(2, 1, 0), LDX64(0, 2, 112), EXIT() };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 3,
+				 .ctx = PTREGS_CTX_RAW_TP_ARGS, .pt_regs_args = 1 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].origin, PTREGS_FROM_ARG);
+	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	free(a);
+}
+
+static void syscall_wrapper_inner_regs_are_followed(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(6, 1, 112), LDX64(0, 6, 104), EXIT() };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 3,
+				 .ctx = PTREGS_CTX_PT_REGS, .syscall_wrapper = true };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[1].origin, PTREGS_FROM_INNER);
+	assert_string_equal(a[1].old_field, "si");
+	free(a);
+}
+
+static void core_relocation_makes_the_access_safe(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(0, 1, 112), LDX64(0, 1, 128), EXIT() };
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 0, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "di" },
+		{ .insn = 1, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs___x86",
+		  .field = "rip", .field_missing = true },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 3,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 2 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].verdict, PTREGS_V_RELOCATED);
+	assert_string_equal(a[0].relo_field, "di");
+	assert_int_equal(a[1].verdict, PTREGS_V_FAILS_TO_LOAD);
+	free(a);
+}
+
+static void malformed_programs_are_reported_not_followed(void **state)
+{
+	const struct bpf_insn out_of_range[] = { JA(5), EXIT() };
+	const struct bpf_insn truncated[] = { LD_IMM64_LO(1, 0, 0) };
+	const struct bpf_insn bad_reg[] = { INSN(BPF_ALU64 | BPF_MOV | BPF_X, 12, 1, 0, 0), EXIT() };
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(out_of_range, 2, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	free(a);
+	assert_int_equal(analyze(truncated, 1, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	free(a);
+	assert_int_equal(analyze(bad_reg, 2, PTREGS_CTX_PT_REGS, &a), 1);
+	free(a);
+}
+
+static void unsorted_relocations_are_refused(void **state)
+{
+	const struct bpf_insn prog[] = { EXIT() };
+	const struct ptregs_insn_relo relos[] = { { .insn = 3 }, { .insn = 1 } };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 1,
+				 .relos = relos, .relo_cnt = 2 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_true(ptregs_analyze(&p, legacy, pkrs, &a, &n) < 0);
+	assert_non_null(strstr(ptregs_errmsg(), "sorted"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(direct_load_of_di_reads_si_after),
+		cmocka_unit_test(ld_imm64_counts_two_slots),
+		cmocka_unit_test(spill_reload_and_arithmetic_are_followed),
+		cmocka_unit_test(alu32_on_the_pointer_loses_it),
+		cmocka_unit_test(paths_with_different_offsets_are_unanalysed),
+		cmocka_unit_test(subprogram_gets_the_context_argument),
+		cmocka_unit_test(bpf_loop_callback_sees_the_callers_stack),
+		cmocka_unit_test(atomic_fetch_overwrites_the_register),
+		cmocka_unit_test(perf_event_regs_are_safe_and_sample_period_ignored),
+		cmocka_unit_test(raw_tp_args0_is_a_pt_regs_pointer),
+		cmocka_unit_test(syscall_wrapper_inner_regs_are_followed),
+		cmocka_unit_test(core_relocation_makes_the_access_safe),
+		cmocka_unit_test(malformed_programs_are_reported_not_followed),
+		cmocka_unit_test(unsorted_relocations_are_refused),
+	};
+
+	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
+}
