@@ -136,7 +136,8 @@ fuzz-run: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
 	@$(FUZZ_DIR)/fuzz_scan -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 $(FUZZ_DIR)/corpus tests/fuzz/seeds \
 		>$(FUZZ_DIR)/fuzz.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz.log; exit 1; }
-	@grep -E "stat::number_of_executed_units|stat::peak_rss_mb" $(FUZZ_DIR)/fuzz.log | tr '\n' ' '; echo
+	@echo "fuzz: 1 passed, 0 failed ($$(grep -o 'stat::number_of_executed_units: *[0-9]*' \
+		$(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') inputs in $(FUZZ_TIME) s, no crash)"
 
 fuzz:
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_TIME=600
@@ -177,15 +178,18 @@ check: deps
 test: check
 	@$(MAKE) --no-print-directory fuzz-run
 
-demo: deps all
-	@./scripts/demo.sh $(BUILD)/ptregs
+demo: deps all $(BPF_UAPI) $(BPF_CORE)
+	@./scripts/demo.sh $(BUILD)/ptregs $(BUILD)/bpf
 
 $(BUILD)/bench/mkbtf: tests/bench/mkbtf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 bench: deps all $(BUILD)/bench/mkbtf
+	@echo "== diff --all: ptregs against pahole + diff"
 	@MKBTF=$(BUILD)/bench/mkbtf ./scripts/bench-diff.sh $(BUILD)/ptregs
+	@echo "== scan: ptregs against llvm-objdump on libbpf-tools"
+	@./scripts/bench-scan.sh $(BUILD)/ptregs
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)

@@ -347,7 +347,8 @@ static void scan_path(struct scan *s, const char *path, bool explicit, const str
 	}
 	closedir(d);
 	/* sorted, so output does not depend on the file system's order */
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		scan_path(s, names[i], false, &here);
 		free(names[i]);

@@ -22,6 +22,11 @@ static void what_text(const struct finding *f, char *buf, size_t len)
 {
 	const struct ptregs_access *a = &f->acc;
 
+	if (a->verdict == PTREGS_V_SUSPECT && f->relo_field) {
+		snprintf(buf, len, "%s of CO-RE field %s from a base computed with sizeof",
+			 ptregs_access_kind_str(a->kind), f->relo_field);
+		return;
+	}
 	switch (a->verdict) {
 	case PTREGS_V_BREAKS:
 	case PTREGS_V_SUSPECT:

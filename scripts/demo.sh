@@ -1,8 +1,10 @@
 #!/bin/bash
-# make demo: the pt_regs layouts, what the PKRS change does to them, and
-# where this machine's kernel stands.
+# make demo: the pt_regs layouts, what the PKRS change does to them, where
+# this machine's kernel stands, and which BPF programs would read the wrong
+# registers: the bundled examples and the BPF tools installed here.
 set -u
 PTREGS=${1:-build/ptregs}
+EXAMPLES=${2:-build/bpf}
 CACHE=${PTREGS_CACHE:-/var/cache/ptregs}
 
 hr() { printf '\n== %s\n\n' "$*"; }
@@ -37,6 +39,24 @@ if [ -r /sys/kernel/btf/vmlinux ]; then
 	fi
 else
 	hr "This machine's kernel has no BTF (/sys/kernel/btf/vmlinux): skipped"
+fi
+
+hr "Bundled example programs built against the UAPI headers ($EXAMPLES/uapi)"
+"$PTREGS" scan "$EXAMPLES/uapi" >/tmp/ptregs-demo.$$ 2>&1
+sed -n '1,12p' /tmp/ptregs-demo.$$
+echo "    ..."
+grep -E '^(scanned|usdt|verdict)' /tmp/ptregs-demo.$$
+if [ -d "$EXAMPLES/core" ]; then
+	hr "The same programs built with CO-RE ($EXAMPLES/core)"
+	"$PTREGS" scan "$EXAMPLES/core" 2>&1 | grep -E '^(scanned|usdt|verdict)|breaks|suspect'
+fi
+rm -f /tmp/ptregs-demo.$$
+
+tools=$(dpkg -L libbpf-tools 2>/dev/null | grep '^/usr/sbin/.' | sort)
+if [ -n "$tools" ]; then
+	hr "BPF tools installed on this machine (libbpf-tools: skeletons embedded in the executables)"
+	# shellcheck disable=SC2086
+	"$PTREGS" scan $tools 2>&1 | grep -E '^(scanned|usdt|verdict)|breaks:|fails-to-load:|suspect:'
 fi
 
 for k in "$CACHE"/build/patched/vmlinux "$CACHE"/build/*/patched/vmlinux; do

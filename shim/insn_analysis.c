@@ -493,7 +493,7 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 					got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
 				}
 			}
-		} else if (src->kind == VK_ARGS && size == 8 && src->off >= 0 && src->off < 64 * 8 &&
+		} else if (src->kind == VK_ARGS && size == 8 && src->off >= 0 && src->off < 64LL * 8 &&
 			   !(src->off % 8) &&
 			   (c->p->pt_regs_args >> (src->off / 8) & 1)) {
 			got = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
@@ -968,9 +968,9 @@ static int find_funcs(struct actx *c)
 		const struct bpf_insn *in = &insns[i];
 		int64_t t = -1;
 
-		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL)
-			t = (int64_t)i + in->imm + 1;
-		else if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC)
+		/* calls and callback addresses are both relative to the next insn */
+		if ((in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) ||
+		    (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC))
 			t = (int64_t)i + in->imm + 1;
 		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
 			i++;
