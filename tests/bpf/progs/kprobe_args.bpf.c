@@ -37,3 +37,11 @@ int BPF_KPROBE(uprobe_args, long a, long b)
 	out_dfd = a + b;
 	return 0;
 }
+
+/* newer libbpf names: scanned, though 6.1 cannot attach them */
+SEC("kprobe.multi/vfs_*")
+int BPF_KPROBE(multi_args, long a)
+{
+	out_dfd = a;
+	return 0;
+}

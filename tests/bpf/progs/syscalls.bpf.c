@@ -55,3 +55,11 @@ int task_regs(void *ctx)
 	out_a = ip;
 	return 0;
 }
+
+/* tp_btf: the pt_regs pointer is typed, so it is dereferenced directly */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
+{
+	out_b = regs->REG(si, rsi) + id;
+	return 0;
+}
