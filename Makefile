@@ -134,6 +134,7 @@ fuzz-run: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
 	@cp -n $(BPF_UAPI) $(BPF_CORE) $(FUZZ_DIR)/corpus/ 2>/dev/null || true
 	@echo "== fuzz: $(FUZZ_TIME) s"
 	@$(FUZZ_DIR)/fuzz_scan -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$(FUZZ_DIR)/ \
 		-print_final_stats=1 $(FUZZ_DIR)/corpus tests/fuzz/seeds \
 		>$(FUZZ_DIR)/fuzz.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz.log; exit 1; }
 	@echo "fuzz: 1 passed, 0 failed ($$(grep -o 'stat::number_of_executed_units: *[0-9]*' \

@@ -624,6 +624,7 @@ static int load_symbols(struct bpf_obj *o, char *err, size_t errlen)
 		GElf_Shdr sh;
 		Elf_Data *d;
 		struct obj_sec *s;
+		struct obj_rel *rels;
 		size_t n;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL || sh.sh_info >= o->sec_cnt)
@@ -635,9 +636,11 @@ static int load_symbols(struct bpf_obj *o, char *err, size_t errlen)
 		if (!d || !sh.sh_entsize)
 			continue;
 		n = d->d_size / sh.sh_entsize;
-		s->rels = calloc(n ? n : 1, sizeof(*s->rels));
-		if (!s->rels)
+		/* several relocation sections may name one target: append */
+		rels = realloc(s->rels, (s->rel_cnt + n + 1) * sizeof(*s->rels));
+		if (!rels)
 			return -ENOMEM;
+		s->rels = rels;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Rel rel;
 			GElf_Sym sym;
