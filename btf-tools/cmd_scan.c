@@ -198,10 +198,19 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 	bpf_obj_close(&o);
 }
 
-static void *memmem_from(const uint8_t *buf, size_t size, size_t from, const char *needle,
-			 size_t nlen)
+/* The next "\177ELF" at or after FROM: memchr for the rare first byte is fast. */
+static const uint8_t *find_elf_magic(const uint8_t *buf, size_t size, size_t from)
 {
-	return from < size ? memmem(buf + from, size - from, needle, nlen) : NULL;
+	while (from + SELFMAG <= size) {
+		const uint8_t *p = memchr(buf + from, ELFMAG0, size - from - SELFMAG + 1);
+
+		if (!p)
+			return NULL;
+		if (memcmp(p, ELFMAG, SELFMAG) == 0)
+			return p;
+		from = (size_t)(p - buf) + 1;
+	}
+	return NULL;
 }
 
 /* A file: a BPF object itself, or a host embedding some. */
@@ -218,7 +227,7 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 		scan_object(s, path, buf, size, NULL);
 		return;
 	}
-	while ((hit = memmem_from(buf, size, pos, ELFMAG, SELFMAG))) {
+	while ((hit = find_elf_magic(buf, size, pos))) {
 		size_t off = (size_t)(hit - buf);
 		char name[4096];
 

@@ -42,6 +42,7 @@ struct val {
 	uint8_t kind;
 	uint8_t origin;
 	uint8_t flags;
+	uint8_t pad;	/* always 0: states are compared with memcmp */
 	int32_t relo;	/* index of the CO-RE relocation behind the offset, or -1 */
 	int64_t off;	/* pointer offset, or the constant */
 };
@@ -138,6 +139,8 @@ static bool state_join(struct state *a, const struct state *b)
 {
 	bool changed = false;
 
+	if (memcmp(a, b, sizeof(*a)) == 0)	/* the usual case near the fixed point */
+		return false;
 	for (int i = 0; i < NREGS; i++)
 		changed |= val_join(&a->r[i], &b->r[i]);
 	for (int i = 0; i < NSLOTS; i++)
