@@ -544,8 +544,17 @@ static int load_sections(struct bpf_obj *o, char *err, size_t errlen)
 				     "instructions (partial instruction); programs after byte %zu "
 				     "skipped", s->name, (size_t)d->d_size,
 				     (size_t)(d->d_size / INSN_SZ * INSN_SZ));
-			s->insns = d->d_buf;
 			s->insn_cnt = d->d_size / INSN_SZ;
+			/* a corrupted object may place the section off alignment */
+			if ((uintptr_t)d->d_buf % _Alignof(struct bpf_insn)) {
+				s->owned = malloc(s->insn_cnt * INSN_SZ + 1);
+				if (!s->owned)
+					return -ENOMEM;
+				memcpy(s->owned, d->d_buf, s->insn_cnt * INSN_SZ);
+				s->insns = s->owned;
+			} else {
+				s->insns = d->d_buf;
+			}
 		}
 	}
 	return 0;
@@ -791,8 +800,10 @@ void bpf_obj_close(struct bpf_obj *o)
 		free(o->progs[i].error);
 	}
 	free(o->progs);
-	for (size_t i = 0; i < o->sec_cnt; i++)
+	for (size_t i = 0; i < o->sec_cnt; i++) {
 		free(o->secs[i].rels);
+		free(o->secs[i].owned);
+	}
 	free(o->secs);
 	free(o->funcs);
 	for (size_t i = 0; i < o->warn_cnt; i++)

@@ -13,13 +13,14 @@
 #include <ptregs/analysis.h>
 #include "btf_ext.h"
 
-struct bpf_insn;
+#include <linux/bpf.h>
 struct btf;
 
 struct obj_sec {
 	const char *name;
 	size_t shndx;
 	const struct bpf_insn *insns;	/* NULL unless an executable section */
+	struct bpf_insn *owned;		/* aligned copy, when the section was not */
 	size_t insn_cnt;
 	size_t rel_cnt;
 	struct obj_rel *rels;		/* sorted by insn */
