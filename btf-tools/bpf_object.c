@@ -353,6 +353,30 @@ static int call_target(const struct bpf_obj *o, const struct obj_func *f, uint32
 	return tidx >= 0 ? find_func(o, tsec, (uint64_t)tidx) : -1;
 }
 
+/*
+ * Move *J to the next subprogram call or callback address among F's
+ * instructions INSNS (*FUNC tells which); false at the end.
+ */
+static bool next_call(const struct bpf_obj *o, const struct obj_func *f,
+		      const struct bpf_insn *insns, uint32_t *j, bool *func)
+{
+	for (; *j < f->cnt; (*j)++) {
+		const struct bpf_insn *in = &insns[*j];
+
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) {
+			*func = false;
+			return true;
+		}
+		if (is_func_addr(o, f, *j, in)) {
+			*func = true;
+			return true;
+		}
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
+			(*j)++;
+	}
+	return false;
+}
+
 /* Link program P (function MAIN) with the subprograms it reaches. */
 static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 		     const struct ptregs_layout *to)
@@ -376,20 +400,12 @@ static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 	/* discover the reachable functions in placement order */
 	for (size_t k = 0; k < n_order; k++) {
 		const struct obj_func *f = &o->funcs[order[k]];
-		const struct obj_sec *s = &o->secs[f->sec];
+		const struct bpf_insn *insns = o->secs[f->sec].insns + f->start;
+		bool func;
 
-		for (uint32_t j = 0; j < f->cnt; j++) {
-			const struct bpf_insn *in = &s->insns[f->start + j];
-			bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
-			bool func = is_func_addr(o, f, j, in);
-			int t;
+		for (uint32_t j = 0; next_call(o, f, insns, &j, &func); j += func ? 2 : 1) {
+			int t = call_target(o, f, j, &insns[j], !func);
 
-			if (!call && !func) {
-				if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
-					j++;
-				continue;
-			}
-			t = call_target(o, f, j, in, call);
 			if (t < 0) {
 				if (!*err)
 					snprintf(err, sizeof(err), "insn %u calls an unknown function",
@@ -399,8 +415,6 @@ static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 				total += o->funcs[t].cnt;
 				order[n_order++] = t;
 			}
-			if (func)
-				j++;
 		}
 	}
 
@@ -425,26 +439,17 @@ static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 	for (size_t k = 0; k < n_order; k++) {
 		const struct obj_func *f = &o->funcs[order[k]];
 		uint32_t base = (uint32_t)placed[order[k]];
+		struct bpf_insn *insns = p->insns + base;
+		bool func;
 
-		for (uint32_t j = 0; j < f->cnt; j++) {
-			struct bpf_insn *in = &p->insns[base + j];
-			bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
-			bool func = is_func_addr(o, f, j, in);
-			int t;
+		for (uint32_t j = 0; next_call(o, f, insns, &j, &func); j += func ? 2 : 1) {
+			int t = call_target(o, f, j, &insns[j], !func);
 
-			if (!call && !func) {
-				if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
-					j++;
-				continue;
-			}
-			t = call_target(o, f, j, in, call);
 			if (func)
-				in->src_reg = BPF_PSEUDO_FUNC;
+				insns[j].src_reg = BPF_PSEUDO_FUNC;
 			/* an unresolved target points past the end: reported as unanalysed */
-			in->imm = t >= 0 ? placed[t] - (int32_t)(base + j) - 1 :
-				  (int32_t)(total - (base + j));
-			if (func)
-				j++;
+			insns[j].imm = t >= 0 ? placed[t] - (int32_t)(base + j) - 1 :
+				       (int32_t)(total - (base + j));
 		}
 	}
 	if (p->relo_cnt)

@@ -34,17 +34,7 @@ else
 	note=""
 fi
 
-# median wall time in milliseconds of RUNS runs of "$@"
-median_ms() {
-	local t=() s e
-	for _ in $(seq "$RUNS"); do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
-		e=$(date +%s%N)
-		t+=($(( (e - s) / 1000 )))
-	done
-	printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
+. "$(dirname "$0")/lib.sh"
 
 pahole_diff() {
 	pahole -F btf "$old" >"$TMP/old.txt" 2>/dev/null || true
@@ -56,8 +46,8 @@ echo "old: $old"
 echo "new: $new $note"
 "$PTREGS" diff --all "$old" "$new" >"$TMP/ptregs.txt" || true
 tail -n 2 "$TMP/ptregs.txt" | sed 's/^/ptregs: /'
-us_ptregs=$(median_ms "$PTREGS" diff --all "$old" "$new")
-us_pahole=$(median_ms pahole_diff)
+us_ptregs=$(median_us "$PTREGS" diff --all "$old" "$new")
+us_pahole=$(median_us pahole_diff)
 echo "pahole: $(wc -l <"$TMP/old.txt") + $(wc -l <"$TMP/new.txt") lines dumped," \
      "$(grep -c '^[<>]' "$TMP/diff.txt" || true) lines of diff"
 awk -v a="$us_ptregs" -v b="$us_pahole" -v r="$RUNS" 'BEGIN {

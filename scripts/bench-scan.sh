@@ -40,20 +40,11 @@ for path in sys.argv[2:]:
 PY
 nobj=$(ls "$TMP"/*.bpf.o | wc -l)
 
-median_ms() {
-	local t=() s e
-	for _ in $(seq "$RUNS"); do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
-		e=$(date +%s%N)
-		t+=($(( (e - s) / 1000 )))
-	done
-	printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
+. "$(dirname "$0")/lib.sh"
 
 "$PTREGS" scan "${tools[@]}" 2>/dev/null | grep '^scanned' | sed 's/^/ptregs: /' || true
-us_scan=$(median_ms "$PTREGS" scan "${tools[@]}")
-us_dump=$(median_ms "$OBJDUMP" -d -r "$TMP"/*.bpf.o)
+us_scan=$(median_us "$PTREGS" scan "${tools[@]}")
+us_dump=$(median_us "$OBJDUMP" -d -r "$TMP"/*.bpf.o)
 echo "${#tools[@]} executables, $nobj embedded objects"
 awk -v a="$us_scan" -v b="$us_dump" -v r="$RUNS" 'BEGIN {
 	printf "ptregs scan (find + analyse)   %8.1f ms (median of %d)\n", a / 1000, r

@@ -7,47 +7,14 @@ PTREGS=${PTREGS:-build/ptregs}
 FX=${PTREGS_FIXTURES:-build/fixtures}
 TMP=$(mktemp -d /tmp/ptregs-cli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skipped=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# run NAME EXPECTED_RC ARGS...: stdout in $TMP/out, stderr in $TMP/err
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$PTREGS" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name: exit $rc, expected $want: ptregs $*"
-		sed 's/^/    /' "$TMP/err" >&2
-		return 1
-	fi
-	ok
-}
-
-# json_check NAME PYTHON_EXPR: EXPR over 'd' (the parsed stdout) must be true
-json_check() {
-	if python3 -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)"; then
-		ok
-	else
-		bad "$1: JSON check failed: $2"
-		head -c 600 "$TMP/out" >&2
-	fi
-}
-
-grep_out() { if grep -q -- "$2" "$TMP/$3"; then ok; else bad "$1: '$2' not in $3"; cat "$TMP/$3" >&2; fi; }
-one_line_err() {
-	if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$2" "$TMP/err"; then ok
-	else bad "$1: expected one line naming '$2' on stderr"; cat "$TMP/err" >&2; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # help, version, usage
-run help 0 --help && grep_out help "layout" out && grep_out help "builtin:pkrs" out
-run help-layout 0 help layout && grep_out help-layout "--struct" out
-run help-diff 0 help diff && grep_out help-diff "12 changed incompatibly" out
+run help 0 --help && has help "layout" out && has help "builtin:pkrs" out
+run help-layout 0 help layout && has help-layout "--struct" out
+run help-diff 0 help diff && has help-diff "12 changed incompatibly" out
 run layout-h 0 layout -h
-run version 0 --version && grep_out version "^ptregs [0-9]" out
+run version 0 --version && has version "^ptregs [0-9]" out
 run no-command 2
 run bad-command 2 frobnicate && one_line_err bad-command "frobnicate"
 run bad-option 2 layout --nope builtin:legacy
@@ -56,13 +23,13 @@ run diff-one-source 2 diff builtin:legacy
 run diff-struct-and-all 2 diff --all --struct x builtin:legacy builtin:pkrs
 
 # layout
-run layout-legacy 0 layout builtin:legacy && grep_out layout-legacy "112     8  di" out
+run layout-legacy 0 layout builtin:legacy && has layout-legacy "112     8  di" out
 run layout-json 0 -j layout builtin:pkrs
 json_check layout-json "d['struct']=='pt_regs' and d['size']==176 and d['source']=='builtin:pkrs' and d['fields'][0]=={'name':'pkrs','offset':0,'size':8,'type':'long unsigned int'} and [f['offset'] for f in d['fields'] if f['name']=='di']==[120]"
 run layout-json-after 0 layout -j builtin:legacy
 json_check layout-json-after "len(d['fields'])==21"
 run layout-dwarf 0 layout --struct user_regs_struct "$FX/regs_dwarf"
-grep_out layout-dwarf "fs_base" out
+has layout-dwarf "fs_base" out
 run layout-force-dwarf 0 -j layout --dwarf "$FX/regs_bpf.o"
 json_check layout-force-dwarf "d['source'].startswith('dwarf:') and any(f['name']=='csx' and f['offset']==136 and f['size']==8 for f in d['fields'])"
 run layout-btf-first 0 -j layout "$FX/regs_bpf.o"
@@ -87,12 +54,12 @@ if [ -r /sys/kernel/btf/vmlinux ]; then
 fi
 
 # diff exit statuses: 0 same, 4 compatible, 12 incompatible, 1 error
-run diff-same 0 diff builtin:legacy builtin:legacy && grep_out diff-same "no change" out
+run diff-same 0 diff builtin:legacy builtin:legacy && has diff-same "no change" out
 run diff-pkrs 12 diff builtin:legacy builtin:pkrs
-grep_out diff-pkrs "moved    di       offset 112 -> 120, size 8; a read at 112 now gets si" out
-grep_out diff-pkrs "size 168 -> 176 (+8), changed incompatibly" out
+has diff-pkrs "moved    di       offset 112 -> 120, size 8; a read at 112 now gets si" out
+has diff-pkrs "size 168 -> 176 (+8), changed incompatibly" out
 run diff-fred 4 diff builtin:legacy builtin:fred
-grep_out diff-fred "old slot kept by csx" out
+has diff-fred "old slot kept by csx" out
 run diff-quiet 12 diff -q builtin:legacy builtin:pkrs
 if [ -s "$TMP/out" ]; then bad "diff -q printed"; else ok; fi
 run diff-json 12 -j diff builtin:legacy builtin:pkrs
@@ -102,7 +69,7 @@ run diff-missing 1 diff builtin:legacy /nonexistent && one_line_err diff-missing
 run diff-struct-missing 1 -j diff --struct nope "$FX/regs_bpf.o" "$FX/regs_bpf.o"
 json_check diff-struct-missing "'nope' in d['error'] and d['types']==[]"
 run diff-all 0 diff --all "$FX/regs_bpf.o" "$FX/regs_bpf.o"
-grep_out diff-all "types compared: .* 0 changed incompatibly" out
+has diff-all "types compared: .* 0 changed incompatibly" out
 run diff-all-json 4 -j diff --all builtin:legacy "$FX/regs_bpf.o"
 json_check diff-all-json "d['verdict']=='compatible' and 'struct nested' in d['added_types'] and d['summary']['compared']==1"
 

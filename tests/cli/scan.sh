@@ -8,27 +8,7 @@ FX=${PTREGS_FIXTURES:-build/fixtures}
 HERE=$(dirname "$0")
 TMP=$(mktemp -d /tmp/ptregs-scan.XXXXXX)
 trap 'chmod -R u+rwx "$TMP"; rm -rf "$TMP"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$PTREGS" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		bad "$name: exit $rc, expected $want: ptregs $*"
-		head -5 "$TMP/err" >&2
-		return 1
-	fi
-	ok
-}
-has() { if grep -q -- "$2" "$TMP/$3"; then ok; else bad "$1: '$2' not in $3"; head -20 "$TMP/$3" >&2; fi; }
-json_check() {
-	if python3 -c "import json,sys; d=json.load(open('$TMP/${3:-out}')); sys.exit(0 if ($2) else 1)"; then ok
-	else bad "$1: JSON check failed: $2"; head -c 800 "$TMP/${3:-out}" >&2; fi
-}
+. "$HERE/lib.sh"
 
 UAPI=$OBJS/uapi
 run help 0 help scan && has help "breaks-host-libbpf" out

@@ -1,0 +1,50 @@
+# Shared by the command-line test scripts: run ptregs, check what it said.
+# Callers set PTREGS and TMP; results are counted in pass and fail.
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# run NAME EXPECTED_STATUS ARGS...: stdout in $TMP/out, stderr in $TMP/err
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$PTREGS" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		bad "$name: exit $rc, expected $want: ptregs $*"
+		head -5 "$TMP/err" | sed 's/^/    /' >&2
+		return 1
+	fi
+	ok
+}
+
+# has NAME PATTERN out|err
+has() {
+	if grep -q -- "$2" "$TMP/$3"; then
+		ok
+	else
+		bad "$1: '$2' not in $3"
+		head -20 "$TMP/$3" >&2
+	fi
+}
+
+# json_check NAME PYTHON_EXPR [FILE]: EXPR over d, the parsed FILE (default out)
+json_check() {
+	if python3 -c "import json,sys; d=json.load(open('$TMP/${3:-out}')); sys.exit(0 if ($2) else 1)"; then
+		ok
+	else
+		bad "$1: JSON check failed: $2"
+		head -c 800 "$TMP/${3:-out}" >&2
+	fi
+}
+
+# one_line_err NAME PATTERN: exactly one line on stderr, containing PATTERN
+one_line_err() {
+	if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$2" "$TMP/err"; then
+		ok
+	else
+		bad "$1: expected one line naming '$2' on stderr"
+		cat "$TMP/err" >&2
+	fi
+}
