@@ -1,0 +1,123 @@
+#!/bin/sh
+# Smoke tests of one kernel across QEMU TCG CPU models.
+#
+# Usage: tests/qemu/smoke.sh --kernel BZIMAGE --expect legacy|pkrs
+#          [--label NAME] [--tests LIST] [--models LIST] [--timeout SECS]
+#
+#   --expect   the struct pt_regs layout the kernel must have: legacy (168
+#              bytes, the unpatched kernel) or pkrs (176, pkrs at 0)
+#   --label    names the log directory <project>/build/qemu/logs/NAME/
+#              (default: the kernel's build directory name)
+#   --tests    default boot,ptrace,compat,core,signal,nmi,perfbpf,uprobe,layout,pks
+#   --models   comma-separated variant names from the list below (default all)
+#   --timeout  per boot, seconds (default 300)
+#
+# Every boot shares the host's root (layout test) and gets an NMI every
+# 50 ms from the host (nmi test; NMIs also land in the other tests).
+#
+# Variants (name: QEMU -cpu, extra kernel arguments):
+#   amd      max,-smap                        AMD-flavoured "max": PKS, PKU;
+#                                             32-bit vDSO uses SYSCALL
+#   intel    max,-smap,vendor=GenuineIntel    Intel-flavoured: SYSENTER, PTI
+#   icelake  Icelake-Server,-smap,+pks        a named Intel model (family 6)
+#   nopks    max,-smap,-pks                   no PKS
+#   amd-pti  max,-smap + pti=on               page table isolation forced
+#
+# Prints a table (variant, test, result, detail) and ends with the line
+# "qemu: N passed, N failed"; exit status 1 if anything failed (a test, or
+# a boot: oops, warning, timeout), 2 for a usage error.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+kernel='' expect='' label='' tests=boot,ptrace,compat,core,signal,nmi,perfbpf,uprobe,layout,pks
+models=amd,intel,icelake,nopks,amd-pti timeout=300
+
+usage() { sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift ;;
+	--expect) expect=$2; shift ;;
+	--label) label=$2; shift ;;
+	--tests) tests=$2; shift ;;
+	--models) models=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	-h|--help) usage ;;
+	*) echo "smoke: unknown argument: $1" >&2; usage ;;
+	esac
+	shift
+done
+[ -n "$kernel" ] && [ -n "$expect" ] || usage
+case "$expect" in legacy|pkrs) ;; *) usage ;; esac
+[ -f "$kernel" ] || { echo "smoke: error: kernel $kernel not found" >&2; exit 2; }
+if [ -z "$label" ]; then
+	label=$(basename "$(cd "$(dirname "$kernel")/../../.." && pwd)")
+fi
+
+variant() {
+	case "$1" in
+	amd) cpu=max,-smap append='' ;;
+	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
+	icelake) cpu=Icelake-Server,-smap,+pks append='' ;;
+	nopks) cpu=max,-smap,-pks append='' ;;
+	amd-pti) cpu=max,-smap append=pti=on ;;
+	*) echo "smoke: unknown variant $1" >&2; exit 2 ;;
+	esac
+}
+for m in $(echo "$models" | tr ',' ' '); do variant "$m"; done
+
+logs=$top/build/qemu/logs/$label
+mkdir -p "$logs"
+initrd=$("$here/mkinitramfs.sh" "$top/build/qemu" 2>"$logs/mkinitramfs.log") || {
+	cat "$logs/mkinitramfs.log" >&2
+	echo "smoke: error: building the initramfs failed" >&2
+	exit 1
+}
+
+start=$(date +%s)
+passed=0 failed=0 skipped=0
+table=$logs/table.txt
+: >"$table"
+row() { printf '%-8s %-8s %-5s %s\n' "$1" "$2" "$3" "$4" | tee -a "$table"; }
+
+echo "smoke: $kernel (label $label, expect $expect)"
+row VARIANT TEST RESULT DETAIL
+for m in $(echo "$models" | tr ',' ' '); do
+	variant "$m"
+	log=$logs/$m.log
+	rc=0
+	msg=$("$here/run.sh" --kernel "$kernel" --cpu "$cpu" --append "$append" \
+		--tests "$tests" --expect "$expect" --timeout "$timeout" \
+		--host-share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
+	for t in $(echo "$tests" | tr ',' ' '); do
+		line=$(grep "^PTREGS-TEST $t " "${log%.log}.results" 2>/dev/null | tail -n1 || true)
+		v=$(echo "$line" | cut -d' ' -f3)
+		d=$(echo "$line" | cut -d' ' -f4-)
+		case "$v" in
+		PASS) passed=$((passed + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		FAIL) failed=$((failed + 1)) ;;
+		*) v=- d="no result (see the boot line)" ;;
+		esac
+		row "$m" "$t" "$v" "$d"
+	done
+	# The boot itself: a kernel problem (oops, warning, timeout, no verdict)
+	# fails it even if every test passed; failed tests count on their rows.
+	case "$msg" in
+	*"): test "*" failed: "*|*"): guest reported failures: "*) testfail=1 ;;
+	*) testfail=0 ;;
+	esac
+	if [ $rc = 0 ] || [ $testfail = 1 ]; then
+		passed=$((passed + 1))
+		facts=$(sed -n 's/^PTREGS-CPU //p' "${log%.log}.results" | head -n1)
+		row "$m" "(boot)" PASS "cpu=$cpu${append:+ $append}; $facts"
+	else
+		failed=$((failed + 1))
+		row "$m" "(boot)" FAIL "$(echo "$msg" | grep '^run: ' | tail -n1 | sed 's/^run: //')"
+	fi
+done
+secs=$(($(date +%s) - start))
+echo "smoke: $skipped skipped; ${secs}s; logs in $logs"
+echo "qemu: $passed passed, $failed failed" | tee -a "$table"
+[ $failed = 0 ]

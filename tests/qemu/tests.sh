@@ -1,0 +1,195 @@
+# Tests of the ptregs QEMU initramfs, sourced by /init (for the list) and by
+# "sh -c" under timeout(1) for each run. The environment comes from /init:
+# EXPECT RELEASE HOSTDIR HOST and the CPUID facts (vendor pks pku ospke).
+#
+# shellcheck disable=SC2154  # vendor, pks, pku, ospke: set by /init from cpuid
+# Each test prints what it did; its last line starting with "detail: " is
+# the detail of the verdict. Exit status 0 PASS, 77 SKIP, anything else FAIL.
+
+t_boot() {
+	local rel fail=0
+	rel=$(uname -r)
+	echo "uname -a: $(uname -a)"
+	if [ -n "$RELEASE" ] && [ "$rel" != "$RELEASE" ]; then
+		echo "uname -r is $rel, expected $RELEASE"; fail=1
+	fi
+	[ "$(uname -m)" = x86_64 ] || { echo "uname -m is $(uname -m)"; fail=1; }
+	# fork, exec, a pipe, a timer, a 64-bit and a 32-bit static program
+	[ "$(echo pipe-ok | cat)" = pipe-ok ] || { echo "pipe failed"; fail=1; }
+	sleep 0.1 || fail=1
+	/bin/ptrace-child32 >/dev/null 2>&1; rc=$?
+	[ $rc = 10 ] || { echo "32-bit program exited $rc, expected 10"; fail=1; }
+	grep -q ptregs.tests= /proc/cmdline || { echo "cmdline lost"; fail=1; }
+	echo "detail: $rel $(uname -m), fork/exec/pipe/timer ok, 32-bit exec ok"
+	return $fail
+}
+
+t_ptrace() { /bin/ptrace-regs 64; }
+
+t_compat() { /bin/ptrace-regs 32 /bin/ptrace-child32; }
+
+# ELF core dumps: NT_PRSTATUS of a 64-bit and an IA32 process killed by
+# ud2 holds the exact registers. The "traps:" console line of an unhandled
+# SIGILL is switched off meanwhile (run.sh fails runs that print one).
+t_core() {
+	local trace rc=0
+	mkdir -p /tmp/cores
+	trace=$(cat /proc/sys/debug/exception-trace 2>/dev/null)
+	echo 0 >/proc/sys/debug/exception-trace 2>/dev/null
+	echo '/tmp/cores/core.%p' >/proc/sys/kernel/core_pattern
+	/bin/coreregs /tmp/cores /bin/ptrace-child32 || rc=1
+	[ -n "$trace" ] && echo "$trace" >/proc/sys/debug/exception-trace
+	return $rc
+}
+
+# Registers across timer interrupts and signal delivery, and the signal
+# frames' saved registers: native, IA32 compat and x32 (when built).
+t_signal() {
+	local rc=0 d='' abi
+	for abi in 64 32 x32; do
+		local bin=/bin/sigregs${abi#64}
+		if [ ! -x $bin ]; then d="$d $abi: not built;"; continue; fi
+		$bin >/tmp/sig$abi.out 2>&1 || rc=1
+		grep -v '^detail: ' /tmp/sig$abi.out
+		d="$d $abi: $(sed -n 's/^detail: //p' /tmp/sig$abi.out);"
+	done
+	echo "detail:$d"
+	return $rc
+}
+
+# NMIs from user mode (run.sh --nmi injects one every 50 ms): the registers
+# of a 2-second loop survive them, in 64-bit and 32-bit code. NMIs that
+# arrive while the CPU is in the kernel exercise the kernel-mode NMI path.
+nmi_count() { awk '/^ *NMI:/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' /proc/interrupts; }
+t_nmi() {
+	local rc=0 d='' abi before after
+	if [ "$NMI" != 1 ]; then echo "detail: no NMIs injected (run.sh --nmi)"; return 77; fi
+	for abi in 64 32; do
+		before=$(nmi_count)
+		/bin/sigregs${abi#64} --no-signals 2 >/tmp/nmi$abi.out 2>&1 || rc=1
+		after=$(nmi_count)
+		grep -v '^detail: ' /tmp/nmi$abi.out
+		echo "$abi: NMIs $before -> $after"
+		[ "$after" -gt "$before" ] || { echo "$abi: no NMI arrived"; rc=1; }
+		d="$d $abi: $(sed -n 's/^detail: \([a-z]*\).*/\1/p' /tmp/nmi$abi.out) over $((after - before)) NMIs;"
+	done
+	echo "detail:$d"
+	return $rc
+}
+
+t_perfbpf() { /bin/perfbpf /lib/ptregs/perfbpf.bpf.o; }
+
+# BPF uprobe context (struct pt_regs) with known user registers: CO-RE
+# must be exact everywhere; UAPI offsets exact on legacy, one register off
+# on pkrs (see guest/uprobe.c).
+t_uprobe() { /bin/uprobe /lib/ptregs/uprobe.bpf.o "$EXPECT"; }
+
+# Run a command of the host inside the host share, against this kernel.
+host_chroot() {
+	for d in proc sys dev tmp sys/kernel/debug sys/kernel/tracing; do
+		grep -q " $HOST/$d " /proc/mounts && continue
+		case $d in
+		proc) mount -t proc proc $HOST/proc ;;
+		sys) mount -t sysfs sysfs $HOST/sys ;;
+		dev) mount -t devtmpfs devtmpfs $HOST/dev ;;
+		tmp) mount -t tmpfs tmpfs $HOST/tmp ;;
+		sys/kernel/debug) mount -t debugfs debugfs $HOST/$d ;;
+		sys/kernel/tracing) mount -t tracefs tracefs $HOST/$d ;;
+		esac || return 1
+	done
+	# The chroot must see this kernel, not the host's.
+	[ "$(cat $HOST/proc/sys/kernel/osrelease)" = "$(uname -r)" ] || {
+		echo "$HOST/proc is not the guest's"; return 1; }
+	chroot $HOST "$@"
+}
+
+t_layout() {
+	local bin=$HOSTDIR/build/ptregs json size pkrs r15
+	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
+	if [ ! -x "$HOST$bin" ]; then echo "detail: $bin missing on the host (make -C $HOSTDIR)"; return 77; fi
+	json=$(host_chroot "$bin" -j layout /sys/kernel/btf/vmlinux) || {
+		echo "$json"; echo "detail: ptregs layout failed"; return 1; }
+	echo "$json"
+	# the first "size" is the struct's own
+	size=$(echo "$json" | sed -n 's/^[^}]*"kind":"struct","size":\([0-9]*\).*/\1/p')
+	pkrs=$(echo "$json" | sed -n 's/.*{"name":"pkrs","offset":\([0-9]*\).*/\1/p')
+	r15=$(echo "$json" | sed -n 's/.*{"name":"r15","offset":\([0-9]*\).*/\1/p')
+	local got="size=$size pkrs=${pkrs:-none} r15=$r15"
+	case "${EXPECT:-any}" in
+	legacy) [ "$size" = 168 ] && [ -z "$pkrs" ] && [ "$r15" = 0 ] ;;
+	pkrs) [ "$size" = 176 ] && [ "$pkrs" = 0 ] && [ "$r15" = 8 ] ;;
+	*) { [ "$size" = 168 ] && [ -z "$pkrs" ]; } || { [ "$size" = 176 ] && [ "$pkrs" = 0 ]; } ;;
+	esac
+	rc=$?
+	echo "detail: pt_regs $got (expect ${EXPECT:-legacy or pkrs})"
+	return $rc
+}
+
+# PKS: what the CPU enumerates (CPUID from user mode), what the kernel
+# enumerates (/proc/cpuinfo "pks"), and the IA32_PKRS value kernel code runs
+# with (MSR 0x6E1 read through /dev/cpu/N/msr, in kernel context): with PKS
+# enabled every kernel context starts with the default value
+# (ptregs.pkrs_default, 0x55555554 unless given).
+t_pks() {
+	local flag=0 pkuflag=0 msrs='' want=${PKRS_DEFAULT:-0x55555554}
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw pks && flag=1
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw pku && pkuflag=1
+	dmesg | grep -v -i 'command line' | grep -i -E 'pks|pkrs|protection keys' | head -5
+	if [ "$pks" = 1 ]; then
+		/bin/rdmsr 0x6e1 >/tmp/pkrs.out 2>&1
+		cat /tmp/pkrs.out
+		msrs=$(sed -n 's/^cpu[0-9]* //p' /tmp/pkrs.out | sort -u | tr '\n' ' ' | sed 's/ $//')
+	fi
+	local d="cpuid.pks=$pks cpuinfo.pks=$flag cpuid.pku=$pku cpuinfo.pku=$pkuflag ospke=$ospke pkrs=${msrs:-n/a}"
+	if [ "$pku" = 1 ] && [ "$ospke" != 1 ]; then
+		echo "detail: $d: CPU has PKU but CR4.PKE is clear"; return 1
+	fi
+	if [ "$pks" = 0 ]; then
+		[ "$flag" = 1 ] && { echo "detail: $d: kernel claims PKS the CPU lacks"; return 1; }
+		echo "detail: $d: CPU model has no PKS"; return 77
+	fi
+	if [ "$flag" = 0 ]; then
+		if [ "$EXPECT" = pkrs ]; then
+			echo "detail: $d: CPU has PKS, the patched kernel does not enumerate it"; return 1
+		fi
+		echo "detail: $d: kernel has no PKS support"; return 77
+	fi
+	case "$msrs" in
+	"") echo "detail: $d: PKS enumerated; PKRS not readable (CONFIG_X86_MSR?)"; return 1 ;;
+	"$(printf '%#x' $want)") echo "detail: $d: PKS enumerated, kernel context PKRS is the default"; return 0 ;;
+	*) echo "detail: $d: kernel context PKRS differs from the default $want"; return 1 ;;
+	esac
+}
+
+# The host's bpftrace against this kernel: a kprobe on vfs_write reads
+# arg0..arg2 through bpftrace's fixed pt_regs offset table (rdi at 112,
+# rsi at 104, rdx at 96) while dd writes a known count. Expected to read
+# the wrong registers on a kernel whose pt_regs layout changed.
+t_bpftrace() {
+	local bt=/usr/bin/bpftrace out
+	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
+	if [ ! -x "$HOST$bt" ]; then echo "detail: no bpftrace on the host"; return 77; fi
+	host_chroot true || { echo "detail: chroot into the host share failed"; return 1; }
+	out=/tmp/bpftrace.out
+	chroot $HOST $bt -e 'kprobe:vfs_write /comm == "dd"/ { printf("VFS_WRITE count=%d\n", arg2); exit(); }' >$out 2>&1 &
+	local pid=$! i=0
+	while ! grep -q Attaching $out 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+	sleep 1
+	dd if=/dev/zero of=/dev/null bs=1234 count=1 2>/dev/null
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	kill $pid 2>/dev/null
+	cat $out
+	local got
+	got=$(sed -n 's/^VFS_WRITE count=//p' $out | head -n1)
+	if [ "$got" = 1234 ]; then echo "detail: bpftrace arg2 = 1234 (dd bs=1234)"; return 0; fi
+	echo "detail: bpftrace arg2 = ${got:-nothing}, expected 1234"
+	return 1
+}
+
+# Not a smoke test: a self-test of run.sh, which must fail a run whose
+# kernel log holds a warning although every test passed.
+t_selftest() {
+	echo "<4>WARNING: ptregs harness self-test, this run must fail" >/dev/kmsg
+	echo "detail: wrote a WARNING to the kernel log"
+}
