@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/nodebug.o
 
-.PHONY: fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
+.PHONY: kernel check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
         uninstall clean help
 
 all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
@@ -45,7 +45,9 @@ help:
 	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
 	@echo "make test     check plus the QEMU suite"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
-	@echo "make bench    ptregs diff --all against pahole + diff"
+	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump"
+	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
+	@echo "make check-qemu  boot both in QEMU and run the smoke tests"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=..."
 
 deps:
@@ -142,6 +144,21 @@ fuzz-run: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
 
 fuzz:
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_TIME=600
+
+# The kernels: unpatched and patched 6.1 from Debian's linux-source-6.1,
+# built under $(PTREGS_CACHE) (default /var/cache/ptregs) with ccache, and
+# the QEMU smoke tests on both. Not yet part of 'make test'.
+PTREGS_CACHE ?= /var/cache/ptregs
+export PTREGS_CACHE
+KVER_GLOB    := $(PTREGS_CACHE)/build/linux-*
+kernel: deps
+	@kernel-patch/scripts/build.sh
+
+check-qemu: all kernel
+	@tests/qemu/smoke.sh --kernel $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
+		--expect legacy --label base
+	@tests/qemu/smoke.sh --kernel $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1) \
+		--expect $${PTREGS_EXPECT:-pkrs} --label ptregs
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:
