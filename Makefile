@@ -43,7 +43,7 @@ help:
 	@echo "make deps     install the Debian packages (scripts/install-deps.sh)"
 	@echo "make          build libptregs and the ptregs command into $(BUILD)/"
 	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
-	@echo "make test     check plus the QEMU suite"
+	@echo "make test     check plus a bounded fuzz run"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
 	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump"
 	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
