@@ -1,0 +1,82 @@
+#!/bin/bash
+# The upstream x86 selftests and vm/protection_keys as an outside judge:
+# build them from the kernel source, run them in QEMU on the unpatched and
+# the patched kernel, and fail if any that passes on the unpatched kernel
+# fails on the patched one. Both kernels run in the same invocation.
+#
+# Usage: selftests.sh --base BZIMAGE --patched BZIMAGE [--src DIR] [--cpu MODEL]
+#   --src   kernel source with tools/testing/selftests (default: the
+#           pristine tree under $PTREGS_CACHE/src)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${PTREGS_CACHE:-/var/cache/ptregs}
+out=$top/build/qemu/selftests
+logs=$top/build/qemu/logs/selftests
+base='' patched='' src='' cpu='max,-smap'
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--base) base=$2; shift ;;
+	--patched) patched=$2; shift ;;
+	--src) src=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "selftests: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+die() { echo "selftests: $*" >&2; exit 1; }
+[ -f "$base" ] || die "--base BZIMAGE missing"
+[ -f "$patched" ] || die "--patched BZIMAGE missing"
+if [ -z "$src" ]; then
+	src=$(ls -d "$cache"/src/linux-[0-9]* 2>/dev/null | grep -v -- '-[a-z]*$' | head -1)
+fi
+[ -d "$src/tools/testing/selftests/x86" ] || die "no kernel source with selftests ($src)"
+
+mkdir -p "$out/x86" "$out/vm" "$logs"
+echo "selftests: building from $src" >&2
+make -s -j"${PTREGS_JOBS:-2}" -C "$src/tools/testing/selftests/x86" OUTPUT="$out/x86" \
+	>"$logs/build.log" 2>&1 || die "building x86 selftests failed (see $logs/build.log)"
+for bits in 32 64; do
+	gcc -m$bits -O2 -g -mxsave -no-pie -I"$src/tools/testing/selftests" \
+		-o "$out/vm/protection_keys_$bits" \
+		"$src/tools/testing/selftests/vm/protection_keys.c" -lrt -lpthread \
+		>>"$logs/build.log" 2>&1 || die "building protection_keys_$bits failed"
+done
+
+run_one() { # label bzImage
+	"$here/run.sh" --kernel "$2" --cpu "$cpu" --tests selftests --host-share \
+		--timeout 1500 --append "ptregs.timeout=1400" --log "$logs/$1.log" \
+		>/dev/null 2>&1 || true
+	sed -n 's/.*selftests: selftest \([^ ]*\) \(PASS\|FAIL\) .*/\1 \2/p' "$logs/$1.log" |
+		sort >"$logs/$1.txt"
+	grep -c -E 'Oops|BUG:|WARNING:|Kernel panic|general protection fault' "$logs/$1.log" \
+		>"$logs/$1.oops" || true
+}
+s=$(date +%s)
+run_one base "$base"
+run_one patched "$patched"
+e=$(date +%s)
+
+pass=0 fail=0
+printf '%-32s %-8s %-8s\n' test unpatched patched
+while read -r name b; do
+	p=$(awk -v n="$name" '$1 == n { print $2 }' "$logs/patched.txt")
+	printf '%-32s %-8s %-8s\n' "$name" "$b" "${p:-missing}"
+	if [ "$b" = PASS ] && [ "${p:-}" != PASS ]; then
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+done <"$logs/base.txt"
+nb=$(wc -l <"$logs/base.txt")
+[ "$nb" -gt 0 ] || { echo "selftests: nothing ran on the unpatched kernel (see $logs/base.log)" >&2; fail=$((fail + 1)); }
+echo "unpatched: $(grep -c PASS "$logs/base.txt" || true)/$nb passed, oops/warn lines $(cat "$logs/base.oops");" \
+     "patched: $(grep -c PASS "$logs/patched.txt" || true)/$(wc -l <"$logs/patched.txt") passed, oops/warn lines $(cat "$logs/patched.oops"); $((e - s)) s"
+if [ "$(cat "$logs/patched.oops")" -gt "$(cat "$logs/base.oops")" ]; then
+	echo "selftests: the patched kernel logged more oops/WARN lines (see $logs/patched.log)" >&2
+	fail=$((fail + 1))
+fi
+echo "selftests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
