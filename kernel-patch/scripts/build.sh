@@ -1,0 +1,257 @@
+#!/bin/bash
+# Build the unpatched and the patched kernel from the same configuration and
+# fail when the patched build has compiler or objtool warnings the unpatched
+# one does not have.
+#
+# Usage: build.sh [--base|--patched|--both] [--full] [--jobs N] [--target T]
+#   --base      build only the unpatched tree
+#   --patched   build only the patched tree (the warning check still needs
+#               a previous build of the unpatched tree)
+#   --both      both trees (default)
+#   --full      rebuild every object ("make clean" first; ccache keeps this
+#               cheap) so the warning sets are complete
+#   --each      also build every shorter prefix of the series (patch 1,
+#               patches 1-2, ...) in build/linux-<ver>-step, so each patch
+#               is known to build, without new warnings, on its own
+#   --jobs N    parallel jobs (default: $PTREGS_JOBS or 2)
+#   --target T  make target (default: bzImage; modules are not needed)
+#
+# Layout under $PTREGS_CACHE (default /var/cache/ptregs):
+#   build/config/<hash>.config   .config generated from tinyconfig + fragment
+#   build/linux-<ver>-base/      O= build directory of the unpatched tree
+#   build/linux-<ver>-ptregs/    O= build directory of the patched tree
+#   build/linux-<ver>-step/      O= build directory for --each
+#   build/logs/<tree>.log        log of the last build of each tree
+#   build/<O>/ptregs-warnings.txt  normalized warnings of each tree
+#   ccache/                      CCACHE_DIR
+#
+# Builds are incremental: only what changed since the previous build of a
+# tree is recompiled. The warning set of a tree is kept across incremental
+# builds: warnings of sources recompiled in a run are replaced by that run's
+# warnings, the rest carry over. Use --full for an authoritative set.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kpdir=$(dirname "$here")
+fragment=$kpdir/config/ptregs.config
+cache=${PTREGS_CACHE:-/var/cache/ptregs}
+jobs=${PTREGS_JOBS:-2}
+which=both
+full=0
+each=0
+target=bzImage
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--base) which=base ;;
+	--patched) which=patched ;;
+	--both) which=both ;;
+	--full) full=1 ;;
+	--each) each=1 ;;
+	--jobs) jobs=$2; shift ;;
+	--target) target=$2; shift ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "build: unknown argument: $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+msg() { echo "build: $*" >&2; }
+die() { echo "build: error: $*" >&2; exit 1; }
+
+for t in gcc ccache make flex bison bc pahole; do
+	command -v $t >/dev/null || die "$t not found (run scripts/install-deps.sh)"
+done
+[ -f "$fragment" ] || die "config fragment not found: $fragment"
+
+if [ "$which" = base ]; then
+	env=$("$here/prepare-tree.sh" --base-only --print-env)
+else
+	env=$("$here/prepare-tree.sh" --print-env)
+fi
+eval "$env"
+
+export CCACHE_DIR=$cache/ccache
+# No CCACHE_BASEDIR: ccache would turn the absolute source paths into
+# relative ones, which defeats -fmacro-prefix-map and puts
+# "../../src/linux-<version>[-ptregs]/" into every __FILE__ string.
+# NOHASHDIR lets builds of one tree in different O= directories share.
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+# Reproducible build identity: identical sources give identical objects.
+export KBUILD_BUILD_USER=ptregs KBUILD_BUILD_HOST=ptregs
+export KBUILD_BUILD_TIMESTAMP="1970-01-01"
+export KBUILD_BUILD_VERSION=1
+mkdir -p "$CCACHE_DIR" "$cache/build/logs" "$cache/build/config"
+
+# One build at a time per cache (the machine is shared; builds use -j$jobs).
+exec 8>"$cache/build/.lock"
+flock -n 8 || die "another build.sh is running on $cache"
+
+kmake() { # $1 = source tree, $2 = build dir, rest = make arguments
+	local src=$1 out=$2 localversion=
+	shift 2
+	# uname -r tells the kernels apart: 6.1.y and 6.1.y-ptregs
+	[ "$src" = "$PTREGS_BASE_TREE" ] || localversion=-ptregs
+	make -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+		LOCALVERSION="$localversion" "$@"
+}
+
+# ---- configuration: generated once per (source, fragment) -------------------
+cfg_key=$( { echo "$PTREGS_VERSION"; cat "$PTREGS_BASE_TREE/.ptregs-base"; cat "$fragment"; } |
+	sha256sum | cut -c1-16)
+cfg=$cache/build/config/$cfg_key.config
+if [ ! -f "$cfg" ]; then
+	tmp=$cache/build/config/tmp.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	msg "generating config: tinyconfig + $(basename "$fragment")"
+	kmake "$PTREGS_BASE_TREE" "$tmp" -s tinyconfig >/dev/null
+	"$PTREGS_BASE_TREE/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" "$fragment" >/dev/null
+	kmake "$PTREGS_BASE_TREE" "$tmp" -s olddefconfig >/dev/null
+	missing=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$fragment" | while read -r line; do
+		case $line in
+		*=n) grep -qx "# ${line%=n} is not set" "$tmp/.config" || echo "$line" ;;
+		*) grep -qx "$line" "$tmp/.config" || echo "$line" ;;
+		esac
+	done)
+	if [ -n "$missing" ]; then
+		echo "build: error: these fragment options did not survive olddefconfig (unmet dependencies?):" >&2
+		printf '  %s\n' $missing >&2
+		rm -rf "$tmp"
+		exit 1
+	fi
+	mv "$tmp/.config" "$cfg"
+	rm -rf "$tmp"
+fi
+msg "config: $cfg"
+
+# ---- warnings -----------------------------------------------------------
+# Print the normalized compiler, assembler, linker and objtool warnings of a
+# log: source/build directories and line/column numbers and code offsets are
+# removed so the two trees can be compared.
+warnings_of() { # $1 = log, $2 = source tree, $3 = build dir
+	grep -E -i 'warning:|objtool:' "$1" |
+	sed -e "s|$2/||g" -e "s|$3/||g" \
+	    -e 's|^\(\.\./\)*||' \
+	    -e 's|:[0-9]\+:[0-9]\+:|:|g' -e 's|:[0-9]\+:|:|g' \
+	    -e 's|+0x[0-9a-f]\+|+0x?|g' -e 's|0x[0-9a-f]\{6,\}|0x?|g' |
+	LC_ALL=C sort -u || true
+}
+
+# Sources (relative to the tree) recompiled in a log made with V=0.
+recompiled_of() { # $1 = log
+	sed -n 's/^  \(CC\|AS\|CC \[M\]\|AS \[M\]\) *\(.*\)\.o$/\2/p' "$1" | LC_ALL=C sort -u
+}
+
+build_tree() { # $1 = name, $2 = source tree; sets built_O
+	local name=$1 src=$2
+	local out=$cache/build/linux-$PTREGS_VERSION-$name
+	local log=$cache/build/logs/linux-$PTREGS_VERSION-$name.log
+	local store=$out/ptregs-warnings.txt
+	local fresh=0 start end rc
+
+	mkdir -p "$out"
+	if [ ! -f "$out/vmlinux" ] || [ ! -f "$store" ]; then
+		fresh=1
+	fi
+	if ! cmp -s "$cfg" "$out/.config.ptregs"; then
+		cp "$cfg" "$out/.config"
+		cp "$cfg" "$out/.config.ptregs"
+		# The patched tree may add options; they take their defaults.
+		kmake "$src" "$out" -s olddefconfig >/dev/null
+	fi
+	if [ "$full" -eq 1 ]; then
+		msg "[$name] make clean"
+		kmake "$src" "$out" -s clean >/dev/null
+		fresh=1
+	fi
+
+	msg "[$name] building $target in $out (log: $log)"
+	start=$(date +%s)
+	rc=0
+	kmake "$src" "$out" -j"$jobs" "$target" >"$log" 2>&1 || rc=$?
+	end=$(date +%s)
+	if [ "$rc" -ne 0 ]; then
+		grep -E -B2 -A8 'error:|Error [0-9]' "$log" | head -n 60 >&2 || tail -n 40 "$log" >&2
+		die "[$name] build failed after $((end - start))s; full log: $log"
+	fi
+	msg "[$name] built in $((end - start))s"
+
+	warnings_of "$log" "$src" "$out" >"$out/ptregs-warnings.run"
+	if [ "$fresh" -eq 1 ]; then
+		cp "$out/ptregs-warnings.run" "$store"
+	else
+		# carry over warnings of sources this run did not recompile
+		recompiled_of "$log" >"$out/ptregs-recompiled.run"
+		{
+			grep -v -F -f <(sed 's|$|.|' "$out/ptregs-recompiled.run") "$store" || true
+			cat "$out/ptregs-warnings.run"
+		} | LC_ALL=C sort -u >"$store.new"
+		mv "$store.new" "$store"
+	fi
+	echo "$((end - start))" >"$out/ptregs-build-seconds"
+	built_O=$out
+}
+
+base_O=$cache/build/linux-$PTREGS_VERSION-base
+patched_O=$cache/build/linux-$PTREGS_VERSION-ptregs
+step_O=$cache/build/linux-$PTREGS_VERSION-step
+
+new_warnings() { # $1 = build dir; prints warnings the base build does not have
+	[ -f "$base_O/ptregs-warnings.txt" ] ||
+		die "no warning set for the unpatched tree; run: $0 --base"
+	LC_ALL=C comm -13 "$base_O/ptregs-warnings.txt" "$1/ptregs-warnings.txt"
+}
+
+# Build base..ptregs~1, base..ptregs~2, ... in the patched worktree at a
+# detached HEAD, then put the worktree back on the "ptregs" branch.
+build_each() {
+	local tree=$PTREGS_PATCHED_TREE commits n i=0 c new
+	commits=$(git -C "$tree" rev-list --reverse base..ptregs)
+	n=$(printf '%s\n' "$commits" | grep -c .)
+	trap 'git -C "$tree" checkout -q -f ptregs' EXIT
+	for c in $commits; do
+		i=$((i + 1))
+		[ "$i" -lt "$n" ] || break
+		git -C "$tree" checkout -q -f --detach "$c"
+		msg "[step] patch $i/$n: $(git -C "$tree" log -1 --format=%s "$c")"
+		build_tree step "$tree"
+		new=$(new_warnings "$step_O")
+		if [ -n "$new" ]; then
+			echo "build: error: with patches 1-$i the build has new warnings:" >&2
+			printf '%s\n' "$new" | sed 's/^/  /' >&2
+			exit 1
+		fi
+	done
+	git -C "$tree" checkout -q -f ptregs
+	trap - EXIT
+}
+
+case $which in
+base|both) build_tree base "$PTREGS_BASE_TREE" ;;
+esac
+case $which in
+patched|both)
+	[ "$each" -eq 0 ] || build_each
+	build_tree ptregs "$PTREGS_PATCHED_TREE"
+	;;
+esac
+
+for o in "$base_O" "$patched_O"; do
+	[ -f "$o/vmlinux" ] || continue
+	echo "$(basename "$o"):"
+	echo "  bzImage: $o/arch/x86/boot/bzImage"
+	echo "  vmlinux: $o/vmlinux"
+	echo "  warnings: $(wc -l <"$o/ptregs-warnings.txt") ($o/ptregs-warnings.txt)"
+done
+
+if [ "$which" != base ]; then
+	new=$(new_warnings "$patched_O")
+	if [ -n "$new" ]; then
+		echo "build: error: the patched build has new warnings:" >&2
+		printf '%s\n' "$new" | sed 's/^/  /' >&2
+		exit 1
+	fi
+	msg "no new warnings in the patched build"
+fi
