@@ -10,16 +10,16 @@ RUNS=${BENCH_RUNS:-5}
 TMP=$(mktemp -d /tmp/ptregs-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
+# The unpatched and patched 6.1 kernels when 'make kernel' has built them,
+# else this machine's kernel BTF and a copy of it with pkrs prepended.
 old=/sys/kernel/btf/vmlinux
 new=
-for cand in "$CACHE"/build/patched/vmlinux "$CACHE"/build/*/patched/vmlinux; do
-	if [ -r "$cand" ]; then new=$cand; break; fi
+for cand in "$CACHE"/build/linux-*-base/vmlinux; do
+	[ -r "$cand" ] && old=$cand && break
 done
-if [ ! -r "$old" ]; then
-	for cand in "$CACHE"/build/unpatched/vmlinux "$CACHE"/build/*/unpatched/vmlinux; do
-		if [ -r "$cand" ]; then old=$cand; break; fi
-	done
-fi
+for cand in "$CACHE"/build/linux-*-ptregs/vmlinux; do
+	[ -r "$cand" ] && [ "$old" != /sys/kernel/btf/vmlinux ] && new=$cand && break
+done
 if [ ! -r "$old" ]; then
 	echo "bench: no kernel BTF here (no /sys/kernel/btf/vmlinux, no built kernel);" \
 	     "run 'make kernel' first" >&2

@@ -59,11 +59,14 @@ if [ -n "$tools" ]; then
 	"$PTREGS" scan $tools 2>&1 | grep -E '^(scanned|usdt|verdict)|breaks:|fails-to-load:|suspect:'
 fi
 
-for k in "$CACHE"/build/patched/vmlinux "$CACHE"/build/*/patched/vmlinux; do
+for k in "$CACHE"/build/linux-*-ptregs/vmlinux; do
 	[ -r "$k" ] || continue
-	hr "The patched 6.1 kernel built here ($k)"
-	"$PTREGS" diff -q builtin:pkrs "$k" && echo "=> its BTF matches builtin:pkrs: pkrs at 0, 176 bytes."
-	"$PTREGS" layout "$k" | head -n 5
+	base=${k%-ptregs/vmlinux}-base/vmlinux
+	hr "The 6.1 kernels built here: what the series changes in every kernel type"
+	if [ -r "$base" ]; then
+		"$PTREGS" diff --all "$base" "$k" | grep -E '^(---|\+\+\+|struct|union|added|removed)|types compared'
+	fi
+	"$PTREGS" diff -q builtin:pkrs "$k" && echo "=> its pt_regs matches builtin:pkrs: pkrs at 0, 176 bytes."
 	break
 done
 exit 0
