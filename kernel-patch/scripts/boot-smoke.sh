@@ -19,9 +19,15 @@ timeout=${PTREGS_BOOT_TIMEOUT:-180}
 
 die() { echo "boot-smoke: error: $*" >&2; exit 1; }
 
-O=$(ls -d "$cache"/build/linux-*-"$which" 2>/dev/null | head -n1)
-[ -n "$O" ] && [ -f "$O/arch/x86/boot/bzImage" ] ||
-	die "no $which kernel in $cache/build; run scripts/build.sh"
+case $which in
+base|ptregs) ;;
+*) die "unknown kernel: $which (base or ptregs)" ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+eval "$("$here/prepare-tree.sh" --base-only --print-env)"
+O=$cache/build/linux-$PTREGS_VERSION-$which
+[ -f "$O/arch/x86/boot/bzImage" ] ||
+	die "no $which kernel in $O; run scripts/build.sh"
 gen=$O/usr/gen_init_cpio
 [ -x "$gen" ] || die "$gen not found (CONFIG_BLK_DEV_INITRD build)"
 busybox=/bin/busybox

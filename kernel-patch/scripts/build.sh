@@ -117,7 +117,7 @@ if [ ! -f "$cfg" ]; then
 	done)
 	if [ -n "$missing" ]; then
 		echo "build: error: these fragment options did not survive olddefconfig (unmet dependencies?):" >&2
-		printf '  %s\n' $missing >&2
+		printf '  %s\n' $missing >&2	# one option per line
 		rm -rf "$tmp"
 		exit 1
 	fi
@@ -144,7 +144,7 @@ recompiled_of() { # $1 = log
 	sed -n 's/^  \(CC\|AS\|CC \[M\]\|AS \[M\]\) *\(.*\)\.o$/\2/p' "$1" | LC_ALL=C sort -u
 }
 
-build_tree() { # $1 = name, $2 = source tree; sets built_O
+build_tree() { # $1 = name, $2 = source tree
 	local name=$1 src=$2
 	local out=$cache/build/linux-$PTREGS_VERSION-$name
 	local log=$cache/build/logs/linux-$PTREGS_VERSION-$name.log
@@ -191,7 +191,6 @@ build_tree() { # $1 = name, $2 = source tree; sets built_O
 		mv "$store.new" "$store"
 	fi
 	echo "$((end - start))" >"$out/ptregs-build-seconds"
-	built_O=$out
 }
 
 base_O=$cache/build/linux-$PTREGS_VERSION-base
