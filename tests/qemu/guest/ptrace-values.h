@@ -29,6 +29,26 @@
 #define V64_R15  0xc0de180fdead280f
 #define V64_POKE 0x5eed5eed12345678
 
+/* asm text loading the values above, rbx..r15 and then with rax too */
+#define LOAD_V64_RBX_TO_R15					\
+	"	movabs $" S(V64_RBX) ", %rbx\n"			\
+	"	movabs $" S(V64_RCX) ", %rcx\n"			\
+	"	movabs $" S(V64_RDX) ", %rdx\n"			\
+	"	movabs $" S(V64_RSI) ", %rsi\n"			\
+	"	movabs $" S(V64_RDI) ", %rdi\n"			\
+	"	movabs $" S(V64_RBP) ", %rbp\n"			\
+	"	movabs $" S(V64_R8) ", %r8\n"			\
+	"	movabs $" S(V64_R9) ", %r9\n"			\
+	"	movabs $" S(V64_R10) ", %r10\n"			\
+	"	movabs $" S(V64_R11) ", %r11\n"			\
+	"	movabs $" S(V64_R12) ", %r12\n"			\
+	"	movabs $" S(V64_R13) ", %r13\n"			\
+	"	movabs $" S(V64_R14) ", %r14\n"			\
+	"	movabs $" S(V64_R15) ", %r15\n"
+#define LOAD_V64_GPRS						\
+	"	movabs $" S(V64_RAX) ", %rax\n"			\
+	LOAD_V64_RBX_TO_R15
+
 #define V32_EAX  0xa1a10001
 #define V32_EBX  0xb2b20002
 #define V32_ECX  0xc3c30003
