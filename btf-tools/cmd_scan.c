@@ -62,13 +62,16 @@ void scan_error(struct scan *s, const char *file, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: %s: %s\n", bin_name, file, msg);
-	s->err_cnt++;
-	e = realloc(s->errors, (s->err_cnt) * sizeof(*e));
-	if (!e)
-		return;
+	/* errors[] and err_cnt stay in step: the JSON output and the exit use both */
+	e = realloc(s->errors, (s->err_cnt + 1) * sizeof(*e));
+	if (!e) {
+		fprintf(stderr, "%s: out of memory\n", bin_name);
+		exit(SCAN_EXIT_ERROR);
+	}
 	s->errors = e;
-	if (asprintf(&e[s->err_cnt - 1], "%s: %s", file, msg) < 0)
-		e[s->err_cnt - 1] = NULL;
+	if (asprintf(&e[s->err_cnt], "%s: %s", file, msg) < 0)
+		e[s->err_cnt] = NULL;
+	s->err_cnt++;
 }
 
 static struct finding *new_finding(struct scan *s)
