@@ -38,41 +38,26 @@ stale() {
 }
 run() { echo "  $*" >&2; "$@"; }
 
-stale "$g/debug-exit" "$src/debug-exit.c" &&
-	run $CC $CFLAGS -static -o "$g/debug-exit" "$src/debug-exit.c"
-stale "$g/cpuid" "$src/cpuid.c" &&
-	run $CC $CFLAGS -static -o "$g/cpuid" "$src/cpuid.c"
-stale "$g/rdmsr" "$src/rdmsr.c" &&
-	run $CC $CFLAGS -static -o "$g/rdmsr" "$src/rdmsr.c"
-stale "$g/ptrace-regs" "$src/ptrace-regs.c" "$src/ptrace-values.h" &&
-	run $CC $CFLAGS -static -o "$g/ptrace-regs" "$src/ptrace-regs.c"
-stale "$g/ptrace-child32" "$src/ptrace-child32.c" "$src/ptrace-values.h" &&
-	{ run $CC $CFLAGS -m32 -static -fno-pie -no-pie -o "$g/ptrace-child32" \
-		"$src/ptrace-child32.c" ||
-		die "cannot build 32-bit static programs (apt-get install gcc-multilib)"; }
-stale "$g/coreregs" "$src/coreregs.c" "$src/ptrace-values.h" &&
-	run $CC $CFLAGS -static -o "$g/coreregs" "$src/coreregs.c"
-stale "$g/sigregs" "$src/sigregs.c" "$src/ptrace-values.h" &&
-	run $CC $CFLAGS -static -o "$g/sigregs" "$src/sigregs.c"
-stale "$g/sigregs32" "$src/sigregs.c" "$src/ptrace-values.h" &&
-	run $CC $CFLAGS -m32 -static -fno-pie -no-pie -o "$g/sigregs32" "$src/sigregs.c"
-# x32: optional (needs the x32 libc of gcc-multilib); the test skips it
-# when it is missing.
-if stale "$g/sigregsx32" "$src/sigregs.c" "$src/ptrace-values.h"; then
-	run $CC $CFLAGS -mx32 -static -fno-pie -no-pie -o "$g/sigregsx32" \
-		"$src/sigregs.c" || rm -f "$g/sigregsx32"
-fi
-stale "$g/perfbpf.bpf.o" "$src/perfbpf.bpf.c" "$src/perfbpf.h" &&
-	run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
-		-c -o "$g/perfbpf.bpf.o" "$src/perfbpf.bpf.c"
-stale "$g/uprobe.bpf.o" "$src/uprobe.bpf.c" "$src/uprobe.h" &&
-	run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
-		-c -o "$g/uprobe.bpf.o" "$src/uprobe.bpf.c"
-# libbpf, libelf and zlib linked statically (Debian ships the .a files).
-stale "$g/perfbpf" "$src/perfbpf.c" "$src/perfbpf.h" &&
-	run $CC $CFLAGS -static -o "$g/perfbpf" "$src/perfbpf.c" -lbpf -lelf -lz
-stale "$g/uprobe" "$src/uprobe.c" "$src/uprobe.h" "$src/ptrace-values.h" &&
-	run $CC $CFLAGS -static -o "$g/uprobe" "$src/uprobe.c" -lbpf -lelf -lz
+# The programs, from guest/programs (NAME KIND SOURCE).
+headers=$(ls "$src"/*.h 2>/dev/null || true)
+m32="-m32 -static -fno-pie -no-pie"
+grep -v -e '^#' -e '^[[:space:]]*$' "$src/programs" >"$g/programs.list"
+while read -r name kind source; do
+	[ -f "$src/$source" ] || die "guest/programs: $name: $source not found"
+	out=$g/$name
+	stale "$out" "$src/$source" $headers || continue
+	case $kind in
+	64) run $CC $CFLAGS -static -o "$out" "$src/$source" ;;
+	32) run $CC $CFLAGS $m32 -o "$out" "$src/$source" ||
+		die "cannot build 32-bit static programs (apt-get install gcc-multilib)" ;;
+	x32) run $CC $CFLAGS -mx32 -static -fno-pie -no-pie -o "$out" "$src/$source" ||
+		rm -f "$out" ;;
+	libbpf) run $CC $CFLAGS -static -o "$out" "$src/$source" -lbpf -lelf -lz ;;
+	bpf) run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
+		-c -o "$out" "$src/$source" ;;
+	*) die "guest/programs: $name: unknown kind $kind" ;;
+	esac
+done <"$g/programs.list"
 
 # The file system tree.
 root=$build/initramfs
@@ -82,13 +67,21 @@ mkdir -p "$root/bin" "$root/sbin" "$root/dev" "$root/proc" "$root/sys" \
 	"$root/usr/sbin"
 cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-for p in debug-exit cpuid rdmsr ptrace-regs ptrace-child32 coreregs sigregs sigregs32 \
-	sigregsx32 perfbpf uprobe; do
-	[ -e "$g/$p" ] || [ $p = sigregsx32 ] || die "$g/$p missing"
-	[ -e "$g/$p" ] && cp "$g/$p" "$root/bin/$p"
-done
-cp "$g/perfbpf.bpf.o" "$g/uprobe.bpf.o" "$root/lib/ptregs/"
+while read -r name kind source; do
+	if [ ! -e "$g/$name" ]; then
+		[ "$kind" = x32 ] && continue
+		die "$g/$name missing"
+	fi
+	case $kind in
+	bpf) cp "$g/$name" "$root/lib/ptregs/$name" ;;
+	*) cp "$g/$name" "$root/bin/$name" ;;
+	esac
+done <"$g/programs.list"
 cp "$here/tests.sh" "$root/lib/ptregs/tests.sh"
+mkdir -p "$root/lib/ptregs/tests.d"
+for f in "$here"/tests.d/*.sh; do
+	[ -e "$f" ] && cp "$f" "$root/lib/ptregs/tests.d/"
+done
 cp "$here/init.sh" "$root/init"
 chmod 0755 "$root/init"
 chmod 1777 "$root/tmp"

@@ -238,3 +238,8 @@ t_pkrstest() {
 	case "$r" in PASS*) ;; *) return 1 ;; esac
 	case "$e" in PASS*) ;; *) return 1 ;; esac
 }
+
+# More tests, one file per area: tests.d/*.sh (copied to /lib/ptregs/tests.d).
+for f in /lib/ptregs/tests.d/*.sh; do
+	[ -e "$f" ] && . "$f"
+done
