@@ -43,11 +43,11 @@ help:
 	@echo "make deps     install the Debian packages (scripts/install-deps.sh)"
 	@echo "make          build libptregs and the ptregs command into $(BUILD)/"
 	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
-	@echo "make test     check plus a bounded fuzz run"
+	@echo "make test     check, a bounded fuzz run, make kernel and make check-qemu"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
 	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump"
 	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
-	@echo "make check-qemu  boot both in QEMU and run the smoke tests"
+	@echo "make check-qemu  boot both in QEMU: every guest test, selftests, soak"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=..."
 
 deps:
@@ -147,18 +147,19 @@ fuzz:
 
 # The kernels: unpatched and patched 6.1 from Debian's linux-source-6.1,
 # built under $(PTREGS_CACHE) (default /var/cache/ptregs) with ccache, and
-# the QEMU smoke tests on both. Not yet part of 'make test'.
+# the QEMU tests on both; both are part of 'make test'.
 PTREGS_CACHE ?= /var/cache/ptregs
 export PTREGS_CACHE
 KVER_GLOB    := $(PTREGS_CACHE)/build/linux-*
 kernel: deps
 	@kernel-patch/scripts/build.sh
 
+# The QEMU part of make test (tests/qemu/check.sh): every guest test on both
+# kernels across CPU models and boot variants, the x86 selftests compared,
+# a soak on 2 vCPUs, and the side-by-side table.
 check-qemu: all kernel
-	@tests/qemu/smoke.sh --kernel $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
-		--expect legacy --label base
-	@tests/qemu/smoke.sh --kernel $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1) \
-		--expect $${PTREGS_EXPECT:-pkrs} --label ptregs
+	@tests/qemu/check.sh --base $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
+		--patched $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1)
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:
@@ -195,6 +196,7 @@ check: deps
 
 test: check
 	@$(MAKE) --no-print-directory fuzz-run
+	@$(MAKE) --no-print-directory check-qemu
 
 demo: deps all $(BPF_UAPI) $(BPF_CORE)
 	@./scripts/demo.sh $(BUILD)/ptregs $(BUILD)/bpf

@@ -34,6 +34,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kpdir=$(dirname "$here")
 fragment=$kpdir/config/ptregs.config
+patched_fragment=$kpdir/config/ptregs-patched.config
 cache=${PTREGS_CACHE:-/var/cache/ptregs}
 jobs=${PTREGS_JOBS:-2}
 which=both
@@ -97,6 +98,16 @@ kmake() { # $1 = source tree, $2 = build dir, rest = make arguments
 		LOCALVERSION="$localversion" "$@"
 }
 
+# Options of fragment $1 that .config $2 does not have as given.
+fragment_missing() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1" | while read -r line; do
+		case $line in
+		*=n) grep -qx "# ${line%=n} is not set" "$2" || echo "$line" ;;
+		*) grep -qx "$line" "$2" || echo "$line" ;;
+		esac
+	done
+}
+
 # ---- configuration: generated once per (source, fragment) -------------------
 cfg_key=$( { echo "$PTREGS_VERSION"; cat "$PTREGS_BASE_TREE/.ptregs-base"; cat "$fragment"; } |
 	sha256sum | cut -c1-16)
@@ -109,12 +120,7 @@ if [ ! -f "$cfg" ]; then
 	kmake "$PTREGS_BASE_TREE" "$tmp" -s tinyconfig >/dev/null
 	"$PTREGS_BASE_TREE/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" "$fragment" >/dev/null
 	kmake "$PTREGS_BASE_TREE" "$tmp" -s olddefconfig >/dev/null
-	missing=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$fragment" | while read -r line; do
-		case $line in
-		*=n) grep -qx "# ${line%=n} is not set" "$tmp/.config" || echo "$line" ;;
-		*) grep -qx "$line" "$tmp/.config" || echo "$line" ;;
-		esac
-	done)
+	missing=$(fragment_missing "$fragment" "$tmp/.config")
 	if [ -n "$missing" ]; then
 		echo "build: error: these fragment options did not survive olddefconfig (unmet dependencies?):" >&2
 		printf '  %s\n' $missing >&2	# one option per line
@@ -155,11 +161,22 @@ build_tree() { # $1 = name, $2 = source tree
 	if [ ! -f "$out/vmlinux" ] || [ ! -f "$store" ]; then
 		fresh=1
 	fi
-	if ! cmp -s "$cfg" "$out/.config.ptregs"; then
-		cp "$cfg" "$out/.config"
-		cp "$cfg" "$out/.config.ptregs"
-		# The patched tree may add options; they take their defaults.
+	# The patched tree adds options: they take their defaults, except
+	# those its own fragment sets (checked like the common ones).
+	local want=$cfg
+	if [ "$src" != "$PTREGS_BASE_TREE" ]; then
+		want=$out/.config.want
+		cat "$cfg" "$patched_fragment" >"$want"
+	fi
+	if ! cmp -s "$want" "$out/.config.ptregs"; then
+		cp "$want" "$out/.config"
 		kmake "$src" "$out" -s olddefconfig >/dev/null
+		if [ "$src" != "$PTREGS_BASE_TREE" ]; then
+			missing=$(fragment_missing "$patched_fragment" "$out/.config")
+			[ -z "$missing" ] ||
+				die "[$name] options of $(basename "$patched_fragment") not set after olddefconfig:" $missing
+		fi
+		cp "$want" "$out/.config.ptregs"
 	fi
 	if [ "$full" -eq 1 ]; then
 		msg "[$name] make clean"

@@ -186,7 +186,16 @@ if [ "$base_only" -eq 0 ]; then
 		stamp_head=$(sed -n 2p "$stamp")
 		head=$(g -C "$patched" rev-parse -q --verify HEAD || true)
 		dirty=$(g -C "$patched" status --porcelain --untracked-files=no)
-		if [ "$force" -eq 0 ] && { [ -n "$dirty" ] || [ "$head" != "$stamp_head" ]; }; then
+		# Commits made there and exported since (export-series.sh) are
+		# not lost by re-applying: the series has the same patch ids.
+		exported=0
+		if [ "$head" != "$stamp_head" ] && [ -z "$dirty" ]; then
+			ids_tree=$(g -C "$patched" log -p --reverse base..HEAD | g patch-id --stable | cut -d' ' -f1)
+			ids_series=$(for p in $patches; do cat "$series_dir/$p"; done | g patch-id --stable | cut -d' ' -f1)
+			[ "$ids_tree" = "$ids_series" ] && exported=1
+		fi
+		if [ "$force" -eq 0 ] && [ "$exported" -eq 0 ] &&
+			{ [ -n "$dirty" ] || [ "$head" != "$stamp_head" ]; }; then
 			die "$patched has uncommitted changes or commits that are not in the series;
   export them with scripts/export-series.sh, or discard them with --force"
 		fi

@@ -4,6 +4,7 @@
 # Usage: tests/qemu/run.sh --kernel BZIMAGE [--cpu MODEL] [--append "ARGS"]
 #          [--tests LIST] [--expect legacy|pkrs] [--timeout SECS]
 #          [--host-share] [--log FILE] [--smp N] [--initrd FILE] [--nmi]
+#          [--allow-oops]
 #
 #   --cpu        QEMU -cpu model (default max,-smap: QEMU 7.2's TCG
 #                mis-emulates SMAP on a far return to 32-bit user code)
@@ -17,6 +18,9 @@
 #   --initrd     use this initramfs instead of building it (mkinitramfs.sh)
 #   --nmi        inject an NMI every 50 ms through QMP (qmp-nmi.py) from the
 #                start of /init to the end; the guest is told (ptregs.nmi=1)
+#   --allow-oops for tests that oops on purpose: no oops=panic, and the log
+#                between the guest's PTREGS-EXPECT-OOPS-BEGIN and -END
+#                markers is not checked (the test checks it)
 #
 # The guest prints "PTREGS-TEST name PASS|FAIL|SKIP detail" per test and
 # "PTREGS-DONE pass=N fail=N skip=N" on the console and on its second serial
@@ -30,7 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 kernel='' cpu=max,-smap append='' tests=boot expect='' timeout=300 share=0
-log=$top/build/qemu/logs/run.log smp=2 initrd='' nmi=0
+log=$top/build/qemu/logs/run.log smp=2 initrd='' nmi=0 allow_oops=0
 
 usage() { sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "run: error: $*" >&2; exit 2; }
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--nmi) nmi=1 ;;
+	--allow-oops) allow_oops=1 ;;
 	-h|--help) usage ;;
 	*) echo "run: unknown argument: $1" >&2; usage ;;
 	esac
@@ -68,7 +73,12 @@ mkdir -p "$(dirname "$log")"
 # The kernel release, for the boot test's uname check.
 release=$(file -bL "$kernel" 2>/dev/null | sed -n 's/.*version \([^ ,]*\).*/\1/p')
 
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=7 ptregs.tests=$tests"
+cmdline="console=ttyS0 panic=-1 loglevel=7 ptregs.tests=$tests"
+if [ $allow_oops = 1 ]; then
+	cmdline="$cmdline ptregs.allow_oops=1"
+else
+	cmdline="$cmdline oops=panic"
+fi
 [ -n "$expect" ] && cmdline="$cmdline ptregs.expect=$expect"
 [ -n "$release" ] && cmdline="$cmdline ptregs.release=$release"
 [ $nmi = 1 ] && cmdline="$cmdline ptregs.nmi=1"
@@ -112,7 +122,13 @@ fail() {
 	echo "run: FAIL ($cpu${append:+, $append}): $*; see $log" >&2
 	exit 1
 }
-bad=$(grep -n -E 'Oops|BUG:|WARNING:|Kernel panic|general protection fault|[Uu]nwind|Call Trace:|segfault at|traps: ' "$log" |
+# With --allow-oops, what the guest brackets between the two markers is
+# left out (a test that oopses on purpose checks that part itself).
+bad=$(awk -v allow=$allow_oops '
+	allow && /PTREGS-EXPECT-OOPS-BEGIN/ { skip = 1 }
+	allow && /PTREGS-EXPECT-OOPS-END/ { skip = 0; next }
+	!skip { print NR ":" $0 }' "$log" |
+	grep -E 'Oops|BUG:|WARNING:|Kernel panic|general protection fault|[Uu]nwind|Call Trace:|segfault at|traps: ' |
 	head -n 3 | tr '\n' ' ' || true)
 [ -z "$bad" ] || fail "kernel problem in the log: $bad"
 [ $rc = 124 ] || [ $rc = 137 ] && fail "timed out after ${timeout}s"

@@ -8,7 +8,9 @@
 #              bytes, the unpatched kernel) or pkrs (176, pkrs at 0)
 #   --label    names the log directory <project>/build/qemu/logs/NAME/
 #              (default: the kernel's build directory name)
-#   --tests    default boot,ptrace,compat,core,signal,nmi,perfbpf,uprobe,layout,pks
+#   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
+#              those that need a special boot or take long (selftest,
+#              selftests, pksoops, bpftrace, soak)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300)
 #
@@ -22,6 +24,9 @@
 #   icelake  Icelake-Server,-smap,+pks        a named Intel model (family 6)
 #   nopks    max,-smap,-pks                   no PKS
 #   amd-pti  max,-smap + pti=on               page table isolation forced
+#   amd-nofsgsbase  max,-smap + nofsgsbase    paranoid entry reads GSBASE MSR
+#   oops     max,-smap, only the pksoops test, run.sh --allow-oops (the
+#            PKS test facility's deliberate oops; SKIP on the unpatched kernel)
 #
 # Prints a table (variant, test, result, detail) and ends with the line
 # "qemu: N passed, N failed"; exit status 1 if anything failed (a test, or
@@ -31,8 +36,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-kernel='' expect='' label='' tests=boot,ptrace,compat,core,signal,nmi,perfbpf,uprobe,layout,pks
-models=amd,intel,icelake,nopks,amd-pti timeout=300
+kernel='' expect='' label='' tests=''
+models=amd,intel,icelake,nopks,amd-pti,amd-nofsgsbase,oops timeout=300
 
 usage() { sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -55,13 +60,22 @@ if [ -z "$label" ]; then
 	label=$(basename "$(cd "$(dirname "$kernel")/../../.." && pwd)")
 fi
 
+if [ -z "$tests" ]; then
+	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
+		grep -v -x -E 'selftests?|pksoops|bpftrace|soak' | tr '\n' ',' | sed 's/,$//')
+fi
+all_tests=$tests
+
 variant() {
+	flags='' tests=$all_tests
 	case "$1" in
 	amd) cpu=max,-smap append='' ;;
 	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' ;;
 	nopks) cpu=max,-smap,-pks append='' ;;
 	amd-pti) cpu=max,-smap append=pti=on ;;
+	amd-nofsgsbase) cpu=max,-smap append=nofsgsbase ;;
+	oops) cpu=max,-smap append='' flags=--allow-oops tests=pksoops ;;
 	*) echo "smoke: unknown variant $1" >&2; exit 2 ;;
 	esac
 }
@@ -79,7 +93,7 @@ start=$(date +%s)
 passed=0 failed=0 skipped=0
 table=$logs/table.txt
 : >"$table"
-row() { printf '%-8s %-8s %-5s %s\n' "$1" "$2" "$3" "$4" | tee -a "$table"; }
+row() { printf '%-14s %-12s %-5s %s\n' "$1" "$2" "$3" "$4" | tee -a "$table"; }
 
 echo "smoke: $kernel (label $label, expect $expect)"
 row VARIANT TEST RESULT DETAIL
@@ -87,8 +101,9 @@ for m in $(echo "$models" | tr ',' ' '); do
 	variant "$m"
 	log=$logs/$m.log
 	rc=0
+	# shellcheck disable=SC2086  # $flags: zero or one word
 	msg=$("$here/run.sh" --kernel "$kernel" --cpu "$cpu" --append "$append" \
-		--tests "$tests" --expect "$expect" --timeout "$timeout" \
+		--tests "$tests" --expect "$expect" --timeout "$timeout" $flags \
 		--host-share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
 	for t in $(echo "$tests" | tr ',' ' '); do
 		line=$(grep "^PTREGS-TEST $t " "${log%.log}.results" 2>/dev/null | tail -n1 || true)

@@ -222,23 +222,6 @@ t_selftests() {
 	[ $n -gt 0 ]
 }
 
-# PKRS context semantics (DESIGN.md D5) through tests/qemu/kmod/pkrs_test.ko,
-# built against the patched kernel's build directory and placed in the
-# initramfs at /lib/ptregs/pkrs_test.ko; not part of the smoke set yet.
-t_pkrstest() {
-	local r e
-	[ -f /lib/ptregs/pkrs_test.ko ] || { echo "detail: pkrs_test.ko not in the initramfs"; return 77; }
-	grep -m1 '^flags' /proc/cpuinfo | grep -qw pks || { echo "detail: no PKS"; return 77; }
-	insmod /lib/ptregs/pkrs_test.ko || { echo "detail: insmod failed"; return 1; }
-	rmmod pkrs_test || { echo "detail: rmmod failed"; return 1; }
-	/bin/rdmsr 0x6e1
-	r=$(dmesg | grep 'PKRSTEST ' | tail -n1 | sed 's/.*PKRSTEST //')
-	e=$(dmesg | grep 'PKRSTEST-EXIT ' | tail -n1 | sed 's/.*PKRSTEST-EXIT //')
-	echo "detail: init: $r; exit: $e"
-	case "$r" in PASS*) ;; *) return 1 ;; esac
-	case "$e" in PASS*) ;; *) return 1 ;; esac
-}
-
 # More tests, one file per area: tests.d/*.sh (copied to /lib/ptregs/tests.d).
 for f in /lib/ptregs/tests.d/*.sh; do
 	[ -e "$f" ] && . "$f"

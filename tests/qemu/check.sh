@@ -1,0 +1,84 @@
+#!/bin/sh
+# The QEMU part of "make test": every guest test on the unpatched and the
+# patched kernel across the CPU models and boot variants (smoke.sh), the
+# upstream x86 selftests compared between the two (selftests.sh), and a
+# soak on 2 vCPUs (the soak test). Prints one table, test by variant, with the
+# unpatched and the patched result side by side, and ends with
+#   qemu: N passed, N failed
+#
+# Usage: tests/qemu/check.sh --base BZIMAGE --patched BZIMAGE
+#          [--models LIST] [--no-selftests] [--no-soak]
+# Exit status 0 only if every part passed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+logs=$top/build/qemu/logs
+base='' patched='' models='' selftests=1 soak=1
+
+usage() { sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--base) base=$2; shift ;;
+	--patched) patched=$2; shift ;;
+	--models) models=$2; shift ;;
+	--no-selftests) selftests=0 ;;
+	--no-soak) soak=0 ;;
+	-h|--help) usage ;;
+	*) echo "check: unknown argument: $1" >&2; usage ;;
+	esac
+	shift
+done
+[ -f "$base" ] && [ -f "$patched" ] || usage
+
+start=$(date +%s)
+failed=0 parts=''
+part() { # name, command...
+	name=$1; shift
+	s=$(date +%s)
+	echo "== qemu: $name"
+	if "$@"; then r=PASS; else r=FAIL; failed=$((failed + 1)); fi
+	parts="$parts$name $r $(($(date +%s) - s))s
+"
+}
+
+m=${models:+--models $models}
+# shellcheck disable=SC2086  # $m: zero or two words
+part "smoke, unpatched" "$here/smoke.sh" --kernel "$base" --expect legacy --label base $m
+# shellcheck disable=SC2086
+part "smoke, patched" "$here/smoke.sh" --kernel "$patched" --expect pkrs --label ptregs $m
+[ $selftests = 1 ] &&
+	part "x86 selftests, unpatched vs patched" "$here/selftests.sh" --base "$base" --patched "$patched"
+soak() { # kernel, expect, label
+	"$here/run.sh" --kernel "$1" --expect "$2" --tests soak --smp 2 --nmi \
+		--append ptregs.soak=60 --timeout 600 --log "$logs/soak/$3.log"
+}
+if [ $soak = 1 ]; then
+	part "soak 60s, 2 vCPUs, unpatched" soak "$base" legacy base
+	part "soak 60s, 2 vCPUs, patched" soak "$patched" pkrs ptregs
+fi
+
+# One table: variant, test, unpatched, patched.
+table=$logs/matrix.txt
+awk '
+	FNR == 1 { k++ }
+	/^(VARIANT|qemu:)/ { next }
+	{ key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+	  r[k, key] = $3 }
+	END {
+		printf "%-14s %-12s %-9s %s\n", "VARIANT", "TEST", "UNPATCHED", "PATCHED"
+		for (i = 1; i <= n; i++) {
+			split(order[i], f, " ")
+			printf "%-14s %-12s %-9s %s\n", f[1], f[2], \
+				((1, order[i]) in r ? r[1, order[i]] : "-"), \
+				((2, order[i]) in r ? r[2, order[i]] : "-")
+		}
+	}' "$logs/base/table.txt" "$logs/ptregs/table.txt" >"$table" 2>/dev/null &&
+	{ echo "== qemu: results, unpatched and patched"; cat "$table"; }
+
+echo "== qemu: parts"
+printf '%s' "$parts"
+echo "qemu: total $(($(date +%s) - start))s; table in $table"
+n=$(printf '%s' "$parts" | grep -c .)
+echo "qemu: $((n - failed)) passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,99 @@
+# PKRS semantics (DESIGN.md D5) through the kernel's PKS test facility
+# (CONFIG_PKS_TEST, patch 0008): /sys/kernel/debug/x86/pks_test runs a
+# command inside the write() system call; reading it returns
+# "COMMAND PASS|FAIL|SKIP key=value...".
+#
+# shellcheck shell=sh disable=SC2154  # pks, NMI, EXPECT: set by /init
+
+PKS_TEST=/sys/kernel/debug/x86/pks_test
+
+# The facility, or why not: SKIP on the unpatched kernel, FAIL on a
+# patched one that lacks it.
+pks_facility() {
+	[ -e $PKS_TEST ] && return 0
+	if [ "$EXPECT" = pkrs ]; then
+		echo "detail: $PKS_TEST missing on the patched kernel (CONFIG_PKS_TEST)"
+		return 1
+	fi
+	echo "detail: no PKS test facility (unpatched kernel)"
+	return 77
+}
+
+# Run one facility command; prints its result line.
+pks_cmd() {
+	echo "$1" >$PKS_TEST || return 1
+	cat $PKS_TEST
+}
+
+# "key=value" of a result line
+pks_val() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# A PKRS value set inside a system call survives timer interrupts, NMIs,
+# int3 and page-fault exceptions, preemption, sleeps and migrations; the
+# handlers, a kworker and a new kernel thread run with the default; the
+# handlers' entry frames saved the test value; the next system call starts
+# with the default again (the exit dropped the value). Without PKS every
+# saved slot is 0.
+t_pkscontext() {
+	local r e rc=0 want_pks=0
+	pks_facility || return
+	[ "$pks" = 1 ] && want_pks=1
+	r=$(pks_cmd context) || { echo "detail: context command failed"; return 1; }
+	e=$(pks_cmd entry) || { echo "detail: entry command failed"; return 1; }
+	echo "$r"
+	echo "$e"
+	case "$r" in "context PASS "*) ;; *) rc=1 ;; esac
+	case "$e" in "entry PASS "*) ;; *) rc=1 ;; esac
+	[ "$(pks_val "$r" pks)" = $want_pks ] || { echo "facility pks=$(pks_val "$r" pks), cpuid pks=$pks"; rc=1; }
+	if [ $want_pks = 1 ] && [ "$NMI" = 1 ] && [ "$(pks_val "$r" nmi_saved_set)" -lt 1 ]; then
+		echo "no NMI hit the test context although NMIs were injected"; rc=1
+	fi
+	echo "detail: $(echo "$r" | cut -d' ' -f2-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))"
+	return $rc
+}
+
+# A page protected with supervisor key 1: reads and writes fault under the
+# default PKRS, both succeed once PKRS allows key 1, only reads with key 1
+# write-disabled. No PKS: SKIP.
+t_pksfault() {
+	local r
+	pks_facility || return
+	r=$(pks_cmd fault) || { echo "detail: fault command failed"; return 1; }
+	echo "$r"
+	case "$r" in
+	"fault PASS "*) echo "detail: default $(pks_val "$r" default): write $(pks_val "$r" deny_write) read $(pks_val "$r" deny_read); allow $(pks_val "$r" allow): write $(pks_val "$r" allow_write) read $(pks_val "$r" allow_got); write-disable $(pks_val "$r" wd): write $(pks_val "$r" wd_write) read $(pks_val "$r" wd_got)" ;;
+	"fault SKIP "*) echo "detail: CPU without PKS"; return 77 ;;
+	*) echo "detail: $r"; return 1 ;;
+	esac
+}
+
+# The facility's deliberate fault: a write to the key-1 page with key 1
+# write-disabled and no fixup oopses; the oops names a protection-key
+# violation and prints the faulting context's PKRS (patch 0006). Needs a
+# boot with run.sh --allow-oops. The writer dies; the system goes on and
+# the next system call starts with the default PKRS.
+t_pksoops() {
+	local rc=0 out pkrs e
+	pks_facility || return
+	if ! grep -q 'ptregs.allow_oops=1' /proc/cmdline; then
+		echo "detail: needs a boot with run.sh --allow-oops"; return 77
+	fi
+	[ "$pks" = 1 ] || { echo "detail: CPU without PKS"; return 77; }
+	echo "PTREGS-EXPECT-OOPS-BEGIN" >/dev/kmsg
+	sh -c "echo oops >$PKS_TEST" 2>/dev/null
+	rc=$?
+	sleep 1
+	echo "PTREGS-EXPECT-OOPS-END" >/dev/kmsg
+	out=$(dmesg | sed -n '/PTREGS-EXPECT-OOPS-BEGIN/,/PTREGS-EXPECT-OOPS-END/p')
+	echo "$out" | grep -E 'BUG:|#PF:|Oops|PKRS|RIP:'
+	pkrs=$(echo "$out" | sed -n 's/.*PKRS: \([0-9a-f]*\).*/\1/p' | head -n1)
+	e=$(pks_cmd entry)
+	echo "$e"
+	local fail=0
+	[ $rc -ne 0 ] || { echo "the writer was not killed"; fail=1; }
+	echo "$out" | grep -q 'protection keys violation' || { echo "no 'protection keys violation' in the oops"; fail=1; }
+	[ "$pkrs" = 55555558 ] || { echo "oops PKRS '$pkrs', expected 55555558"; fail=1; }
+	case "$e" in "entry PASS "*) ;; *) fail=1 ;; esac
+	echo "detail: writer exit $rc; oops: protection keys violation, PKRS: ${pkrs:-none}; next entry $(pks_val "$e" entry)"
+	return $fail
+}
