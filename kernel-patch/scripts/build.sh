@@ -15,6 +15,15 @@
 #               is known to build, without new warnings, on its own
 #   --jobs N    parallel jobs (default: $PTREGS_JOBS or 2)
 #   --target T  make target (default: bzImage; modules are not needed)
+#   --debian-config
+#               compile-check instead: Debian's own configuration
+#               (/usr/src/linux-config-6.1, amd64_none_amd64; Xen PV, KVM,
+#               SEV, IBT, PTI and the rest the test config leaves out),
+#               target arch/x86/ (built-in and modular objects, each
+#               checked by objtool), in build/linux-<ver>-debian-{base,
+#               ptregs}; the same comparison of warnings. Debug info and
+#               module signing keys are switched off (neither changes
+#               which code is compiled).
 #
 # Layout under $PTREGS_CACHE (default /var/cache/ptregs):
 #   build/config/<hash>.config   .config generated from tinyconfig + fragment
@@ -41,6 +50,8 @@ which=both
 full=0
 each=0
 target=bzImage
+debian=0
+debian_config=${PTREGS_DEBIAN_CONFIG:-/usr/src/linux-config-6.1/config.amd64_none_amd64.xz}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -51,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--each) each=1 ;;
 	--jobs) jobs=$2; shift ;;
 	--target) target=$2; shift ;;
+	--debian-config) debian=1 ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "build: unknown argument: $1" >&2; exit 2 ;;
 	esac
@@ -109,9 +121,34 @@ fragment_missing() {
 }
 
 # ---- configuration: generated once per (source, fragment) -------------------
+flavor=
+if [ "$debian" -eq 1 ]; then
+	[ -f "$debian_config" ] ||
+		die "$debian_config not found (apt-get install linux-config-6.1)"
+	flavor=-debian
+	[ "$target" = bzImage ] && target=arch/x86/
+	cfg_key=$( { echo "$PTREGS_VERSION"; cat "$PTREGS_BASE_TREE/.ptregs-base"; xzcat "$debian_config"; } |
+		sha256sum | cut -c1-16)
+	cfg=$cache/build/config/debian-$cfg_key.config
+	if [ ! -f "$cfg" ]; then
+		tmp=$cache/build/config/tmp.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		msg "generating config: $(basename "$debian_config")"
+		xzcat "$debian_config" >"$tmp/.config"
+		"$PTREGS_BASE_TREE/scripts/config" --file "$tmp/.config" \
+			--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+			--disable MODULE_SIG_ALL --disable DEBUG_INFO_BTF \
+			--disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
+			--enable DEBUG_INFO_NONE
+		kmake "$PTREGS_BASE_TREE" "$tmp" -s olddefconfig >/dev/null
+		mv "$tmp/.config" "$cfg"
+		rm -rf "$tmp"
+	fi
+fi
 cfg_key=$( { echo "$PTREGS_VERSION"; cat "$PTREGS_BASE_TREE/.ptregs-base"; cat "$fragment"; } |
 	sha256sum | cut -c1-16)
-cfg=$cache/build/config/$cfg_key.config
+[ "$debian" -eq 1 ] || cfg=$cache/build/config/$cfg_key.config
 if [ ! -f "$cfg" ]; then
 	tmp=$cache/build/config/tmp.$$
 	rm -rf "$tmp"
@@ -152,26 +189,26 @@ recompiled_of() { # $1 = log
 
 build_tree() { # $1 = name, $2 = source tree
 	local name=$1 src=$2
-	local out=$cache/build/linux-$PTREGS_VERSION-$name
-	local log=$cache/build/logs/linux-$PTREGS_VERSION-$name.log
+	local out=$cache/build/linux-$PTREGS_VERSION$flavor-$name
+	local log=$cache/build/logs/linux-$PTREGS_VERSION$flavor-$name.log
 	local store=$out/ptregs-warnings.txt
 	local fresh=0 start end rc
 
 	mkdir -p "$out"
-	if [ ! -f "$out/vmlinux" ] || [ ! -f "$store" ]; then
+	if [ ! -f "$out/vmlinux" ] && [ "$debian" -eq 0 ] || [ ! -f "$store" ]; then
 		fresh=1
 	fi
 	# The patched tree adds options: they take their defaults, except
 	# those its own fragment sets (checked like the common ones).
 	local want=$cfg
-	if [ "$src" != "$PTREGS_BASE_TREE" ]; then
+	if [ "$src" != "$PTREGS_BASE_TREE" ] && [ "$debian" -eq 0 ]; then
 		want=$out/.config.want
 		cat "$cfg" "$patched_fragment" >"$want"
 	fi
 	if ! cmp -s "$want" "$out/.config.ptregs"; then
 		cp "$want" "$out/.config"
 		kmake "$src" "$out" -s olddefconfig >/dev/null
-		if [ "$src" != "$PTREGS_BASE_TREE" ]; then
+		if [ "$want" != "$cfg" ]; then
 			missing=$(fragment_missing "$patched_fragment" "$out/.config")
 			[ -z "$missing" ] ||
 				die "[$name] options of $(basename "$patched_fragment") not set after olddefconfig:" $missing
@@ -210,8 +247,8 @@ build_tree() { # $1 = name, $2 = source tree
 	echo "$((end - start))" >"$out/ptregs-build-seconds"
 }
 
-base_O=$cache/build/linux-$PTREGS_VERSION-base
-patched_O=$cache/build/linux-$PTREGS_VERSION-ptregs
+base_O=$cache/build/linux-$PTREGS_VERSION$flavor-base
+patched_O=$cache/build/linux-$PTREGS_VERSION$flavor-ptregs
 step_O=$cache/build/linux-$PTREGS_VERSION-step
 
 new_warnings() { # $1 = build dir; prints warnings the base build does not have
@@ -255,10 +292,12 @@ patched|both)
 esac
 
 for o in "$base_O" "$patched_O"; do
-	[ -f "$o/vmlinux" ] || continue
+	[ -f "$o/ptregs-warnings.txt" ] || continue
 	echo "$(basename "$o"):"
-	echo "  bzImage: $o/arch/x86/boot/bzImage"
-	echo "  vmlinux: $o/vmlinux"
+	if [ -f "$o/vmlinux" ]; then
+		echo "  bzImage: $o/arch/x86/boot/bzImage"
+		echo "  vmlinux: $o/vmlinux"
+	fi
 	echo "  warnings: $(wc -l <"$o/ptregs-warnings.txt") ($o/ptregs-warnings.txt)"
 done
 
