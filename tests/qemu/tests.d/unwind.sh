@@ -1,0 +1,197 @@
+# Unwinding (ORC) through every kind of kernel entry: stack traces taken in
+# the kernel must be complete down to the entry frame, whose struct pt_regs
+# the unwinder reads through the entry code's UNWIND_HINT_REGS (pkrs at
+# offset 0 moves every register 8 bytes up: a hint or a frame built with
+# the old offsets loses the trace there). Sourced by tests.sh (busybox sh).
+#
+# shellcheck disable=SC3043  # local: busybox sh has it
+# shellcheck disable=SC2154  # vendor: set by /init from cpuid
+
+UW_TR=/sys/kernel/tracing
+UW_INST=ptregs-unwind
+
+# uw_blocks FILE COMMRE: the stack traces in a trace file whose
+# "<stack trace>" line matches COMMRE, one per line, frames space-separated
+# (offsets stripped)
+uw_blocks() {
+	awk -v re="$2" '
+	function flush() { if (b != "") print substr(b, 2); b = "" }
+	/<stack trace>/ { flush(); on = ($0 ~ re); next }
+	/^ => / { if (on) { f = $2; sub(/\+.*/, "", f); b = b " " f }; next }
+	{ flush(); on = 0 }
+	END { flush() }' "$1"
+}
+
+# uw_last BLOCK: its last frame
+uw_last() { echo "$1" | awk '{ print $NF }'; }
+
+# uw_expect WHAT BLOCK FRAMES LAST...: every frame of FRAMES (space
+# separated) in BLOCK, and its last frame one of LAST
+uw_expect() {
+	local what="$1" block="$2" frames="$3" f last ok=0
+	shift 3
+	echo "$what: $block"
+	if [ -z "$block" ]; then echo "FAIL: $what: no stack trace"; return 1; fi
+	for f in $frames; do
+		case " $block " in *" $f "*) ;; *) echo "FAIL: $what: no $f frame"; return 1 ;; esac
+	done
+	last=$(uw_last "$block")
+	for f; do [ "$last" = "$f" ] && ok=1; done
+	if [ $ok = 0 ]; then echo "FAIL: $what: ends in $last, not in $*"; return 1; fi
+	echo "ok: $what: ends in $last"
+}
+
+# uw_probe_trace DEF TRIGGER CMD...: define kprobe event DEF (ptregs_w/uw),
+# set TRIGGER on it in a fresh instance, run CMD, leave the trace in
+# /tmp/uw.trace
+uw_probe_trace() {
+	local def="$1" trig="$2" r=0
+	shift 2
+	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events 2>/dev/null
+	echo "$def" >>$UW_TR/kprobe_events || { echo "FAIL: kprobe_events rejected $def"; return 1; }
+	rmdir $UW_TR/instances/$UW_INST 2>/dev/null
+	mkdir $UW_TR/instances/$UW_INST || return 1
+	echo "$trig" >$UW_TR/instances/$UW_INST/events/ptregs_w/uw/trigger ||
+		{ echo "FAIL: trigger $trig rejected"; r=1; }
+	[ $r = 0 ] && { "$@" || r=1; }
+	echo "!$trig" >$UW_TR/instances/$UW_INST/events/ptregs_w/uw/trigger
+	cat $UW_TR/instances/$UW_INST/trace >/tmp/uw.trace
+	rmdir $UW_TR/instances/$UW_INST
+	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events
+	return $r
+}
+
+uw_sysentry=entry_SYSCALL_64_after_hwframe
+# int $0x80: an IDT entry since the INT80 emulation rework (backported to
+# 6.1.y), entry_INT80_compat before
+uw_int80="asm_int80_emulation entry_INT80_compat"
+# where a complete kernel stack ends: an entry from user mode, the idle
+# task's start, a kernel thread's start
+uw_bottoms="$uw_sysentry entry_SYSENTER_compat_after_hwframe
+	entry_SYSCALL_compat_after_hwframe $uw_int80 asm_exc_page_fault
+	asm_sysvec_apic_timer_interrupt asm_common_interrupt asm_exc_int3
+	asm_exc_debug secondary_startup_64_no_verify ret_from_fork"
+
+t_stacks() {
+	local rc=0 d='' b f pid st last want32 dmesg0
+	if [ ! -w $UW_TR/kprobe_events ]; then echo "detail: no kprobe_events"; return 77; fi
+	dmesg0=$(dmesg | wc -l)
+
+	# (a) a 64-bit system call: ksys_write from write()
+	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes"' \
+		/bin/probes write 57 100 >/dev/null || rc=1
+	b=$(uw_blocks /tmp/uw.trace 'probes-' | head -n1)
+	uw_expect "syscall64" "$b" "ksys_write do_syscall_64" $uw_sysentry && d="$d syscall64" || rc=1
+
+	# (b) 32-bit system calls: int $0x80, and the vDSO (SYSENTER on Intel,
+	# SYSCALL on AMD)
+	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes32"' \
+		/bin/probes32 int80 57 100 >/dev/null || rc=1
+	b=$(uw_blocks /tmp/uw.trace 'probes32-' | head -n1)
+	# shellcheck disable=SC2086
+	uw_expect "int80" "$b" "ksys_write" $uw_int80 && d="$d int80" || rc=1
+	case "$vendor" in
+	GenuineIntel) want32=entry_SYSENTER_compat_after_hwframe ;;
+	*) want32=entry_SYSCALL_compat_after_hwframe ;;
+	esac
+	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes32"' \
+		/bin/probes32 vdso 57 100 >/dev/null || rc=1
+	b=$(uw_blocks /tmp/uw.trace 'probes32-' | head -n1)
+	uw_expect "vdso32 ($vendor)" "$b" "ksys_write do_fast_syscall_32" $want32 &&
+		d="$d ${want32%%_compat*}" || rc=1
+
+	# (c) the timer interrupt: update_process_times, from whatever the CPU
+	# was doing (idle, user, kernel); every trace must reach its bottom
+	uw_probe_trace "p:ptregs_w/uw update_process_times" 'stacktrace:4' sleep 0.3 || rc=1
+	f=0
+	uw_blocks /tmp/uw.trace . >/tmp/uw.blocks
+	while read -r b; do
+		# shellcheck disable=SC2086
+		uw_expect "timer irq" "$b" "update_process_times" $uw_bottoms || rc=1
+		case " $b " in
+		*" asm_sysvec_apic_timer_interrupt "*|*" asm_common_interrupt "*) f=$((f + 1)) ;;
+		*) echo "FAIL: timer irq: no interrupt entry frame"; rc=1 ;;
+		esac
+	done </tmp/uw.blocks
+	if [ $f = 0 ]; then echo "FAIL: no timer interrupt stack traces"; rc=1; else d="$d irq($f)"; fi
+
+	# (d) user page faults: handle_mm_fault; faults from user mode end in
+	# asm_exc_page_fault, those of the kernel touching user memory in the
+	# system call below it
+	uw_probe_trace "p:ptregs_w/uw handle_mm_fault" 'stacktrace:40 if comm == "probes"' \
+		/bin/probes fault 4 >/dev/null || rc=1
+	f=0
+	uw_blocks /tmp/uw.trace 'probes-' >/tmp/uw.blocks
+	while read -r b; do
+		uw_expect "page fault" "$b" "handle_mm_fault exc_page_fault asm_exc_page_fault" \
+			asm_exc_page_fault $uw_sysentry || rc=1
+		[ "$(uw_last "$b")" = asm_exc_page_fault ] && f=$((f + 1))
+	done </tmp/uw.blocks
+	if [ $f = 0 ]; then echo "FAIL: no user-mode page fault traced"; rc=1; else d="$d #PF($f user)"; fi
+
+	# (e) /proc/PID/stack of tasks blocked in system calls
+	if [ -r /proc/self/stack ]; then
+		sleep 5 &
+		pid=$!
+		sleep 0.3
+		st=$(sed 's/^\[<[0-9a-f]*>\] //; s/+.*//' /proc/$pid/stack | tr '\n' ' ')
+		kill $pid; wait $pid 2>/dev/null
+		uw_expect "/proc/PID/stack (sleep)" "$st" "do_syscall_64" $uw_sysentry &&
+			d="$d stack64" || rc=1
+		/bin/probes32 pause &
+		pid=$!
+		sleep 0.3
+		st=$(sed 's/^\[<[0-9a-f]*>\] //; s/+.*//' /proc/$pid/stack | tr '\n' ' ')
+		kill $pid; wait $pid 2>/dev/null
+		# shellcheck disable=SC2086
+		uw_expect "/proc/PID/stack (int80 pause)" "$st" "" $uw_int80 &&
+			d="$d stack32" || rc=1
+	else
+		echo "skip: no /proc/PID/stack"; d="$d (no /proc/PID/stack)"
+	fi
+
+	# (f) the function tracer's stack traces (func_stack_trace) from
+	# ftrace_regs_caller: ksys_write of a write(). Informational: in these
+	# 6.1 builds a trace instance's function tracer records nothing
+	# (set_ftrace_filter stays empty), so an empty trace is only reported.
+	rmdir $UW_TR/instances/$UW_INST 2>/dev/null
+	if mkdir $UW_TR/instances/$UW_INST 2>/dev/null &&
+	   echo ksys_write >$UW_TR/instances/$UW_INST/set_ftrace_filter 2>/dev/null &&
+	   echo function >$UW_TR/instances/$UW_INST/current_tracer 2>/dev/null; then
+		echo 1 >$UW_TR/instances/$UW_INST/options/func_stack_trace
+		/bin/probes write 57 100 >/dev/null
+		echo nop >$UW_TR/instances/$UW_INST/current_tracer
+		b=$(uw_blocks $UW_TR/instances/$UW_INST/trace 'probes-' | head -n1)
+		if [ -n "$b" ]; then
+			uw_expect "function tracer" "$b" "do_syscall_64" $uw_sysentry &&
+				d="$d func_stack_trace" || rc=1
+		else
+			echo "note: the function tracer recorded nothing in an instance (not checked)"
+			d="$d (func_stack_trace: no records)"
+		fi
+	fi
+	rmdir $UW_TR/instances/$UW_INST 2>/dev/null
+
+	# NMI: sysrq l prints every CPU's backtrace (an NMI for other CPUs)
+	if [ -w /proc/sysrq-trigger ]; then
+		local lvl
+		lvl=$(cut -f1 /proc/sys/kernel/printk)
+		echo 1 >/proc/sys/kernel/printk	# the trace stays out of the console log
+		echo l >/proc/sysrq-trigger
+		sleep 0.5
+		echo "$lvl" >/proc/sys/kernel/printk
+		st=$(dmesg | tail -n 60)
+		if ! echo "$st" | grep -q -i 'backtrace' || ! echo "$st" | grep -q 'Call Trace'; then
+			echo "FAIL: sysrq l printed no backtrace"; rc=1
+		fi
+		d="$d sysrq-l"
+	else
+		d="$d (NMI backtrace: no sysrq)"
+	fi
+
+	# no unwinder complaint in the kernel log
+	st=$(dmesg | tail -n +$((dmesg0 + 1)) | grep -i -E 'unwind|WARNING|unreliable|stack going' | head -n3)
+	[ -z "$st" ] || { echo "FAIL: kernel log: $st"; rc=1; }
+	echo "detail: complete to the entry frame:$d"
+	return $rc
+}
