@@ -14,6 +14,10 @@
  *   exceptions umip      smsw, str, sldt, sgdt, sidt from user mode (UMIP
  *                        emulation, arch/x86/kernel/umip.c).
  *
+ * Built twice: 64-bit (exceptions) and -m32 (exceptions32: IA32 compat
+ * entry and signal frames; exc and umip, no vsyscall page there, no
+ * non-canonical addresses).
+ *
  * Every trigger loads a distinct value into every general purpose register
  * (ptrace-values.h), sets CF|ZF|OF with popf, and runs one instruction.  The
  * signal handler records its siginfo and ucontext and checks nothing
@@ -58,7 +62,9 @@
 #define PUSH_TF   0xb43		/* the same with TF */
 #define RSP_DELTA 256		/* the handler moves rsp down by this much */
 
+#ifdef __x86_64__
 /* rax rbx rcx rdx rsi rdi rbp r8..r15 */
+typedef uint64_t reg_t;
 #define NGPR 15
 static const char *const gpr_name[NGPR] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
@@ -68,20 +74,48 @@ static const int gpr_greg[NGPR] = {
 	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP,
 	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
-static const uint64_t gpr_v[NGPR] = {
+static const reg_t gpr_v[NGPR] = {
 	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP,
 	V64_R8, V64_R9, V64_R10, V64_R11, V64_R12, V64_R13, V64_R14, V64_R15,
 };
+#define REG_SP REG_RSP
+#define REG_IP REG_RIP
+#define USER_CS 0x33
+#define GREG_CS(g) ((g)[REG_CSGSFS] & 0xffff)
+#define UC_CR2(uc) ((reg_t)(uc)->uc_mcontext.gregs[REG_CR2])
+#define ABI "64"
+#else
+/* eax ebx ecx edx esi edi ebp (IA32 compat) */
+typedef uint32_t reg_t;
+#define NGPR 7
+static const char *const gpr_name[NGPR] = {
+	"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp",
+};
+static const int gpr_greg[NGPR] = {
+	REG_EAX, REG_EBX, REG_ECX, REG_EDX, REG_ESI, REG_EDI, REG_EBP,
+};
+static const reg_t gpr_v[NGPR] = {
+	V32_EAX, V32_EBX, V32_ECX, V32_EDX, V32_ESI, V32_EDI, V32_EBP,
+};
+#define REG_SP REG_ESP
+#define REG_IP REG_EIP
+#define USER_CS 0x23
+#define GREG_CS(g) ((g)[REG_CS] & 0xffff)
+#define UC_CR2(uc) ((reg_t)(uc)->uc_mcontext.cr2)
+#define ABI "32"
+#endif
+#define RS 8			/* slot size of exc_after in the asm */
 
 /* Shared with the asm below. */
-uint64_t exc_saved_rsp;		/* rsp at the instruction */
-uint64_t exc_arg;		/* address operand (rax) */
+reg_t exc_saved_rsp;		/* rsp at the instruction */
+reg_t exc_arg;			/* address operand (rax) */
 uint64_t exc_after[NGPR + 2];	/* GPRs, rsp, rflags seen by the resume stub */
 unsigned char exc_mem[64] __attribute__((aligned(16)));
 struct timeval exc_tv;
 uint64_t exc_time;
 extern char exc_resume[];
 
+#ifdef __x86_64__
 asm(".text\n"
     ".globl exc_resume\n"
     "exc_resume:\n"
@@ -155,11 +189,75 @@ TRIGGER(t_sldt, "", PUSH_IN, "sldt %edx");
 TRIGGER(t_sgdt, "	lea exc_mem(%rip), %rbx\n", PUSH_IN, "sgdt (%rbx)");
 TRIGGER(t_sidt, "	lea exc_mem+16(%rip), %r12\n", PUSH_IN, "sidt (%r12)");
 
+#else /* __i386__ */
+asm(".text\n"
+    ".globl exc_resume\n"
+    "exc_resume:\n"
+    "	mov %eax, exc_after+0\n"
+    "	mov %ebx, exc_after+8\n"
+    "	mov %ecx, exc_after+16\n"
+    "	mov %edx, exc_after+24\n"
+    "	mov %esi, exc_after+32\n"
+    "	mov %edi, exc_after+40\n"
+    "	mov %ebp, exc_after+48\n"
+    "	mov %esp, exc_after+56\n"
+    "	pushf\n"
+    "	popl exc_after+64\n"
+    "	pushl $0x202\n"
+    "	popf\n"
+    "	mov exc_saved_rsp, %esp\n"
+    "	pop %ebp\n	pop %edi\n	pop %esi\n	pop %ebx\n"
+    "	ret\n");
+
+#define LOAD_V32_GPRS					\
+	"	mov $" S(V32_EAX) ", %eax\n"			\
+	"	mov $" S(V32_EBX) ", %ebx\n"			\
+	"	mov $" S(V32_ECX) ", %ecx\n"			\
+	"	mov $" S(V32_EDX) ", %edx\n"			\
+	"	mov $" S(V32_ESI) ", %esi\n"			\
+	"	mov $" S(V32_EDI) ", %edi\n"			\
+	"	mov $" S(V32_EBP) ", %ebp\n"
+
+#define TRIGGER(name, setup, flags, insn)				\
+	asm(".text\n"							\
+	    ".globl " #name "\n" #name ":\n"				\
+	    "	push %ebx\n	push %esi\n	push %edi\n	push %ebp\n" \
+	    "	mov %esp, exc_saved_rsp\n"				\
+	    LOAD_V32_GPRS						\
+	    setup							\
+	    "	pushl $" S(flags) "\n"					\
+	    "	popf\n"							\
+	    ".globl " #name "_at\n" #name "_at:\n"			\
+	    "	" insn "\n"						\
+	    ".globl " #name "_after\n" #name "_after:\n"		\
+	    "	jmp exc_resume\n");					\
+	extern void name(void);						\
+	extern char name##_at[], name##_after[]
+
+#define ARG_RAX "	mov exc_arg, %eax\n"
+
+TRIGGER(t_int3, "", PUSH_IN, "int3");
+TRIGGER(t_ud2, "", PUSH_IN, "ud2");
+TRIGGER(t_div0, "	xor %ecx, %ecx\n", PUSH_IN, "div %ecx");
+TRIGGER(t_hlt, "", PUSH_IN, "hlt");
+TRIGGER(t_read, ARG_RAX, PUSH_IN, "mov (%eax), %ebx");
+TRIGGER(t_write, ARG_RAX, PUSH_IN, "mov %ebx, (%eax)");
+TRIGGER(t_call, ARG_RAX, PUSH_IN, "call *%eax");
+TRIGGER(t_step, "", PUSH_TF, "nop");
+TRIGGER(t_smsw32, "", PUSH_IN, "smsw %eax");
+TRIGGER(t_smsw16, "", PUSH_IN, "smsw %di");
+TRIGGER(t_str, "", PUSH_IN, "str %ecx");
+TRIGGER(t_sldt, "", PUSH_IN, "sldt %edx");
+TRIGGER(t_sgdt, "	lea exc_mem, %ebx\n", PUSH_IN, "sgdt (%ebx)");
+TRIGGER(t_sidt, "	lea exc_mem+16, %esi\n", PUSH_IN, "sidt (%esi)");
+#endif
+
 /* What the handler saw, and what it wrote. */
 static volatile int nsig;
 static siginfo_t got_si;
 static greg_t got_g[NGREG];
-static uint64_t newv[NGPR];
+static reg_t got_cr2;
+static reg_t newv[NGPR];
 
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -170,12 +268,13 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (nsig++ == 0) {
 		got_si = *si;
 		memcpy(got_g, g, sizeof(got_g));
+		got_cr2 = UC_CR2(uc);
 	}
 	for (int i = 0; i < NGPR; i++)
 		g[gpr_greg[i]] = (greg_t)newv[i];
-	g[REG_RSP] = (greg_t)(exc_saved_rsp - RSP_DELTA);
-	g[REG_RIP] = (greg_t)(uintptr_t)exc_resume;
-	g[REG_EFL] = (greg_t)(((uint64_t)g[REG_EFL] & ~(ARITH | TF)) | FLAGS_OUT);
+	g[REG_SP] = (greg_t)(exc_saved_rsp - RSP_DELTA);
+	g[REG_IP] = (greg_t)(uintptr_t)exc_resume;
+	g[REG_EFL] = (greg_t)(((reg_t)g[REG_EFL] & ~(ARITH | TF)) | FLAGS_OUT);
 }
 
 static int failures, tests_run;
@@ -193,25 +292,26 @@ struct exc {
 	const char *name;
 	void (*fn)(void);
 	const char *rip;	/* expected rip */
-	uint64_t rip_val;	/* or this, when rip is NULL */
+	reg_t rip_val;		/* or this, when rip is NULL */
 	int sig, code, trapno;
 	long err;		/* -1: not checked */
 	int check_addr;		/* si_addr and (page faults) cr2 == addr */
-	uint64_t addr;
+	reg_t addr;
 	int rsp_adj;		/* rsp at the signal vs saved (call: -8) */
 	uint64_t flags_extra;	/* TF for single-step */
-	uint64_t rax, rcx, rdx, rsi, rdi; /* operand overrides (0: V) */
+	reg_t rax, rcx, rdx, rsi, rdi; /* operand overrides (0: V; 1: 0) */
 	int pkey;		/* >= 0: si_pkey must match */
 };
 
 static void set_newv(int seed)
 {
 	for (int i = 0; i < NGPR; i++)
-		newv[i] = gpr_v[i] ^ 0x5a5a5a5a5a5a5a5aULL ^
-			  ((uint64_t)seed << 40) ^ ((uint64_t)i << 8);
+		newv[i] = (reg_t)(gpr_v[i] ^ 0x5a5a5a5a5a5a5a5aULL ^
+				  ((uint64_t)seed << 40) ^
+				  ((uint64_t)seed << 24) ^ ((uint64_t)i << 8));
 }
 
-static void expected_gprs(const struct exc *e, uint64_t *exp)
+static void expected_gprs(const struct exc *e, reg_t *exp)
 {
 	memcpy(exp, gpr_v, sizeof(gpr_v));
 	if (e->rax)
@@ -240,10 +340,10 @@ static int check_after(const char *name)
 			bad++;
 		}
 	}
-	if (exc_after[NGPR] != exc_saved_rsp - RSP_DELTA) {
+	if (exc_after[NGPR] != (reg_t)(exc_saved_rsp - RSP_DELTA)) {
 		FAILF("%s: after sigreturn rsp = %#llx, handler wrote %#llx",
 		      name, (unsigned long long)exc_after[NGPR],
-		      (unsigned long long)(exc_saved_rsp - RSP_DELTA));
+		      (unsigned long long)(reg_t)(exc_saved_rsp - RSP_DELTA));
 		bad++;
 	}
 	if ((exc_after[NGPR + 1] & (ARITH | TF)) != FLAGS_OUT) {
@@ -257,9 +357,9 @@ static int check_after(const char *name)
 
 static int run_exc(const struct exc *e, int seed)
 {
-	uint64_t exp[NGPR], rip;
+	reg_t exp[NGPR], rip;
 	int before = failures;
-	uint64_t efl;
+	reg_t efl;
 
 	tests_run++;
 	set_newv(seed);
@@ -286,47 +386,47 @@ static int run_exc(const struct exc *e, int seed)
 		FAILF("%s: err %#llx, expected %#lx", e->name,
 		      (long long)got_g[REG_ERR], e->err);
 	if (e->check_addr) {
-		if ((uint64_t)(uintptr_t)got_si.si_addr != e->addr)
+		if ((reg_t)(uintptr_t)got_si.si_addr != e->addr)
 			FAILF("%s: si_addr %p, expected %#llx", e->name,
 			      got_si.si_addr, (unsigned long long)e->addr);
-		if (e->trapno == 14 && (uint64_t)got_g[REG_CR2] != e->addr)
+		if (e->trapno == 14 && got_cr2 != e->addr)
 			FAILF("%s: cr2 %#llx, expected %#llx", e->name,
-			      (unsigned long long)got_g[REG_CR2],
+			      (unsigned long long)got_cr2,
 			      (unsigned long long)e->addr);
 	}
 	if (e->pkey >= 0 && (int)got_si.si_pkey != e->pkey)
 		FAILF("%s: si_pkey %u, expected %d", e->name, got_si.si_pkey,
 		      e->pkey);
 	for (int i = 0; i < NGPR; i++)
-		if ((uint64_t)got_g[gpr_greg[i]] != exp[i])
+		if ((reg_t)got_g[gpr_greg[i]] != exp[i])
 			FAILF("%s: %s = %#llx, expected %#llx", e->name,
 			      gpr_name[i],
-			      (unsigned long long)got_g[gpr_greg[i]],
+			      (unsigned long long)(reg_t)got_g[gpr_greg[i]],
 			      (unsigned long long)exp[i]);
-	if ((uint64_t)got_g[REG_RSP] != exc_saved_rsp + e->rsp_adj)
+	if ((reg_t)got_g[REG_SP] != (reg_t)(exc_saved_rsp + e->rsp_adj))
 		FAILF("%s: rsp = %#llx, expected %#llx", e->name,
-		      (unsigned long long)got_g[REG_RSP],
-		      (unsigned long long)(exc_saved_rsp + e->rsp_adj));
-	rip = e->rip ? (uint64_t)(uintptr_t)e->rip : e->rip_val;
-	if ((uint64_t)got_g[REG_RIP] != rip)
+		      (unsigned long long)(reg_t)got_g[REG_SP],
+		      (unsigned long long)(reg_t)(exc_saved_rsp + e->rsp_adj));
+	rip = e->rip ? (reg_t)(uintptr_t)e->rip : e->rip_val;
+	if ((reg_t)got_g[REG_IP] != rip)
 		FAILF("%s: rip = %#llx, expected %#llx", e->name,
-		      (unsigned long long)got_g[REG_RIP],
+		      (unsigned long long)(reg_t)got_g[REG_IP],
 		      (unsigned long long)rip);
-	efl = (uint64_t)got_g[REG_EFL];
+	efl = (reg_t)got_g[REG_EFL];
 	if ((efl & (ARITH | TF)) != (FLAGS_IN | e->flags_extra) ||
 	    (efl & 0x202) != 0x202)
 		FAILF("%s: rflags = %#llx, expected arithmetic/TF bits %#llx plus IF",
 		      e->name, (unsigned long long)efl,
 		      (unsigned long long)(FLAGS_IN | e->flags_extra));
-	if ((got_g[REG_CSGSFS] & 0xffff) != 0x33)
-		FAILF("%s: cs = %#llx, expected 0x33", e->name,
-		      (long long)(got_g[REG_CSGSFS] & 0xffff));
+	if (GREG_CS(got_g) != USER_CS)
+		FAILF("%s: cs = %#llx, expected %#x", e->name,
+		      (long long)GREG_CS(got_g), USER_CS);
 	check_after(e->name);
 	printf("%s: %s (sig %d code %#x trapno %lld err %#llx rip %#llx cr2 %#llx)\n",
 	       e->name, failures == before ? "ok" : "MISMATCH",
 	       got_si.si_signo, got_si.si_code, (long long)got_g[REG_TRAPNO],
-	       (long long)got_g[REG_ERR], (long long)got_g[REG_RIP],
-	       (long long)got_g[REG_CR2]);
+	       (long long)got_g[REG_ERR], (long long)(reg_t)got_g[REG_IP],
+	       (long long)got_cr2);
 	return failures != before;
 }
 
@@ -422,7 +522,8 @@ static int mode_exc(void)
 		{ .name = "pf-exec-noexec", .fn = t_call, .rip = NULL,
 		  .rip_val = (uintptr_t)noexec, .sig = SIGSEGV,
 		  .code = SEGV_ACCERR, .trapno = 14, .err = 0x15,
-		  .check_addr = 1, .addr = (uintptr_t)noexec, .rsp_adj = -8,
+		  .check_addr = 1, .addr = (uintptr_t)noexec,
+		  .rsp_adj = -(int)sizeof(reg_t),
 		  .rax = (uintptr_t)noexec, .pkey = -1 },
 		{ .name = "single-step", .fn = t_step, .rip = t_step_after,
 		  .sig = SIGTRAP, .code = TRAP_TRACE, .trapno = 1, .err = 0,
@@ -437,6 +538,7 @@ static int mode_exc(void)
 		run_exc(e, seed++);
 	}
 
+#ifdef __x86_64__
 	/* A non-canonical address: #GP(0), not a page fault. */
 	struct exc nc = { .name = "gp-noncanonical", .fn = t_noncanon,
 			  .rip = t_noncanon_at, .sig = SIGSEGV,
@@ -445,6 +547,7 @@ static int mode_exc(void)
 			  .rax = 0x8000000000001000ULL, .pkey = -1 };
 	exc_arg = nc.rax;
 	run_exc(&nc, seed++);
+#endif
 
 	/* A write to a page whose protection key denies writes. */
 	if (!cpu_flag("pku") || !cpu_flag("ospke")) {
@@ -478,12 +581,13 @@ static int mode_exc(void)
 			pkey_free(key);
 		}
 	}
-	printf("detail: %s: %d exceptions, registers in the frame and after sigreturn%s%s\n",
-	       failures ? "mismatches" : "all exact", tests_run,
+	printf("detail: %s: %d exceptions (%s-bit), registers in the frame and after sigreturn%s%s\n",
+	       failures ? "mismatches" : "all exact", tests_run, ABI,
 	       detail[0] ? "; " : "", detail);
 	return failures ? 1 : 0;
 }
 
+#ifdef __x86_64__
 /* ------------------------------------------------------------------ */
 /* vsyscall page                                                       */
 
@@ -618,6 +722,8 @@ static int mode_vsyscall(void)
 	return failures ? 1 : 0;
 }
 
+#endif /* __x86_64__ */
+
 /* ------------------------------------------------------------------ */
 /* UMIP                                                                */
 
@@ -627,12 +733,13 @@ static int mode_vsyscall(void)
 #define STR_VALUE 0x40		/* GDT_ENTRY_TSS * 8 on x86_64 */
 
 /* Run a trigger that must not signal; compare every GPR with exp. */
-static void umip_check(const char *name, void (*fn)(void), const uint64_t *exp)
+static void umip_check(const char *name, void (*fn)(void), const reg_t *exp)
 {
 	int before = failures;
 
 	tests_run++;
 	nsig = 0;
+	memset(exc_after, 0, sizeof(exc_after));
 	set_newv(70);
 	fn();
 	if (nsig)
@@ -654,17 +761,27 @@ static void umip_check(const char *name, void (*fn)(void), const uint64_t *exp)
 	printf("%s: %s\n", name, failures == before ? "ok" : "MISMATCH");
 }
 
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v;
+#ifdef __x86_64__
+#define BASE_BYTES 8
+#define UMIP_GDT_B UMIP_GDT
+#define UMIP_IDT_B UMIP_IDT
+#else
+#define BASE_BYTES 4		/* 32-bit processes get the low 32 bits */
+#define UMIP_GDT_B (UMIP_GDT & 0xffffffff)
+#define UMIP_IDT_B (UMIP_IDT & 0xffffffff)
+#endif
 
-	memcpy(&v, p, 8);
+static uint64_t get_base(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, BASE_BYTES);
 	return v;
 }
 
 static int mode_umip(void)
 {
-	uint64_t exp[NGPR];
+	reg_t exp[NGPR];
 
 	if (!cpu_flag("umip")) {
 		printf("detail: no umip flag in /proc/cpuinfo (CPU model without UMIP)\n");
@@ -678,41 +795,48 @@ static int mode_umip(void)
 	nsig = 0;
 	set_newv(69);
 	t_sgdt();
-	if (!nsig && get64(exc_mem + 2) != UMIP_GDT) {
+	if (!nsig && get_base(exc_mem + 2) != UMIP_GDT_B) {
 		printf("sgdt ran natively: base %#llx limit %#x\n",
-		       (unsigned long long)get64(exc_mem + 2),
+		       (unsigned long long)get_base(exc_mem + 2),
 		       exc_mem[0] | exc_mem[1] << 8);
 		printf("detail: CPU has UMIP, the kernel does not enable it (CONFIG_X86_UMIP off: sgdt ran natively)\n");
 		return 77;
 	}
 
 	/*
-	 * 6.1 arch/x86/kernel/umip.c emulates all five for 64-bit processes
-	 * too: register operands get opnd_bytes of the dummy value written
-	 * into their pt_regs slot (the rest of the register is kept), memory
-	 * operands get 2 bytes (smsw/sldt/str) or limit 0 + an 8-byte dummy
-	 * base (sgdt/sidt); rip moves past the instruction.
+	 * 6.1 arch/x86/kernel/umip.c emulates all five for 64-bit and for
+	 * 32-bit processes: register operands get opnd_bytes of the dummy
+	 * value written into their pt_regs slot (the rest of the register
+	 * is kept), memory operands get 2 bytes (smsw/sldt/str) or limit 0
+	 * plus a dummy base of 8 (64-bit) or 4 (32-bit) bytes (sgdt/sidt);
+	 * rip moves past the instruction.
 	 */
 	memcpy(exp, gpr_v, sizeof(exp));
 	exp[1] = (uintptr_t)exc_mem;
 	memset(exc_mem, 0xee, sizeof(exc_mem));
 	umip_check("umip-sgdt", t_sgdt, exp);
-	if (exc_mem[0] || exc_mem[1] || get64(exc_mem + 2) != UMIP_GDT ||
-	    exc_mem[10] != 0xee)
+	if (exc_mem[0] || exc_mem[1] || get_base(exc_mem + 2) != UMIP_GDT_B ||
+	    exc_mem[2 + BASE_BYTES] != 0xee)
 		FAILF("umip-sgdt: stored limit %#x base %#llx (next byte %#x), expected 0, %#llx, untouched",
 		      exc_mem[0] | exc_mem[1] << 8,
-		      (unsigned long long)get64(exc_mem + 2), exc_mem[10],
-		      UMIP_GDT);
+		      (unsigned long long)get_base(exc_mem + 2),
+		      exc_mem[2 + BASE_BYTES], UMIP_GDT_B);
 
 	memcpy(exp, gpr_v, sizeof(exp));
-	exp[11] = (uintptr_t)exc_mem + 16;
+#ifdef __x86_64__
+	exp[11] = (uintptr_t)exc_mem + 16;	/* r12 */
+#else
+	exp[4] = (uintptr_t)exc_mem + 16;	/* esi */
+#endif
 	umip_check("umip-sidt", t_sidt, exp);
-	if (exc_mem[16] || exc_mem[17] || get64(exc_mem + 18) != UMIP_IDT ||
-	    exc_mem[26] != 0xee)
+	if (exc_mem[16] || exc_mem[17] ||
+	    get_base(exc_mem + 18) != UMIP_IDT_B ||
+	    exc_mem[18 + BASE_BYTES] != 0xee)
 		FAILF("umip-sidt: stored limit %#x base %#llx, expected 0, %#llx",
 		      exc_mem[16] | exc_mem[17] << 8,
-		      (unsigned long long)get64(exc_mem + 18), UMIP_IDT);
+		      (unsigned long long)get_base(exc_mem + 18), UMIP_IDT_B);
 
+#ifdef __x86_64__
 	memcpy(exp, gpr_v, sizeof(exp));
 	exp[0] = (V64_RAX & ~0xffffffffULL) | CR0_STATE;
 	umip_check("umip-smsw-eax", t_smsw32, exp);
@@ -728,9 +852,26 @@ static int mode_umip(void)
 	memcpy(exp, gpr_v, sizeof(exp));
 	exp[3] = V64_RDX & ~0xffffffffULL;	/* no LDT: 0 */
 	umip_check("umip-sldt-edx", t_sldt, exp);
+#else
+	memcpy(exp, gpr_v, sizeof(exp));
+	exp[0] = (reg_t)CR0_STATE;
+	umip_check("umip-smsw-eax", t_smsw32, exp);
 
-	printf("detail: %s: sgdt sidt smsw str sldt emulated for a 64-bit process, destination registers and memory exact\n",
-	       failures ? "mismatches" : "exact");
+	memcpy(exp, gpr_v, sizeof(exp));
+	exp[5] = (V32_EDI & ~0xffffU) | (CR0_STATE & 0xffff);
+	umip_check("umip-smsw-di", t_smsw16, exp);
+
+	memcpy(exp, gpr_v, sizeof(exp));
+	exp[2] = STR_VALUE;
+	umip_check("umip-str-ecx", t_str, exp);
+
+	memcpy(exp, gpr_v, sizeof(exp));
+	exp[3] = 0;				/* no LDT */
+	umip_check("umip-sldt-edx", t_sldt, exp);
+#endif
+
+	printf("detail: %s: sgdt sidt smsw str sldt emulated for a %s-bit process, destination registers and memory exact\n",
+	       failures ? "mismatches" : "exact", ABI);
 	return failures ? 1 : 0;
 }
 
@@ -740,10 +881,12 @@ int main(int argc, char **argv)
 	install();
 	if (argc == 2 && !strcmp(argv[1], "exc"))
 		return mode_exc();
+#ifdef __x86_64__
 	if (argc == 2 && !strcmp(argv[1], "vsyscall"))
 		return mode_vsyscall();
+#endif
 	if (argc == 2 && !strcmp(argv[1], "umip"))
 		return mode_umip();
-	fprintf(stderr, "usage: exceptions exc|vsyscall|umip\n");
+	fprintf(stderr, "usage: exceptions exc|vsyscall|umip (vsyscall: 64-bit only)\n");
 	return 2;
 }

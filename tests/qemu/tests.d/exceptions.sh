@@ -24,15 +24,33 @@ exc_quiet() {
 # after sigreturn.
 t_exceptions() { exc_quiet /bin/exceptions exc; }
 
+# The same in an IA32 process (compat entry, ia32 signal frames; no
+# non-canonical address test there).
+t_exceptions32() { exc_quiet /bin/exceptions32 exc; }
+
 # The legacy vsyscall page: emulated gettimeofday/time keep rbx, rbp,
 # r12-r15 and rsp; reading the page faults. Without the page
 # (CONFIG_X86_VSYSCALL_EMULATION off, vsyscall=none) the call and the read
 # must fault with exact frames, and the test reports SKIP.
 t_vsyscall() { exc_quiet /bin/exceptions vsyscall; }
 
-# UMIP emulation of sgdt, sidt, smsw, str, sldt in a 64-bit process; SKIP
-# when the CPU has no UMIP or the kernel does not enable it.
-t_umip() { exc_quiet /bin/exceptions umip; }
+# UMIP emulation of sgdt, sidt, smsw, str, sldt in a 64-bit and in an
+# IA32 process; SKIP when the CPU has no UMIP or the kernel does not
+# enable it.
+t_umip() {
+	exc_quiet /bin/exceptions umip >/tmp/umip64.out 2>&1
+	umip_rc64=$?
+	exc_quiet /bin/exceptions32 umip >/tmp/umip32.out 2>&1
+	umip_rc32=$?
+	grep -v '^detail: ' /tmp/umip64.out | sed 's/^/64: /'
+	grep -v '^detail: ' /tmp/umip32.out | sed 's/^/32: /'
+	echo "detail: 64: $(sed -n 's/^detail: //p' /tmp/umip64.out); 32: $(sed -n 's/^detail: //p' /tmp/umip32.out)"
+	case "$umip_rc64 $umip_rc32" in
+	"0 0"|"0 77"|"77 0") return 0 ;;
+	"77 77") return 77 ;;
+	*) return 1 ;;
+	esac
+}
 
 # Nested signals (SIGUSR2 sent from the SIGUSR1 handler, other masks):
 # both frames exact, masks, sigreturn restores the edited registers.
