@@ -10,7 +10,7 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, bpftrace, soak)
+#              selftests, pksoops, bpftrace, filelife, soak)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300)
 #
@@ -19,7 +19,8 @@
 #
 # Variants (name: QEMU -cpu, extra kernel arguments):
 #   amd      max,-smap                        AMD-flavoured "max": PKS, PKU;
-#                                             32-bit vDSO uses SYSCALL
+#                                             32-bit vDSO uses SYSCALL; also
+#                                             the bpftrace and filelife tests
 #   intel    max,-smap,vendor=GenuineIntel    Intel-flavoured: SYSENTER, PTI
 #   icelake  Icelake-Server,-smap,+pks        a named Intel model (family 6)
 #   nopks    max,-smap,-pks                   no PKS
@@ -60,16 +61,18 @@ if [ -z "$label" ]; then
 	label=$(basename "$(cd "$(dirname "$kernel")/../../.." && pwd)")
 fi
 
+default_tests=
 if [ -z "$tests" ]; then
+	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|soak' | tr '\n' ',' | sed 's/,$//')
+		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|soak' | tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
 
 variant() {
 	flags='' tests=$all_tests
 	case "$1" in
-	amd) cpu=max,-smap append='' ;;
+	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,bpftrace,filelife} ;;
 	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' ;;
 	nopks) cpu=max,-smap,-pks append='' ;;

@@ -1,0 +1,43 @@
+# Debian's own libbpf-tools against this kernel, from the host share: CO-RE
+# programs whose pt_regs reads libbpf relocates against the running
+# kernel's BTF, so they must see the right arguments on both layouts.
+#
+# shellcheck shell=dash disable=SC2154  # HOST: set by /init
+
+# filelife: kprobes on vfs_open (second argument: the struct file, whose
+# FMODE_CREATED marks a creation), security_inode_create and vfs_unlink
+# (the dentry). A file created, kept 1 s and deleted must be reported with
+# its name and an age of about a second; a wrong argument register would
+# lose the creation or the name.
+t_filelife() {
+	local fl=/usr/sbin/filelife out=/tmp/filelife.out name i age
+	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
+	if [ ! -x "$HOST$fl" ]; then echo "detail: no libbpf-tools on the host"; return 77; fi
+	host_chroot true || { echo "detail: chroot into the host share failed"; return 1; }
+	name=ptregs-filelife-$$
+	chroot "$HOST" $fl >$out 2>&1 &
+	local pid=$!
+	i=0
+	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 120 ]; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 1; i=$((i + 1))
+	done
+	# the file lives in the chroot's /tmp (a tmpfs of the guest)
+	echo data >"$HOST/tmp/$name"
+	sleep 1
+	rm -f "$HOST/tmp/$name"
+	i=0
+	while ! grep -q "$name" $out && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+	kill -INT $pid 2>/dev/null
+	sleep 1
+	kill $pid 2>/dev/null
+	cat $out
+	age=$(awk -v n="$name" '$NF == n { print $(NF - 1) }' $out | head -n1)
+	if [ -z "$age" ]; then
+		echo "detail: filelife did not report $name"; return 1
+	fi
+	case $age in
+	1.*|2.*|3.*) echo "detail: filelife reported $name, age ${age}s (kept 1 s)" ;;
+	*) echo "detail: filelife reported $name with age $age, expected about 1 s"; return 1 ;;
+	esac
+}
