@@ -17,18 +17,28 @@
  * the nmi test: the host injects NMIs meanwhile and the registers must
  * survive them.
  *
+ * "sigregs --ipi SECONDS" spins without the timer on one CPU while a second
+ * thread on another CPU issues expedited membarrier() calls, each of which
+ * interrupts the spinning CPU with an IPI (a function-call interrupt); the
+ * registers must survive them. Needs two CPUs.
+ *
  * Output: one line per check; the last line starts with "detail:".
  * Exit status 0 when everything matched, 1 otherwise.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "ptrace-values.h"
 
@@ -164,6 +174,37 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
+static volatile int ipi_stop;
+static unsigned long ipi_calls;
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#endif
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* On CPU 1: interrupt every other CPU running this process, repeatedly. */
+static void *ipi_thread(void *arg)
+{
+	(void)arg;
+	if (pin(1))
+		return NULL;
+	while (!ipi_stop) {
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+			break;
+		ipi_calls++;
+	}
+	return NULL;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -174,8 +215,9 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	int use_signals = 1;
+	int use_signals = 1, ipi = 0;
 	double seconds = 0.5;
+	pthread_t thread;
 	struct sigaction sa;
 	struct itimerval it = { { 0, 5000 }, { 0, 5000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
@@ -185,9 +227,24 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--no-signals")) {
 		use_signals = 0;
 		seconds = atof(argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "--ipi")) {
+		use_signals = 0;
+		ipi = 1;
+		seconds = atof(argv[2]);
 	} else if (argc != 1) {
-		fprintf(stderr, "usage: sigregs [--no-signals SECONDS]\n");
+		fprintf(stderr, "usage: sigregs [--no-signals SECONDS | --ipi SECONDS]\n");
 		return 2;
+	}
+	if (ipi) {
+		if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+			printf("detail: one CPU online, no IPIs to send\n");
+			return 77;
+		}
+		if (pin(0) || syscall(__NR_membarrier,
+				      MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0)) {
+			printf("FAIL: sched_setaffinity/membarrier: %s\n", strerror(errno));
+			return 1;
+		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = handler;
@@ -210,10 +267,24 @@ int main(int argc, char **argv)
 
 	if (use_signals)
 		setitimer(ITIMER_REAL, &it, NULL);
+	if (ipi && pthread_create(&thread, NULL, ipi_thread, NULL)) {
+		printf("FAIL: pthread_create\n");
+		return 1;
+	}
 	t0 = now();
 	sig_spin(iters);
 	dt = now() - t0;
 	setitimer(ITIMER_REAL, &off, NULL);
+	if (ipi) {
+		ipi_stop = 1;
+		pthread_join(thread, NULL);
+		printf("sigregs-%s: %lu expedited membarrier calls from CPU 1\n",
+		       ABI, ipi_calls);
+		if (!ipi_calls) {
+			printf("FAIL: no membarrier call succeeded\n");
+			failures++;
+		}
+	}
 
 	printf("sigregs-%s: %lu iterations in %.3f s, %lu signals, %lu in the loop\n",
 	       ABI, iters, dt, sig_count, sig_in_loop);
