@@ -1,13 +1,13 @@
 # Interrupts from another CPU: a user loop on CPU 0 keeps known values in
-# every register while a thread on CPU 1 sends it IPIs (expedited
-# membarrier: function-call interrupts) and the timer interrupts it; the
+# every register while a thread on CPU 1 unmaps pages of the same process
+# (each a TLB-shootdown IPI to CPU 0) and the timer interrupts it; the
 # registers must come out exact, in 64-bit, 32-bit and x32 code. Needs 2
 # CPUs (SKIP otherwise).
 #
 # shellcheck shell=dash
 
-# Function-call interrupts taken by CPU 0 so far.
-cal_cpu0() { awk '$1 == "CAL:" { print $2 }' /proc/interrupts; }
+# IPIs taken by CPU 0 so far: function-call interrupts and TLB shootdowns.
+cal_cpu0() { awk '$1 == "CAL:" || $1 == "TLB:" { n += $2 } END { print n + 0 }' /proc/interrupts; }
 
 t_ipi() {
 	local rc=0 d='' abi bin before after r
@@ -22,7 +22,7 @@ t_ipi() {
 		r=$?
 		after=$(cal_cpu0)
 		grep -v '^detail: ' /tmp/ipi$abi.out
-		echo "$abi: CPU 0 function-call interrupts $before -> $after"
+		echo "$abi: CPU 0 function-call and TLB-shootdown interrupts $before -> $after"
 		[ $r = 0 ] || rc=1
 		[ "$after" -gt $((before + 10)) ] || { echo "$abi: fewer than 10 IPIs reached CPU 0"; rc=1; }
 		d="$d $abi: $(sed -n 's/^detail: \([a-z]*\).*/\1/p' /tmp/ipi$abi.out) over $((after - before)) IPIs;"
