@@ -3,6 +3,7 @@
 #
 # Usage: tests/qemu/smoke.sh --kernel BZIMAGE --expect legacy|pkrs
 #          [--label NAME] [--tests LIST] [--models LIST] [--timeout SECS]
+#          [--initrd FILE]
 #
 #   --expect   the struct pt_regs layout the kernel must have: legacy (168
 #              bytes, the unpatched kernel) or pkrs (176, pkrs at 0)
@@ -10,9 +11,12 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, bpftrace, filelife, soak)
+#              selftests, pksoops, bpftrace, filelife, soak); icelake,
+#              amd-pti and amd-nofsgsbase leave out layout and the probe
+#              tests (kprobe, kretprobe, optprobe, uprobes, usdt, kprobebpf)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300)
+#   --initrd   use this initramfs instead of building it
 #
 # Every boot shares the host's root (layout test) and gets an NMI every
 # 50 ms from the host (nmi test; NMIs also land in the other tests).
@@ -37,7 +41,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-kernel='' expect='' label='' tests=''
+kernel='' expect='' label='' tests='' initrd=''
 models=amd,intel,icelake,nopks,amd-pti,amd-nofsgsbase,oops timeout=300
 
 usage() { sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift ;;
 	--models) models=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
 	-h|--help) usage ;;
 	*) echo "smoke: unknown argument: $1" >&2; usage ;;
 	esac
@@ -68,16 +73,25 @@ if [ -z "$tests" ]; then
 		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|soak' | tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
+# Variants that change only the entry path (a CPU model, pti, nofsgsbase)
+# leave out the tests of kernel-internal paths (BTF layout, kprobes,
+# uprobes, USDT) that amd, intel and nopks run.
+entry_tests=$tests
+if [ -n "$default_tests" ]; then
+	entry_tests=$(echo "$tests" | tr ',' '\n' |
+		grep -v -x -E 'layout|kprobe|kretprobe|optprobe|uprobes|usdt|kprobebpf' |
+		tr '\n' ',' | sed 's/,$//')
+fi
 
 variant() {
 	flags='' tests=$all_tests
 	case "$1" in
 	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,bpftrace,filelife} ;;
 	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
-	icelake) cpu=Icelake-Server,-smap,+pks append='' ;;
+	icelake) cpu=Icelake-Server,-smap,+pks append='' tests=$entry_tests ;;
 	nopks) cpu=max,-smap,-pks append='' ;;
-	amd-pti) cpu=max,-smap append=pti=on ;;
-	amd-nofsgsbase) cpu=max,-smap append=nofsgsbase ;;
+	amd-pti) cpu=max,-smap append=pti=on tests=$entry_tests ;;
+	amd-nofsgsbase) cpu=max,-smap append=nofsgsbase tests=$entry_tests ;;
 	oops) cpu=max,-smap append='' flags=--allow-oops tests=pksoops ;;
 	*) echo "smoke: unknown variant $1" >&2; exit 2 ;;
 	esac
@@ -86,7 +100,7 @@ for m in $(echo "$models" | tr ',' ' '); do variant "$m"; done
 
 logs=$top/build/qemu/logs/$label
 mkdir -p "$logs"
-initrd=$("$here/mkinitramfs.sh" "$top/build/qemu" 2>"$logs/mkinitramfs.log") || {
+[ -n "$initrd" ] || initrd=$("$here/mkinitramfs.sh" "$top/build/qemu" 2>"$logs/mkinitramfs.log") || {
 	cat "$logs/mkinitramfs.log" >&2
 	echo "smoke: error: building the initramfs failed" >&2
 	exit 1

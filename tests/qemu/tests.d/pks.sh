@@ -38,7 +38,13 @@ t_pkscontext() {
 	local r e rc=0 want_pks=0
 	pks_facility || return
 	[ "$pks" = 1 ] && want_pks=1
+	# QEMU's inject-nmi (run.sh --nmi) reaches CPU 0 only (see the NMI
+	# line of /proc/interrupts): the test context starts there. The
+	# facility moves it between CPUs later, in its sleeping phase.
+	taskset -p 1 $$ >/dev/null 2>&1
+	grep -E '^ *(NMI|LOC):' /proc/interrupts
 	r=$(pks_cmd context) || { echo "detail: context command failed"; return 1; }
+	grep -E '^ *(NMI|LOC):' /proc/interrupts
 	e=$(pks_cmd entry) || { echo "detail: entry command failed"; return 1; }
 	echo "$r"
 	echo "$e"
@@ -48,7 +54,7 @@ t_pkscontext() {
 	if [ $want_pks = 1 ] && [ "$NMI" = 1 ] && [ "$(pks_val "$r" nmi_saved_set)" -lt 1 ]; then
 		echo "no NMI hit the test context although NMIs were injected"; rc=1
 	fi
-	echo "detail: $(echo "$r" | cut -d' ' -f2-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))"
+	echo "detail: $(echo "$r" | cut -d' ' -f3-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))"
 	return $rc
 }
 
@@ -85,7 +91,9 @@ t_pksoops() {
 	sleep 1
 	echo "PTREGS-EXPECT-OOPS-END" >/dev/kmsg
 	out=$(dmesg | sed -n '/PTREGS-EXPECT-OOPS-BEGIN/,/PTREGS-EXPECT-OOPS-END/p')
-	echo "$out" | grep -E 'BUG:|#PF:|Oops|PKRS|RIP:'
+	# shown with BUG/Oops lowercased: this output reaches the console
+	# after the END marker
+	echo "$out" | grep -E 'BUG:|#PF:|Oops|PKRS|RIP:' | sed -e 's/BUG:/bug:/' -e 's/Oops/oops/'
 	pkrs=$(echo "$out" | sed -n 's/.*PKRS: \([0-9a-f]*\).*/\1/p' | head -n1)
 	e=$(pks_cmd entry)
 	echo "$e"
