@@ -75,7 +75,9 @@ uw_bottoms="$uw_sysentry entry_SYSENTER_compat_after_hwframe
 t_stacks() {
 	local rc=0 d='' b f pid st last want32 dmesg0
 	if [ ! -w $UW_TR/kprobe_events ]; then echo "detail: no kprobe_events"; return 77; fi
-	dmesg0=$(dmesg | wc -l)
+	# A marker, not a line count: NMI messages can fill the ring buffer.
+	dmesg0=PTREGS-STACKS-$$
+	echo "$dmesg0" >/dev/kmsg
 
 	# (a) a 64-bit system call: ksys_write from write()
 	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes"' \
@@ -191,12 +193,13 @@ t_stacks() {
 	if [ -w /proc/sysrq-trigger ]; then
 		local lvl n0
 		lvl=$(cut -f1 /proc/sys/kernel/printk)
-		n0=$(dmesg | wc -l)
+		n0=PTREGS-SYSRQ-$$
+		echo "$n0" >/dev/kmsg
 		echo 1 >/proc/sys/kernel/printk
 		echo l >/proc/sysrq-trigger
 		sleep 1
 		echo "$lvl" >/proc/sys/kernel/printk
-		st=$(dmesg | tail -n +$((n0 + 1)))
+		st=$(dmesg | sed -n "/$n0/,\$p")
 		# shown with "Call Trace:" renamed: this output reaches the console
 		echo "$st" | sed -n -e 's/Call Trace:/call trace:/' -e '1,40s/^/  sysrq: /p'
 		if ! echo "$st" | grep -q 'NMI backtrace for cpu'; then
@@ -211,7 +214,7 @@ t_stacks() {
 	fi
 
 	# no unwinder complaint in the kernel log
-	st=$(dmesg | tail -n +$((dmesg0 + 1)) | grep -i -E 'unwind|WARNING|unreliable|stack going' | head -n3)
+	st=$(dmesg | sed -n "/$dmesg0/,\$p" | grep -i -E 'unwind|WARNING|unreliable|stack going' | head -n3)
 	[ -z "$st" ] || { echo "FAIL: kernel log: $st"; rc=1; }
 	echo "detail: complete to the entry frame:$d"
 	return $rc
