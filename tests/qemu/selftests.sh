@@ -71,7 +71,14 @@ while read -r name b; do
 	fi
 done <"$logs/base.txt"
 nb=$(wc -l <"$logs/base.txt")
-[ "$nb" -gt 0 ] || { echo "selftests: nothing ran on the unpatched kernel (see $logs/base.log)" >&2; fail=$((fail + 1)); }
+built=$(find "$out/x86" "$out/vm" -maxdepth 1 -type f -perm -u+x | wc -l)
+for k in base patched; do
+	n=$(wc -l <"$logs/$k.txt")
+	if [ "$n" -ne "$built" ]; then
+		echo "selftests: $n of the $built built selftests ran on the $k kernel (see $logs/$k.log)" >&2
+		fail=$((fail + 1))
+	fi
+done
 echo "unpatched: $(grep -c PASS "$logs/base.txt" || true)/$nb passed, oops/warn lines $(cat "$logs/base.oops");" \
      "patched: $(grep -c PASS "$logs/patched.txt" || true)/$(wc -l <"$logs/patched.txt") passed, oops/warn lines $(cat "$logs/patched.oops"); $((e - s)) s"
 if [ "$(cat "$logs/patched.oops")" -gt "$(cat "$logs/base.oops")" ]; then

@@ -84,6 +84,22 @@ t_perfbpf() { /bin/perfbpf /lib/ptregs/perfbpf.bpf.o; }
 # on pkrs (see guest/uprobe.c).
 t_uprobe() { /bin/uprobe /lib/ptregs/uprobe.bpf.o "$EXPECT"; }
 
+# A writable /tmp for the chroot. When the project itself lives under the
+# host's /tmp (a CI checkout, say), it stays visible: bound aside first,
+# then bound back into the tmpfs at its own path.
+host_tmpfs() {
+	case "$HOSTDIR/" in
+	/tmp/*)
+		mkdir -p /run/hostdir &&
+			mount -o bind "$HOST$HOSTDIR" /run/hostdir &&
+			mount -t tmpfs tmpfs $HOST/tmp &&
+			mkdir -p "$HOST$HOSTDIR" &&
+			mount -o bind /run/hostdir "$HOST$HOSTDIR"
+		;;
+	*) mount -t tmpfs tmpfs $HOST/tmp ;;
+	esac
+}
+
 # Run a command of the host inside the host share, against this kernel.
 host_chroot() {
 	for d in proc sys dev tmp sys/kernel/debug sys/kernel/tracing; do
@@ -92,7 +108,7 @@ host_chroot() {
 		proc) mount -t proc proc $HOST/proc ;;
 		sys) mount -t sysfs sysfs $HOST/sys ;;
 		dev) mount -t devtmpfs devtmpfs $HOST/dev ;;
-		tmp) mount -t tmpfs tmpfs $HOST/tmp ;;
+		tmp) host_tmpfs ;;
 		sys/kernel/debug) mount -t debugfs debugfs $HOST/$d ;;
 		sys/kernel/tracing) mount -t tracefs tracefs $HOST/$d ;;
 		esac || return 1
