@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "regtables.h"
 
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
@@ -63,21 +64,8 @@
 #define RSP_DELTA 256		/* the handler moves rsp down by this much */
 
 #ifdef __x86_64__
-/* rax rbx rcx rdx rsi rdi rbp r8..r15 */
+/* gpr_name, gpr_greg, gpr_v: regtables.h */
 typedef uint64_t reg_t;
-#define NGPR 15
-static const char *const gpr_name[NGPR] = {
-	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
-	"r11", "r12", "r13", "r14", "r15",
-};
-static const int gpr_greg[NGPR] = {
-	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP,
-	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
-};
-static const reg_t gpr_v[NGPR] = {
-	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP,
-	V64_R8, V64_R9, V64_R10, V64_R11, V64_R12, V64_R13, V64_R14, V64_R15,
-};
 #define REG_SP REG_RSP
 #define REG_IP REG_RIP
 #define USER_CS 0x33

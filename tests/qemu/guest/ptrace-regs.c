@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "regtables.h"
 
 static int failures;
 static char detail[512];
@@ -48,19 +49,7 @@ static char detail[512];
 		}                                                           \
 	} while (0)
 
-struct reg {
-	const char *name;
-	size_t off;
-};
-
-#define R(f) { #f, offsetof(struct user_regs_struct, f) }
-static const struct reg regs_table[] = {
-	R(r15), R(r14), R(r13), R(r12), R(rbp), R(rbx), R(r11), R(r10),
-	R(r9), R(r8), R(rax), R(rcx), R(rdx), R(rsi), R(rdi), R(orig_rax),
-	R(rip), R(cs), R(eflags), R(rsp), R(ss), R(fs_base), R(gs_base),
-	R(ds), R(es), R(fs), R(gs),
-};
-#define NREGS (sizeof(regs_table) / sizeof(regs_table[0]))
+/* struct user_regs_struct fields: ureg_table in regtables.h */
 
 static unsigned long field(const struct user_regs_struct *r, size_t off)
 {
@@ -78,9 +67,9 @@ struct expect {
 
 static size_t reg_off(const char *name)
 {
-	for (size_t i = 0; i < NREGS; i++)
-		if (!strcmp(regs_table[i].name, name))
-			return regs_table[i].off;
+	for (size_t i = 0; i < NUREG; i++)
+		if (!strcmp(ureg_table[i].name, name))
+			return ureg_table[i].off;
 	fprintf(stderr, "unknown register %s\n", name);
 	exit(2);
 }
@@ -101,17 +90,17 @@ static void read_and_check(const char *what, pid_t pid, int compat,
 	      what);
 
 	/* PEEKUSER at the UAPI offsets must give the same values. */
-	for (size_t i = 0; i < NREGS; i++) {
+	for (size_t i = 0; i < NUREG; i++) {
 		unsigned long v;
 
 		errno = 0;
-		v = ptrace(PTRACE_PEEKUSER, pid, regs_table[i].off, 0);
+		v = ptrace(PTRACE_PEEKUSER, pid, ureg_table[i].off, 0);
 		CHECK(errno == 0, "%s: PEEKUSER %s: %m", what,
-		      regs_table[i].name);
-		CHECK(v == field(&r, regs_table[i].off),
+		      ureg_table[i].name);
+		CHECK(v == field(&r, ureg_table[i].off),
 		      "%s: PEEKUSER %s (offset %zu) = %#lx, GETREGS says %#lx",
-		      what, regs_table[i].name, regs_table[i].off, v,
-		      field(&r, regs_table[i].off));
+		      what, ureg_table[i].name, ureg_table[i].off, v,
+		      field(&r, ureg_table[i].off));
 	}
 
 	for (size_t i = 0; i < nexp; i++) {

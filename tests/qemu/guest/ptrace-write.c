@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "regtables.h"
 
 /* What the IA32 tracee tells the tracer (fd 3) before its first stop. */
 struct pw32_info {
@@ -182,19 +183,11 @@ asm(".text\n"
     "	syscall\n"
     "	ud2\n");
 
-#define NGPR 15
-static const char *const gpr_name[NGPR] = {
-	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
-	"r11", "r12", "r13", "r14", "r15",
-};
+/* gpr_name, gpr_v: regtables.h; their user_regs_struct offsets: */
 #define O(f) offsetof(struct user_regs_struct, f)
 static const size_t gpr_off[NGPR] = {
 	O(rax), O(rbx), O(rcx), O(rdx), O(rsi), O(rdi), O(rbp), O(r8), O(r9),
 	O(r10), O(r11), O(r12), O(r13), O(r14), O(r15),
-};
-static const uint64_t gpr_v[NGPR] = {
-	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP,
-	V64_R8, V64_R9, V64_R10, V64_R11, V64_R12, V64_R13, V64_R14, V64_R15,
 };
 
 static uint64_t *fld(struct user_regs_struct *r, size_t off)
@@ -293,19 +286,7 @@ static void check_dump64(const char *what, pid_t pid, const struct want64 *w)
 	       failures == before ? "every written value observed" : "MISMATCH");
 }
 
-/* The user area fields, in struct user_regs_struct order. */
-struct ufield {
-	const char *name;
-	size_t off;
-};
-#define U(f) { #f, offsetof(struct user_regs_struct, f) }
-static const struct ufield ufields[] = {
-	U(r15), U(r14), U(r13), U(r12), U(rbp), U(rbx), U(r11), U(r10),
-	U(r9), U(r8), U(rax), U(rcx), U(rdx), U(rsi), U(rdi), U(orig_rax),
-	U(rip), U(cs), U(eflags), U(rsp), U(ss), U(fs_base), U(gs_base),
-	U(ds), U(es), U(fs), U(gs),
-};
-#define NUF (sizeof(ufields) / sizeof(ufields[0]))
+/* The user area fields: ureg_table in regtables.h. */
 
 static void test64(void)
 {
@@ -347,12 +328,12 @@ static void test64(void)
 		FAILF("%s: SETREGS: %m", what);
 	memset(&back, 0, sizeof(back));
 	ptrace(PTRACE_GETREGS, pid, 0, &back);
-	for (size_t i = 0; i < NUF; i++)
-		if (*fld(&back, ufields[i].off) != *fld(&w, ufields[i].off))
+	for (size_t i = 0; i < NUREG; i++)
+		if (*fld(&back, ureg_table[i].off) != *fld(&w, ureg_table[i].off))
 			FAILF("%s: GETREGS after SETREGS: %s = %#llx, written %#llx",
-			      what, ufields[i].name,
-			      (unsigned long long)*fld(&back, ufields[i].off),
-			      (unsigned long long)*fld(&w, ufields[i].off));
+			      what, ureg_table[i].name,
+			      (unsigned long long)*fld(&back, ureg_table[i].off),
+			      (unsigned long long)*fld(&w, ureg_table[i].off));
 	ptrace(PTRACE_CONT, pid, 0, 0);
 	if (wait_stop(pid, SIGTRAP, what))
 		goto kill;
@@ -373,30 +354,30 @@ static void test64(void)
 	w.gs_base = want.gs_base = 0x00007e0000020000ULL;
 	w.ds = want.ds = 0x2b;
 	w.es = want.es = 0x2b;
-	for (size_t i = 0; i < NUF; i++) {
-		size_t off = offsetof(struct user, regs) + ufields[i].off;
-		uint64_t v = *fld(&w, ufields[i].off);
+	for (size_t i = 0; i < NUREG; i++) {
+		size_t off = offsetof(struct user, regs) + ureg_table[i].off;
+		uint64_t v = *fld(&w, ureg_table[i].off);
 
 		if (ptrace(PTRACE_POKEUSER, pid, (void *)off, (void *)v)) {
 			FAILF("%s: POKEUSER %s (offset %zu): %m", what,
-			      ufields[i].name, off);
+			      ureg_table[i].name, off);
 			continue;
 		}
 		errno = 0;
 		uint64_t got = (uint64_t)ptrace(PTRACE_PEEKUSER, pid, (void *)off, 0);
 		if (errno || got != v)
 			FAILF("%s: PEEKUSER %s after POKEUSER = %#llx, written %#llx",
-			      what, ufields[i].name, (unsigned long long)got,
+			      what, ureg_table[i].name, (unsigned long long)got,
 			      (unsigned long long)v);
 	}
 	memset(&back, 0, sizeof(back));
 	ptrace(PTRACE_GETREGS, pid, 0, &back);
-	for (size_t i = 0; i < NUF; i++)
-		if (*fld(&back, ufields[i].off) != *fld(&w, ufields[i].off))
+	for (size_t i = 0; i < NUREG; i++)
+		if (*fld(&back, ureg_table[i].off) != *fld(&w, ureg_table[i].off))
 			FAILF("%s: GETREGS after POKEUSER: %s = %#llx, written %#llx",
-			      what, ufields[i].name,
-			      (unsigned long long)*fld(&back, ufields[i].off),
-			      (unsigned long long)*fld(&w, ufields[i].off));
+			      what, ureg_table[i].name,
+			      (unsigned long long)*fld(&back, ureg_table[i].off),
+			      (unsigned long long)*fld(&w, ureg_table[i].off));
 	ptrace(PTRACE_CONT, pid, 0, 0);
 	if (wait_stop(pid, SIGTRAP, what))
 		goto kill;

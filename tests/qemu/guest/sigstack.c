@@ -36,23 +36,10 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "regtables.h"
 
 #define ARITH 0x8d5UL
-#define NGPR 15
-
-/* rax rbx rcx rdx rsi rdi rbp r8..r15 */
-static const char *const gpr_name[NGPR] = {
-	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
-	"r11", "r12", "r13", "r14", "r15",
-};
-static const int gpr_greg[NGPR] = {
-	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP,
-	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
-};
-static const uint64_t gpr_v[NGPR] = {
-	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP,
-	V64_R8, V64_R9, V64_R10, V64_R11, V64_R12, V64_R13, V64_R14, V64_R15,
-};
+/* gpr_name, gpr_greg, gpr_v (rax rbx rcx rdx rsi rdi rbp r8..r15): regtables.h */
 
 /* One kill() with known registers; offsets are used by the asm below. */
 struct rblock {
