@@ -171,8 +171,10 @@ t_optprobe() {
 	pr_inst $inst
 	echo 'comm == "probes"' >$PR_TR/instances/$inst/events/ptregs_k/filter
 	echo 1 >$PR_TR/instances/$inst/events/ptregs_k/enable
+	# The optimizer is delayed work that waits for RCU-tasks grace
+	# periods: seconds under TCG, more when the host is loaded.
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 600 ]; do
 		l5=$(pr_klist 'ksys_write\+0x5') l1a=$(pr_klist 'ksys_write\+0x1a')
 		case "$l5 $l1a" in *OPTIMIZED*OPTIMIZED*) break ;; esac
 		sleep 0.1; i=$((i + 1))
