@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "check.h"
 #include "regtables.h"
 
 #ifndef SEGV_PKUERR
@@ -265,15 +266,9 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	g[REG_EFL] = (greg_t)(((reg_t)g[REG_EFL] & ~(ARITH | TF)) | FLAGS_OUT);
 }
 
-static int failures, tests_run;
+static int tests_run;
 static char detail[512];
-
-#define FAILF(...)                                                          \
-	do {                                                                \
-		printf("FAIL: " __VA_ARGS__);                               \
-		printf("\n");                                               \
-		failures++;                                                 \
-	} while (0)
+/* failures, FAILF: check.h */
 
 /* An exception expected as a signal. */
 struct exc {

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "check.h"
 #include "regtables.h"
 
 /* What the IA32 tracee tells the tracer (fd 3) before its first stop. */
@@ -116,14 +117,7 @@ int main(void)
 /* ------------------------------------------------------------------ */
 /* 64-bit tracer and tracee                                             */
 
-static int failures;
-
-#define FAILF(...)                                                          \
-	do {                                                                \
-		printf("FAIL: " __VA_ARGS__);                               \
-		printf("\n");                                               \
-		failures++;                                                 \
-	} while (0)
+/* failures, FAILF: check.h */
 
 #define ARITH 0x8d5UL
 #define DF    0x400UL

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "check.h"
 #include "regtables.h"
 
 #define ARITH 0x8d5UL
@@ -129,14 +130,7 @@ static uint64_t new_a[NGPR], new_b[NGPR];
 #define NEWFL_A 0x094UL		/* PF AF SF */
 #define NEWFL_B 0x811UL		/* CF AF OF */
 static int altstack_mode;
-static int failures;
-
-#define FAILF(...)                                                          \
-	do {                                                                \
-		printf("FAIL: " __VA_ARGS__);                               \
-		printf("\n");                                               \
-		failures++;                                                 \
-	} while (0)
+/* failures, FAILF: check.h */
 
 static uint64_t mask64(const sigset_t *s)
 {
