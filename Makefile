@@ -122,8 +122,14 @@ check-cli: all $(FIXTURES)
 	@PTREGS=$(BUILD)/ptregs PTREGS_FIXTURES=$(BUILD)/fixtures tests/cli/run.sh
 
 # libFuzzer over the object reader and the analysis (ASan+UBSan), seeded
-# with the test objects. FUZZ_TIME bounds a run; make test runs it briefly.
-FUZZ_TIME ?= 30
+# with the test objects. make test runs it reproducibly: a fixed seed, a
+# fixed number of inputs and a fresh corpus, so the gate does not depend on
+# luck or machine speed. make fuzz explores: random seed, FUZZ_TIME seconds,
+# a corpus kept between runs. Crashes found by either become seeds in
+# tests/fuzz/seeds or tests in tests/cli.
+FUZZ_TIME ?= 600
+FUZZ_SEED ?= 1
+FUZZ_RUNS ?= 60000
 FUZZ_DIR  := build/fuzz
 FUZZ_SRCS := tests/fuzz/fuzz_scan.c btf-tools/bpf_object.c btf-tools/btf_ext.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
@@ -133,18 +139,27 @@ $(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
 		-o $@ $(FUZZ_SRCS) $(LDLIBS)
 
 fuzz-run: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
-	@mkdir -p $(FUZZ_DIR)/corpus
-	@cp -n $(BPF_UAPI) $(BPF_CORE) $(FUZZ_DIR)/corpus/ 2>/dev/null || true
-	@echo "== fuzz: $(FUZZ_TIME) s"
-	@$(FUZZ_DIR)/fuzz_scan -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix=$(FUZZ_DIR)/ \
-		-print_final_stats=1 $(FUZZ_DIR)/corpus tests/fuzz/seeds \
+	@rm -rf $(FUZZ_DIR)/corpus-seed$(FUZZ_SEED) && mkdir -p $(FUZZ_DIR)/corpus-seed$(FUZZ_SEED)
+	@for f in $(BPF_UAPI) $(BPF_CORE); do \
+		cp $$f $(FUZZ_DIR)/corpus-seed$(FUZZ_SEED)/$$(basename $$(dirname $$f))-$$(basename $$f); \
+	done
+	@echo "== fuzz: seed $(FUZZ_SEED), $(FUZZ_RUNS) inputs"
+	@$(FUZZ_DIR)/fuzz_scan -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS) -max_total_time=600 \
+		-timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/ \
+		-print_final_stats=1 $(FUZZ_DIR)/corpus-seed$(FUZZ_SEED) tests/fuzz/seeds \
 		>$(FUZZ_DIR)/fuzz.log 2>&1 || { tail -40 $(FUZZ_DIR)/fuzz.log; exit 1; }
 	@echo "fuzz: 1 passed, 0 failed ($$(grep -o 'stat::number_of_executed_units: *[0-9]*' \
-		$(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') inputs in $(FUZZ_TIME) s, no crash)"
+		$(FUZZ_DIR)/fuzz.log | grep -o '[0-9]*$$') inputs, seed $(FUZZ_SEED), no crash)"
 
-fuzz:
-	@$(MAKE) --no-print-directory fuzz-run FUZZ_TIME=600
+fuzz: $(FUZZ_DIR)/fuzz_scan $(BPF_UAPI) $(BPF_CORE)
+	@mkdir -p $(FUZZ_DIR)/corpus
+	@for f in $(BPF_UAPI) $(BPF_CORE); do \
+		cp $$f $(FUZZ_DIR)/corpus/$$(basename $$(dirname $$f))-$$(basename $$f); \
+	done
+	@echo "== fuzz: $(FUZZ_TIME) s, random seed"
+	@$(FUZZ_DIR)/fuzz_scan -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus tests/fuzz/seeds
 
 # The kernels: unpatched and patched 6.1 from Debian's linux-source-6.1,
 # built under $(PTREGS_CACHE) (default /var/cache/ptregs) with ccache, and

@@ -674,7 +674,8 @@ static int load_symbols(struct bpf_obj *o, char *err, size_t errlen)
 				r->sym_is_func = GELF_ST_TYPE(sym.st_info) == STT_FUNC;
 			}
 		}
-		qsort(s->rels, s->rel_cnt, sizeof(*s->rels), rel_cmp);
+		if (s->rel_cnt > 1)
+			qsort(s->rels, s->rel_cnt, sizeof(*s->rels), rel_cmp);
 	}
 	return 0;
 }
@@ -725,8 +726,9 @@ static int load_btf(struct bpf_obj *o, char *err, size_t errlen)
 		return r;
 	o->has_ext = true;
 	for (size_t i = 0; i < o->ext.sec_cnt; i++)
-		qsort(o->ext.secs[i].lines, o->ext.secs[i].line_cnt, sizeof(struct ext_line),
-		      line_cmp);
+		if (o->ext.secs[i].line_cnt > 1)
+			qsort(o->ext.secs[i].lines, o->ext.secs[i].line_cnt, sizeof(struct ext_line),
+			      line_cmp);
 	return 0;
 }
 

@@ -3,6 +3,8 @@
 
 elfpatch.py IN OUT shrink-section NAME BYTES   section NAME loses BYTES
 elfpatch.py IN OUT btf-ext-line-len VALUE       .BTF.ext line_info_len := VALUE
+elfpatch.py IN OUT btf-ext-core-orphan          the first core_relo block names a
+                                                section without line_info
 """
 import struct
 import sys
@@ -31,6 +33,17 @@ def main():
     elif what == 'btf-ext-line-len':
         hdr, off, size = secs['.BTF.ext']
         struct.pack_into('<I', data, off + 20, int(sys.argv[4]))
+    elif what == 'btf-ext-core-orphan':
+        hdr, off, size = secs['.BTF.ext']
+        hdr_len, = struct.unpack_from('<I', data, off + 4)
+        core_off, core_len = struct.unpack_from('<II', data, off + 24)
+        if hdr_len < 32 or core_len < 12:
+            sys.exit('no core_relo info in ' + src)
+        block = off + hdr_len + core_off + 4
+        name_off, = struct.unpack_from('<I', data, block)
+        # one character further into the string table: the section name
+        # minus its first letter, a valid string no line_info block names
+        struct.pack_into('<I', data, block, name_off + 1)
     else:
         sys.exit('unknown patch ' + what)
     open(dst, 'wb').write(data)

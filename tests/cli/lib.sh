@@ -11,6 +11,12 @@ run() {
 	shift 2
 	"$PTREGS" "$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
+	# UBSan exits 1 when it halts, which can equal the status we expect
+	if grep -q -e 'runtime error:' -e 'ERROR: AddressSanitizer' "$TMP/err"; then
+		bad "$name: sanitizer report: ptregs $*"
+		grep -m3 -e 'runtime error:' -e 'ERROR: AddressSanitizer' "$TMP/err" | sed 's/^/    /' >&2
+		return 1
+	fi
 	if [ "$rc" -ne "$want" ]; then
 		bad "$name: exit $rc, expected $want: ptregs $*"
 		head -5 "$TMP/err" | sed 's/^/    /' >&2
