@@ -55,7 +55,7 @@ initrd=$("$here/mkinitramfs.sh" "$top/build/qemu" 2>"$logs/mkinitramfs.log") || 
 s=$(date +%s)
 echo "== qemu: smoke, unpatched and patched side by side"
 # shellcheck disable=SC2086  # $m: zero or two words
-"$here/smoke.sh" --kernel "$base" --expect legacy --label base --initrd "$initrd" $m >"$logs/smoke-base.out" 2>&1 &
+"$here/smoke.sh" --kernel "$base" --expect legacy --label base --reference --initrd "$initrd" $m >"$logs/smoke-base.out" 2>&1 &
 pid_base=$!
 # shellcheck disable=SC2086
 "$here/smoke.sh" --kernel "$patched" --expect pkrs --label ptregs --initrd "$initrd" $m >"$logs/smoke-ptregs.out" 2>&1 &

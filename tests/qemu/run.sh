@@ -93,6 +93,10 @@ set -- -accel tcg -cpu "$cpu" -smp "$smp" -m 1G -nographic -no-reboot \
 [ $share = 1 ] &&
 	set -- "$@" -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
 
+# For debugging only: PTREGS_QEMU_EXTRA="-s" gives a gdb stub on :1234
+# shellcheck disable=SC2086  # word splitting wanted
+[ -n "${PTREGS_QEMU_EXTRA:-}" ] && set -- "$@" $PTREGS_QEMU_EXTRA
+
 nmipid=''
 if [ $nmi = 1 ]; then
 	qmp=$(mktemp -u /tmp/ptregs-qmp.XXXXXX)

@@ -3,7 +3,7 @@
 #
 # Usage: tests/qemu/smoke.sh --kernel BZIMAGE --expect legacy|pkrs
 #          [--label NAME] [--tests LIST] [--models LIST] [--timeout SECS]
-#          [--initrd FILE]
+#          [--initrd FILE] [--reference]
 #
 #   --expect   the struct pt_regs layout the kernel must have: legacy (168
 #              bytes, the unpatched kernel) or pkrs (176, pkrs at 0)
@@ -11,13 +11,17 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, bpftrace, filelife, soak); intel,
-#              icelake, amd-pti and amd-nofsgsbase leave out layout and the
-#              probe tests (kprobe, kretprobe, optprobe, uprobes, usdt,
+#              selftests, pksoops, bpftrace, filelife, soak); icelake,
+#              amd-pti and amd-nofsgsbase leave out layout and the probe
+#              tests (kprobe, kretprobe, optprobe, uprobes, usdt,
 #              kprobebpf)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300)
 #   --initrd   use this initramfs instead of building it
+#   --reference  this is the unpatched kernel the other one is judged
+#              against: a boot that oopses or panics is booted once more
+#              (both attempts in the table, the first log kept as
+#              VARIANT.attempt1.log); never used for the kernel under test
 #
 # Every boot shares the host's root (layout test) and gets an NMI every
 # 50 ms from the host (nmi test; NMIs also land in the other tests).
@@ -42,10 +46,10 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-kernel='' expect='' label='' tests='' initrd=''
+kernel='' expect='' label='' tests='' initrd='' reference=0
 models=amd,intel,icelake,nopks,amd-pti,amd-nofsgsbase,oops timeout=300
 
-usage() { sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift ;;
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--models) models=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
+	--reference) reference=1 ;;
 	-h|--help) usage ;;
 	*) echo "smoke: unknown argument: $1" >&2; usage ;;
 	esac
@@ -88,9 +93,7 @@ variant() {
 	flags='' tests=$all_tests
 	case "$1" in
 	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,bpftrace,filelife} ;;
-	# intel: the probe tests are left out while optprobes on the patched
-	# kernel are not optimized on this model (DEVELOPERS.md, open).
-	intel) cpu=max,-smap,vendor=GenuineIntel append='' tests=$entry_tests ;;
+	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' tests=$entry_tests ;;
 	nopks) cpu=max,-smap,-pks append='' ;;
 	amd-pti) cpu=max,-smap append=pti=on tests=$entry_tests ;;
@@ -115,16 +118,33 @@ table=$logs/table.txt
 : >"$table"
 row() { printf '%-14s %-12s %-5s %s\n' "$1" "$2" "$3" "$4" | tee -a "$table"; }
 
-echo "smoke: $kernel (label $label, expect $expect)"
-row VARIANT TEST RESULT DETAIL
-for m in $(echo "$models" | tr ',' ' '); do
-	variant "$m"
-	log=$logs/$m.log
+# boot: the variant set by variant(), log in $log; sets rc and msg
+boot() {
 	rc=0
 	# shellcheck disable=SC2086  # $flags: zero or one word
 	msg=$("$here/run.sh" --kernel "$kernel" --cpu "$cpu" --append "$append" \
 		--tests "$tests" --expect "$expect" --timeout "$timeout" $flags \
 		--host-share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
+}
+retried=0
+
+echo "smoke: $kernel (label $label, expect $expect)"
+row VARIANT TEST RESULT DETAIL
+for m in $(echo "$models" | tr ',' ' '); do
+	variant "$m"
+	log=$logs/$m.log
+	boot
+	# The reference kernel gets a second boot when the first one oopsed
+	# or panicked; both are in the table and the first attempt's log is
+	# kept. The kernel under test never does.
+	if [ $rc != 0 ] && [ $reference = 1 ] &&
+	   grep -q -E '^(BUG: |Oops: |Kernel panic - )' "$log" 2>/dev/null; then
+		mv "$log" "$logs/$m.attempt1.log"
+		row "$m" "(boot 1)" RETRY "reference kernel oopsed: $(grep -m1 -E '^(BUG: |Oops: |Kernel panic - )' \
+			"$logs/$m.attempt1.log"); log $m.attempt1.log"
+		retried=$((retried + 1))
+		boot
+	fi
 	for t in $(echo "$tests" | tr ',' ' '); do
 		line=$(grep "^PTREGS-TEST $t " "${log%.log}.results" 2>/dev/null | tail -n1 || true)
 		v=$(echo "$line" | cut -d' ' -f3)
@@ -153,6 +173,6 @@ for m in $(echo "$models" | tr ',' ' '); do
 	fi
 done
 secs=$(($(date +%s) - start))
-echo "smoke: $skipped skipped; ${secs}s; logs in $logs"
+echo "smoke: $skipped skipped; $retried reference boots retried; ${secs}s; logs in $logs"
 echo "qemu: $passed passed, $failed failed" | tee -a "$table"
 [ $failed = 0 ]

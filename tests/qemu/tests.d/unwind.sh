@@ -140,7 +140,14 @@ t_stacks() {
 			asm_exc_page_fault $uw_sysentry || rc=1
 		[ "$(uw_last "$b")" = asm_exc_page_fault ] && f=$((f + 1))
 	done </tmp/uw.blocks
-	if [ $f = 0 ]; then echo "FAIL: no user-mode page fault traced"; rc=1; else d="$d #PF($f user)"; fi
+	if [ $f = 0 ]; then
+		echo "FAIL: no user-mode page fault traced"
+		echo "trace: $(grep -c '<stack trace>' /tmp/uw.trace) stack traces, $(grep -v -c '^#' /tmp/uw.trace) lines"
+		grep -v '^#' /tmp/uw.trace | head -n 8
+		rc=1
+	else
+		d="$d #PF($f user)"
+	fi
 
 	# (e) /proc/PID/stack of tasks blocked in system calls
 	if [ -r /proc/self/stack ]; then
