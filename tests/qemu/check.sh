@@ -99,10 +99,27 @@ awk '
 		}
 	}' "$logs/base/table.txt" "$logs/ptregs/table.txt" >"$table" 2>/dev/null &&
 	{ echo "== qemu: results, unpatched and patched"; cat "$table"; }
+# The same, one column per variant, each cell UNPATCHED/PATCHED
+# (P pass, F fail, S skip, - not run there, R the reference boot retried)
+awk '
+	NR == 1 { next }
+	{ if (!($1 in sv)) { sv[$1] = 1; vs[++nv] = $1 }
+	  if (!($2 in st)) { st[$2] = 1; ts[++nt] = $2 }
+	  c[$1, $2] = substr($3, 1, 1) "/" substr($4, 1, 1) }
+	END {
+		printf "| test |"; for (j = 1; j <= nv; j++) printf " %s |", vs[j]; print ""
+		printf "|---|"; for (j = 1; j <= nv; j++) printf "---|"; print ""
+		for (i = 1; i <= nt; i++) {
+			printf "| %s |", ts[i]
+			for (j = 1; j <= nv; j++)
+				printf " %s |", ((vs[j], ts[i]) in c ? c[vs[j], ts[i]] : "")
+			print ""
+		}
+	}' "$table" >"$logs/matrix.md" 2>/dev/null || true
 
 echo "== qemu: parts"
 printf '%s' "$parts"
-echo "qemu: total $(($(date +%s) - start))s; table in $table"
+echo "qemu: total $(($(date +%s) - start))s; table in $table (and $logs/matrix.md)"
 n=$(printf '%s' "$parts" | grep -c .)
 echo "qemu: $((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

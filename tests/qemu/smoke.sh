@@ -140,7 +140,7 @@ for m in $(echo "$models" | tr ',' ' '); do
 	if [ $rc != 0 ] && [ $reference = 1 ] &&
 	   grep -q -E '^(BUG: |Oops: |Kernel panic - )' "$log" 2>/dev/null; then
 		mv "$log" "$logs/$m.attempt1.log"
-		row "$m" "(boot 1)" RETRY "reference kernel oopsed: $(grep -m1 -E '^(BUG: |Oops: |Kernel panic - )' \
+		row "$m" "(boot#1)" RETRY "reference kernel oopsed: $(grep -m1 -E '^(BUG: |Oops: |Kernel panic - )' \
 			"$logs/$m.attempt1.log"); log $m.attempt1.log"
 		retried=$((retried + 1))
 		boot
