@@ -13,6 +13,12 @@
 #   --each      also build every shorter prefix of the series (patch 1,
 #               patches 1-2, ...) in build/linux-<ver>-step, so each patch
 #               is known to build, without new warnings, on its own
+#   --each-boot like --each, and boot every prefix in QEMU (amd model,
+#               tests/qemu/run.sh: the entry tests, and the BTF layout,
+#               perf_event BPF and kprobe BPF tests whose expectations
+#               follow the layout: the legacy one before
+#               "Add pkrs as the first member of struct pt_regs" and pkrs
+#               from it on)
 #   --jobs N    parallel jobs (default: $PTREGS_JOBS or 2)
 #   --target T  make target (default: bzImage; modules are not needed)
 #   --debian-config
@@ -49,6 +55,7 @@ jobs=${PTREGS_JOBS:-2}
 which=both
 full=0
 each=0
+each_boot=0
 target=bzImage
 debian=0
 debian_config=${PTREGS_DEBIAN_CONFIG:-/usr/src/linux-config-6.1/config.amd64_none_amd64.xz}
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--both) which=both ;;
 	--full) full=1 ;;
 	--each) each=1 ;;
+	--each-boot) each=1 each_boot=1 ;;
 	--jobs) jobs=$2; shift ;;
 	--target) target=$2; shift ;;
 	--debian-config) debian=1 ;;
@@ -210,6 +218,17 @@ build_tree() { # $1 = name, $2 = source tree
 		kmake "$src" "$out" -s olddefconfig >/dev/null
 		if [ "$want" != "$cfg" ]; then
 			missing=$(fragment_missing "$patched_fragment" "$out/.config")
+			# A prefix of the series (--each) lacks the options later
+			# patches add: only those its Kconfig defines must be set.
+			if [ "$name" = step ] && [ -n "$missing" ]; then
+				local m kept=''
+				for m in $missing; do
+					m=${m%%=*}
+					git -C "$src" grep -q -E "^(menu)?config ${m#CONFIG_}\$" -- '*Kconfig*' &&
+						kept="$kept $m"
+				done
+				missing=${kept# }
+			fi
 			[ -z "$missing" ] ||
 				die "[$name] options of $(basename "$patched_fragment") not set after olddefconfig:" $missing
 		fi
@@ -257,6 +276,19 @@ new_warnings() { # $1 = build dir; prints warnings the base build does not have
 	LC_ALL=C comm -13 "$base_O/ptregs-warnings.txt" "$1/ptregs-warnings.txt"
 }
 
+# boot_step I TREE: boot the step build of patches 1-I in QEMU
+boot_step() {
+	local expect=legacy log=$cache/build/logs/step-$1-boot.log
+	git -C "$2" grep -q -E '^[[:space:]]*unsigned long pkrs;' -- \
+		arch/x86/include/asm/ptrace.h && expect=pkrs
+	msg "[step] booting patches 1-$1 (expect $expect)"
+	"$kpdir/../tests/qemu/run.sh" --kernel "$step_O/arch/x86/boot/bzImage" \
+		--expect "$expect" --log "$log" --host-share \
+		--tests boot,layout,ptrace,compat,syscall,syscall32,exceptions,signal,fork,stacks,perfbpf,uprobe,kprobebpf \
+		>/dev/null ||
+		die "patches 1-$1 do not pass the QEMU boot tests (log: $log)"
+}
+
 # Build base..ptregs~1, base..ptregs~2, ... in the patched worktree at a
 # detached HEAD, then put the worktree back on the "ptregs" branch.
 build_each() {
@@ -276,6 +308,7 @@ build_each() {
 			printf '%s\n' "$new" | sed 's/^/  /' >&2
 			exit 1
 		fi
+		[ "$each_boot" -eq 0 ] || boot_step "$i" "$tree"
 	done
 	git -C "$tree" checkout -q -f ptregs
 	trap - EXIT
