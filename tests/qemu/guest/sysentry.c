@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "check.h"
 
 #if !defined(__x86_64__) || defined(__ILP32__)
 #error "64-bit only"
@@ -190,19 +191,13 @@ asm(".text\n"
 extern void blk_clone(void);
 extern char blk_clone_after[];
 
-static int failures, skips;
+static int skips;
 static char detail[1024];
 
-#define FAIL(...)                                                           \
-	do {                                                                \
-		printf("FAIL: " __VA_ARGS__);                               \
-		printf("\n");                                               \
-		failures++;                                                 \
-	} while (0)
 #define CHECK(cond, ...)                                                    \
 	do {                                                                \
 		if (!(cond))                                                \
-			FAIL(__VA_ARGS__);                                  \
+			FAILF(__VA_ARGS__);                                  \
 	} while (0)
 
 static void add_detail(const char *fmt, ...)
@@ -263,7 +258,7 @@ static int check_regs(const char *what, const struct gregs *got,
 		uint64_t w = *gp((struct gregs *)want, i);
 
 		if (g != w) {
-			FAIL("%s: %s = %#lx, expected %#lx", what, gname[i], g,
+			FAILF("%s: %s = %#lx, expected %#lx", what, gname[i], g,
 			     w);
 			bad++;
 		}
@@ -299,7 +294,7 @@ static void test_fast_path(void)
 	static const char msg[] = "sysentry-write";
 
 	if (pipe(p)) {
-		FAIL("pipe: %m");
+		FAILF("pipe: %m");
 		return;
 	}
 	set_in(SYS_write);
@@ -390,7 +385,7 @@ static pid_t spawn(void (*fn)(void))
 	tee_gone = tee_bad = 0;
 	pid = fork();
 	if (pid < 0) {
-		FAIL("fork: %m");
+		FAILF("fork: %m");
 		return -1;
 	}
 	if (pid == 0) {
@@ -403,7 +398,7 @@ static pid_t spawn(void (*fn)(void))
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
 	    WSTOPSIG(status) != SIGSTOP) {
-		FAIL("tracee did not stop (status %#x)", status);
+		FAILF("tracee did not stop (status %#x)", status);
 		kill(pid, SIGKILL);
 		return -1;
 	}
@@ -419,7 +414,7 @@ static int resume(pid_t pid, int req, int sig)
 	int status;
 
 	if (ptrace(req, pid, 0, sig)) {
-		FAIL("ptrace resume: %m");
+		FAILF("ptrace resume: %m");
 		return -1;
 	}
 	if (waitpid(pid, &status, 0) != pid)
@@ -447,7 +442,7 @@ static int to_entry(pid_t pid, long nr, uint64_t rdi,
 		    r->rax == (uint64_t)-ENOSYS)
 			return 0;
 	}
-	FAIL("no entry stop for system call %ld", nr);
+	FAILF("no entry stop for system call %ld", nr);
 	return -1;
 }
 
@@ -464,7 +459,7 @@ static int finish(pid_t pid, const char *what)
 		sig = (s & 0x7f) == SIGTRAP ? 0 : (s & 0x7f);
 	}
 	if (tee_bad) {
-		FAIL("%s: the tracee's own checks failed", what);
+		FAILF("%s: the tracee's own checks failed", what);
 		return 1;
 	}
 	return 0;
@@ -743,7 +738,7 @@ static void test_tf(void)
 		if (!check_regs("TF: signal frame of the trap after SYSCALL", &trap_after, &e))
 			add_detail("TF-popf ok; ");
 	} else {
-		FAIL("TF: no trap after SYSCALL");
+		FAILF("TF: no trap after SYSCALL");
 	}
 	/* the block's own store, after the traps */
 	e = abi_expect(getpid(), blk_tf_nop, block_rsp());
@@ -858,7 +853,7 @@ static void test_restart(int sa_restart)
 	pid_t pid;
 
 	if (pipe(p) || dup2(p[0], RFD) < 0) {
-		FAIL("pipe: %m");
+		FAILF("pipe: %m");
 		return;
 	}
 	restart_flag = sa_restart ? SA_RESTART : 0;
@@ -1059,7 +1054,7 @@ static void test_clone(void)
 	int status, before = failures;
 
 	if (stk == MAP_FAILED) {
-		FAIL("mmap: %m");
+		FAILF("mmap: %m");
 		return;
 	}
 	top = (uint64_t)(stk + sz - 64);
@@ -1164,7 +1159,7 @@ static void test_exec(const char *file, int compat)
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
-		FAIL("%s: tracee did not stop", what);
+		FAILF("%s: tracee did not stop", what);
 		return;
 	}
 	ptrace(PTRACE_SETOPTIONS, pid, 0,

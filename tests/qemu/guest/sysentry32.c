@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "ptrace-values.h"
+#include "check.h"
 
 #if !defined(__i386__)
 #error "build with -m32"
@@ -122,15 +123,9 @@ asm(".text\n"
     "	ud2\n");
 extern char my_sysenter_insn[], my_syscall_insn[];
 
-static int failures, skips;
+static int skips;
 static char detail[512];
 
-#define FAIL(...)                                                           \
-	do {                                                                \
-		printf("FAIL: " __VA_ARGS__);                               \
-		printf("\n");                                               \
-		failures++;                                                 \
-	} while (0)
 
 static void add_detail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -152,7 +147,7 @@ static int check_regs(const char *what, const struct g32 *got,
 
 	for (int i = 0; i < NG; i++) {
 		if (g[i] != w[i]) {
-			FAIL("%s: %s = %#x, expected %#x", what, gname[i], g[i],
+			FAILF("%s: %s = %#x, expected %#x", what, gname[i], g[i],
 			     w[i]);
 			bad++;
 		}
@@ -238,7 +233,7 @@ static int run_entry(const char *name, void (*blk)(void), const char *insn,
 	volatile int bad = 0;
 
 	if (pipe(p)) {
-		FAIL("pipe: %m");
+		FAILF("pipe: %m");
 		return 0;
 	}
 	sigaction(SIGILL, &sa, &o1);
@@ -271,7 +266,7 @@ static int run_entry(const char *name, void (*blk)(void), const char *insn,
 		memset(buf, 0, sizeof(buf));
 		if (read(p[0], buf, sizeof(buf)) != sizeof(msg) ||
 		    memcmp(buf, msg, sizeof(msg))) {
-			FAIL("%s write: the pipe did not get the bytes", name);
+			FAILF("%s write: the pipe did not get the bytes", name);
 			bad++;
 		}
 	}
@@ -287,7 +282,7 @@ static int run_entry(const char *name, void (*blk)(void), const char *insn,
 			skips++;
 			return 0;
 		}
-		FAIL("%s: signal %d at %#x", name, ill_sig, ill_eip);
+		FAILF("%s: signal %d at %#x", name, ill_sig, ill_eip);
 		return 0;
 	}
 	if (!bad)

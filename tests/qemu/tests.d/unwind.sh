@@ -41,26 +41,6 @@ uw_expect() {
 	echo "ok: $what: ends in $last"
 }
 
-# uw_probe_trace DEF TRIGGER CMD...: define kprobe event DEF (ptregs_w/uw),
-# set TRIGGER on it in a fresh instance, run CMD, leave the trace in
-# /tmp/uw.trace
-uw_probe_trace() {
-	local def="$1" trig="$2" r=0
-	shift 2
-	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events 2>/dev/null
-	echo "$def" >>$UW_TR/kprobe_events || { echo "FAIL: kprobe_events rejected $def"; return 1; }
-	rmdir $UW_TR/instances/$UW_INST 2>/dev/null
-	mkdir $UW_TR/instances/$UW_INST || return 1
-	echo "$trig" >$UW_TR/instances/$UW_INST/events/ptregs_w/uw/trigger ||
-		{ echo "FAIL: trigger $trig rejected"; r=1; }
-	[ $r = 0 ] && { "$@" || r=1; }
-	echo "!$trig" >$UW_TR/instances/$UW_INST/events/ptregs_w/uw/trigger
-	cat $UW_TR/instances/$UW_INST/trace >/tmp/uw.trace
-	rmdir $UW_TR/instances/$UW_INST
-	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events
-	return $r
-}
-
 # uw_event_trace EVENT TRIGGER CMD...: set TRIGGER on the existing EVENT
 # (SYSTEM/NAME) in a fresh instance, run CMD, leave the trace in
 # /tmp/uw.trace
@@ -75,6 +55,18 @@ uw_event_trace() {
 	echo "!$trig" >"$UW_TR/instances/$UW_INST/events/$ev/trigger"
 	cat $UW_TR/instances/$UW_INST/trace >/tmp/uw.trace
 	rmdir $UW_TR/instances/$UW_INST
+	return $r
+}
+
+# uw_probe_trace DEF TRIGGER CMD...: uw_event_trace on kprobe event DEF
+# (named ptregs_w/uw), defined for the call and removed after it
+uw_probe_trace() {
+	local def="$1" r=0
+	shift
+	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events 2>/dev/null
+	echo "$def" >>$UW_TR/kprobe_events || { echo "FAIL: kprobe_events rejected $def"; return 1; }
+	uw_event_trace ptregs_w/uw "$@" || r=1
+	echo "-:ptregs_w/uw" >>$UW_TR/kprobe_events
 	return $r
 }
 
