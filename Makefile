@@ -106,10 +106,20 @@ $(BUILD)/bpf/uapi/%.o: tests/bpf/progs/%.c tests/bpf/progs/common.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
-check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES)
+# A real light skeleton: a loader program that carries the BPF instructions
+# without an ELF object.
+$(BUILD)/fixtures/lskel: tests/cli/lskel_host.c $(BUILD)/bpf/uapi/handwritten.bpf.o
+	@mkdir -p $(dir $@)
+	bpftool gen skeleton -L $(BUILD)/bpf/uapi/handwritten.bpf.o name lskel > $@.skel.h.tmp
+	mv $@.skel.h.tmp $(dir $@)lskel.skel.h
+	$(CC) -O2 -I$(dir $@) -o $@ $<
+
+check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/scan.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/reader.sh
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
 
 check-unit: all $(UNIT_TESTS) $(FIXTURES)
@@ -131,7 +141,7 @@ FUZZ_TIME ?= 600
 FUZZ_SEED ?= 1
 FUZZ_RUNS ?= 60000
 FUZZ_DIR  := build/fuzz
-FUZZ_SRCS := tests/fuzz/fuzz_scan.c btf-tools/bpf_object.c btf-tools/btf_ext.c $(LIB_SRCS)
+FUZZ_SRCS := tests/fuzz/fuzz_scan.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -std=gnu11 -Iinclude -Ishim -Ibtf-tools \

@@ -34,11 +34,13 @@ struct usdt_user {
 struct scan {
 	struct ptregs_layout *from, *to;
 	const char *from_name, *to_name;
-	bool all, strict, quiet_light;
+	bool all, strict, quiet_notices;
 	struct finding *findings;
 	size_t cnt, cap;
 	char **errors;
 	size_t err_cnt;
+	char **notices;		/* inputs with nothing to scan */
+	size_t notice_cnt;
 	size_t files, hosts, objects, programs, light_skeletons;
 	char **light_paths;
 	struct usdt_user *usdt;
@@ -46,8 +48,24 @@ struct scan {
 	size_t verdicts[PTREGS_V_UNCHANGED + 1];
 };
 
+struct ptregs_object;
+struct ptregs_object_prog;
+
+/* scan_store.c: an error counts against the exit status, a notice does not. */
 void scan_error(struct scan *s, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void scan_notice(struct scan *s, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,
+		 const struct ptregs_access *a, const char *host);
+void add_usdt_user(struct scan *s, const char *file, size_t programs, size_t arg_reads);
+void add_light_skeleton(struct scan *s, const char *path);
+void scan_free(struct scan *s);
+
+/* scan_walk.c: a file or a directory the user named. */
+void scan_path(struct scan *s, const char *path);
+
+/* scan_output.c */
 void scan_print_text(const struct scan *s);
 void scan_print_json(const struct scan *s);
 /* Written to a temporary file and renamed: 0, or -1 after an error message. */

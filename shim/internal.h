@@ -4,6 +4,7 @@
 #define PTREGS_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <ptregs/ptregs.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -18,6 +19,29 @@ void pt_err_clear(void);
 void pt_libbpf_capture_begin(void);
 void pt_libbpf_capture_end(void);
 const char *pt_libbpf_last(void);
+
+/*
+ * Options structs grow at the end: a caller built against an older header
+ * passes a smaller sz, one built against a newer header a larger one whose
+ * extra bytes must be zero (we would ignore them). LAST is the last field
+ * of the first version of the struct.
+ */
+bool pt_opts_valid(const void *opts, size_t user_sz, size_t min_sz, size_t our_sz,
+		   const char *type);
+#define PT_OPTS_VALID(opts, type, last)                                              \
+	(!(opts) || pt_opts_valid((opts), (opts)->sz,                                \
+				  offsetof(struct type, last) + sizeof((opts)->last), \
+				  sizeof(struct type), #type))
+
+/* A whole file mapped read-only (or empty): file.c */
+struct pt_file {
+	const void *data;
+	size_t size;
+	void *map;
+};
+/* 0, or a negative errno with a message naming PATH. */
+int pt_file_map(struct pt_file *f, const char *path);
+void pt_file_unmap(struct pt_file *f);
 
 /* arena.c: strings that live as long as their owner, never moved */
 struct pt_arena {
@@ -67,6 +91,12 @@ int pt_index_finish(struct pt_type_index *ix);
 const struct pt_type_ent *pt_index_find(const struct pt_type_index *ix, bool is_union,
 					const char *name);
 void pt_index_free(struct pt_type_index *ix);
+
+/* insn_analysis.c: *out (free() it) holds *cnt accesses sorted by insn. */
+struct ptregs_prog;
+struct ptregs_access;
+int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt);
 
 /* source.c */
 struct pt_source_ops {

@@ -98,13 +98,24 @@ struct ptregs_access {
 };
 
 /*
+ * The accesses of one program, sorted by insn. The record a caller reads
+ * through ptregs_analysis_access() may grow at its end in later versions;
+ * the array behind it is the library's.
+ */
+struct ptregs_analysis;
+
+/*
  * Analyse PROG. FROM is the layout it was compiled for, TO the layout of
  * the kernel it will run on; the field names in the results point into
- * them. On success *out (free() it) holds *cnt accesses sorted by insn.
+ * them, so free the analysis before them. NULL and errno on failure.
  */
-PTREGS_API int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
-			      const struct ptregs_layout *to, struct ptregs_access **out,
-			      size_t *cnt);
+PTREGS_API struct ptregs_analysis *ptregs_analysis_new(const struct ptregs_prog *prog,
+						       const struct ptregs_layout *from,
+						       const struct ptregs_layout *to);
+PTREGS_API void ptregs_analysis_free(struct ptregs_analysis *an);
+PTREGS_API size_t ptregs_analysis_access_cnt(const struct ptregs_analysis *an);
+PTREGS_API const struct ptregs_access *ptregs_analysis_access(const struct ptregs_analysis *an,
+							      size_t idx);
 
 PTREGS_API const char *ptregs_scan_verdict_str(enum ptregs_scan_verdict v);
 PTREGS_API const char *ptregs_access_kind_str(enum ptregs_access_kind k);

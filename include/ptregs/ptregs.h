@@ -22,6 +22,16 @@ extern "C" {
 
 #define PTREGS_API __attribute__((visibility("default")))
 
+/*
+ * Declare and zero an options struct with its sz set, as LIBBPF_OPTS does:
+ * PTREGS_OPTS(ptregs_open_opts, o, .force_dwarf = true);
+ */
+#define PTREGS_OPTS(TYPE, NAME, ...)                                           \
+	struct TYPE NAME = ({                                                  \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));               \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+	})
+
 #define PTREGS_VERSION_MAJOR 0
 #define PTREGS_VERSION_MINOR 1
 #define PTREGS_VERSION_PATCH 0

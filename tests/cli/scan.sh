@@ -48,8 +48,6 @@ has sarif-unwritable "/nonexistent/dir/x.sarif" err
 cat "$FX/regs_dwarf" "$UAPI/handwritten.bpf.o" >"$TMP/host"
 run embedded 1 -j scan "$TMP/host"
 json_check embedded "d['summary']['hosts']==1 and d['findings'][0]['file'].endswith('/host') and '@0x' in d['findings'][0]['object']"
-printf 'xx __loader.prog xx' >"$TMP/lskel"
-run light-skeleton 0 scan "$TMP/lskel" && has light-skeleton "light skeleton" err
 
 # bad inputs: a clear message naming the file, the rest still scanned, exit 2
 head -c 300 "$UAPI/handwritten.bpf.o" >"$TMP/trunc.o"

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <ptregs/analysis.h>
-#include "bpf_object.h"
+#include <ptregs/object.h>
 
 static struct ptregs_layout *from, *to;
 
@@ -39,33 +38,41 @@ static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type
 		.sz = sizeof(p), .insns = insns, .insn_cnt = n, .ctx = ctx,
 		.pt_regs_args = args, .syscall_wrapper = wrap, .relos = relos, .relo_cnt = relo_cnt,
 	};
-	struct ptregs_access *acc = NULL;
-	size_t cnt = 0;
+	struct ptregs_analysis *an = ptregs_analysis_new(&p, from, to);
 
-	if (ptregs_analyze(&p, from, to, &acc, &cnt) == 0)
-		free(acc);
+	for (size_t i = 0; an && i < ptregs_analysis_access_cnt(an); i++)
+		(void)ptregs_analysis_access(an, i)->verdict;
+	ptregs_analysis_free(an);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bpf_obj o;
-	char err[256];
+	PTREGS_OPTS(ptregs_object_opts, oo, .name = "fuzz", .to = to);
+	struct ptregs_object *o = ptregs_object_open_mem(data, size, &oo);
 
-	if (bpf_obj_open(&o, "fuzz", data, size, to, err, sizeof(err)) == 0) {
-		for (size_t i = 0; i < o.prog_cnt; i++) {
-			const struct obj_prog *p = &o.progs[i];
-			analyze(p->insns, p->insn_cnt, p->ctx, p->relos, p->relo_cnt,
-				p->pt_regs_args, p->syscall_wrapper);
-			for (uint32_t k = 0; k < p->insn_cnt; k += 7) {
-				const char *file, *text;
-				uint32_t line, col;
+	for (size_t i = 0; o && i < ptregs_object_prog_cnt(o); i++) {
+		const struct ptregs_object_prog *op = ptregs_object_prog(o, i);
+		const struct ptregs_prog *p = ptregs_object_prog_linked(op);
 
-				bpf_obj_line(&o, p, k, &file, &line, &col, &text);
-			}
+		analyze(p->insns, p->insn_cnt, p->ctx, p->relos, p->relo_cnt, p->pt_regs_args,
+			p->syscall_wrapper);
+		for (uint32_t k = 0; k < p->insn_cnt; k += 7) {
+			const char *file, *text;
+			uint32_t line, col;
+
+			ptregs_object_prog_line(o, op, k, &file, &line, &col, &text);
 		}
 	}
-	bpf_obj_close(&o);
+	ptregs_object_close(o);
+	/* the host-file readers over the same bytes */
+	{
+		size_t pos = 0, off, objsz;
+
+		while (ptregs_embedded_next(data, size, &pos, &off, &objsz))
+			;
+		(void)ptregs_light_skeleton(data, size);
+	}
 
 	if (size >= sizeof(struct bpf_insn) && size < 64 * 1024) {
 		const struct bpf_insn *insns = (const struct bpf_insn *)data;

@@ -4,8 +4,8 @@
  * reader for them. insn_off is a byte offset from the start of the ELF
  * section the block names.
  */
-#ifndef PTREGS_BTF_EXT_H
-#define PTREGS_BTF_EXT_H
+#ifndef PTREGS_SHIM_BTF_EXT_H
+#define PTREGS_SHIM_BTF_EXT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@ struct ext_sec {
 	size_t core_cnt;
 };
 
-struct btf_ext_info {
+struct pt_ext_info {
 	struct ext_sec *secs;
 	size_t sec_cnt;
 };
@@ -37,9 +37,9 @@ struct btf_ext_info {
  * Parse DATA (SIZE bytes) against BTF's strings. Returns 0, or a negative
  * errno with a message in ERR (what is wrong, without the file name).
  */
-int btf_ext_parse(const void *data, size_t size, const struct btf *btf,
-		  struct btf_ext_info *out, char *err, size_t errlen);
-void btf_ext_free(struct btf_ext_info *info);
-const struct ext_sec *btf_ext_find(const struct btf_ext_info *info, const char *sec);
+int pt_ext_parse(const void *data, size_t size, const struct btf *btf,
+		  struct pt_ext_info *out, char *err, size_t errlen);
+void pt_ext_free(struct pt_ext_info *info);
+const struct ext_sec *pt_ext_find(const struct pt_ext_info *info, const char *sec);
 
 #endif

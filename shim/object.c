@@ -8,15 +8,17 @@
 #include <gelf.h>
 #include <linux/bpf.h>
 #include <bpf/btf.h>
-#include "bpf_object.h"
+#include <bpf/libbpf.h>
+#include "internal.h"
+#include "object.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247
 #endif
 #define INSN_SZ 8
 
-static void warn(struct bpf_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct bpf_obj *o, const char *fmt, ...)
+static void warn(struct ptregs_object *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct ptregs_object *o, const char *fmt, ...)
 {
 	char buf[512], **w;
 	va_list ap;
@@ -33,15 +35,15 @@ static void warn(struct bpf_obj *o, const char *fmt, ...)
 		o->warn_cnt++;
 }
 
-bool bpf_elf_at(const uint8_t *buf, size_t avail, size_t *obj_size)
+bool ptregs_elf_is_bpf(const void *data, size_t avail, size_t *obj_size)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	const uint8_t *buf = data;
 	Elf64_Ehdr h;
 	uint64_t end;
 
 	if (avail < sizeof(h) || memcmp(buf, ELFMAG, SELFMAG) != 0)
 		return false;
-	memcpy(&h, eh, sizeof(h));
+	memcpy(&h, buf, sizeof(h));
 	if (h.e_ident[EI_CLASS] != ELFCLASS64 || h.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    h.e_machine != EM_BPF || h.e_shentsize != sizeof(Elf64_Shdr) || h.e_shnum == 0)
 		return false;
@@ -52,7 +54,11 @@ bool bpf_elf_at(const uint8_t *buf, size_t avail, size_t *obj_size)
 		Elf64_Shdr sh;
 
 		memcpy(&sh, buf + h.e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
-		if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end)
+		if (sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_offset > avail || sh.sh_size > avail - sh.sh_offset)
+			return false;
+		if (sh.sh_offset + sh.sh_size > end)
 			end = sh.sh_offset + sh.sh_size;
 	}
 	if (end > avail)
@@ -160,31 +166,75 @@ static bool regs_arg_target(const char *t)
 	       strcmp(t, "x64_sys_call") == 0;
 }
 
-static void classify(struct obj_prog *p)
+/*
+ * The context libbpf's program type for a section implies: libbpf decides
+ * what a section loads as, so its answer wins wherever it has one.
+ */
+/*
+ * The program type and context libbpf gives a section: libbpf decides what
+ * a section loads as, so its answer wins wherever it has one.
+ */
+static bool ctx_from_libbpf(const char *sec, const char **type_name, enum ptregs_ctx_type *ctx)
 {
-	const char *target = "";
-	const struct sec_def *d = sec_def_of(p->section, &target);
+	enum bpf_attach_type attach;
+	enum bpf_prog_type type;
 
+	if (libbpf_prog_type_by_name(sec, &type, &attach))
+		return false;
+	*type_name = libbpf_bpf_prog_type_str(type);
+	switch (type) {
+	case BPF_PROG_TYPE_KPROBE:
+		*ctx = PTREGS_CTX_PT_REGS;
+		break;
+	case BPF_PROG_TYPE_PERF_EVENT:
+		*ctx = PTREGS_CTX_PERF_EVENT;
+		break;
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+		*ctx = PTREGS_CTX_RAW_TP_ARGS;
+		break;
+	case BPF_PROG_TYPE_TRACING:
+		*ctx = attach == BPF_TRACE_RAW_TP ? PTREGS_CTX_RAW_TP_ARGS :
+		       attach == BPF_TRACE_ITER ? PTREGS_CTX_OTHER : PTREGS_CTX_BTF_ARGS;
+		break;
+	default:
+		*ctx = PTREGS_CTX_OTHER;
+		break;
+	}
+	return true;
+}
+
+static void classify(struct ptregs_object_prog *p)
+{
+	const char *target = "", *sec = p->section + (p->optional ? 1 : 0);
+	const struct sec_def *d = sec_def_of(sec, &target);
+	const char *libbpf_type = NULL;
+	enum ptregs_ctx_type ctx = PTREGS_CTX_OTHER;
+	bool known = ctx_from_libbpf(sec, &libbpf_type, &ctx);
+
+	if (!d && !known)
+		return;
+	/* the finer name (uprobe, usdt, ksyscall) and the attach target are ours */
+	p->type = d ? d->type : libbpf_type;
+	p->linked.ctx = known ? ctx : d->ctx;
 	if (!d)
 		return;
-	p->type = d->type;
-	p->ctx = d->ctx;
-	switch (d->ctx) {
+	switch (p->linked.ctx) {
 	case PTREGS_CTX_PT_REGS:
 		/* wrappers: the real arguments sit in the inner pt_regs */
 		if (strcmp(d->type, "ksyscall") == 0 || strcmp(d->type, "kretsyscall") == 0 ||
 		    ((strcmp(d->type, "kprobe") == 0 || strcmp(d->type, "kretprobe") == 0) &&
 		     regs_arg_target(target)))
-			p->syscall_wrapper = strcmp(d->type, "kretsyscall") != 0 &&
-					     strcmp(d->type, "kretprobe") != 0;
+			p->linked.syscall_wrapper = strcmp(d->type, "kretsyscall") != 0 &&
+						    strcmp(d->type, "kretprobe") != 0;
 		break;
 	case PTREGS_CTX_RAW_TP_ARGS:
 		if (strcmp(target, "sys_enter") == 0 || strcmp(target, "sys_exit") == 0)
-			p->pt_regs_args = 1;
+			p->linked.pt_regs_args = 1;
 		break;
 	case PTREGS_CTX_BTF_ARGS:
 		if (regs_arg_target(target))
-			p->pt_regs_args = 1;
+			p->linked.pt_regs_args = 1;
 		break;
 	default:
 		break;
@@ -261,7 +311,7 @@ static const struct obj_rel *find_rel(const struct obj_sec *s, uint32_t insn)
 	return lo < s->rel_cnt && s->rels[lo].insn == insn ? &s->rels[lo] : NULL;
 }
 
-static int find_func(const struct bpf_obj *o, uint32_t sec, uint64_t insn)
+static int find_func(const struct ptregs_object *o, uint32_t sec, uint64_t insn)
 {
 	for (size_t i = 0; i < o->func_cnt; i++)
 		if (o->funcs[i].sec == sec && o->funcs[i].start == insn)
@@ -276,14 +326,14 @@ static int relo_cmp(const void *a, const void *b)
 	return x->insn < y->insn ? -1 : x->insn > y->insn;
 }
 
-static int add_relos(struct bpf_obj *o, struct obj_prog *p, const struct obj_func *f,
+static int add_relos(struct ptregs_object *o, struct ptregs_object_prog *p, const struct obj_func *f,
 		     uint32_t linked_start, const struct ptregs_layout *to, size_t *cap)
 {
 	const struct ext_sec *es;
 
 	if (!o->has_ext || !o->btf)
 		return 0;
-	es = btf_ext_find(&o->ext, o->secs[f->sec].name);
+	es = pt_ext_find(&o->ext, o->secs[f->sec].name);
 	if (!es)
 		return 0;
 	for (size_t i = 0; i < es->core_cnt; i++) {
@@ -294,7 +344,7 @@ static int add_relos(struct bpf_obj *o, struct obj_prog *p, const struct obj_fun
 
 		if (c->insn_off % INSN_SZ || idx < f->start || idx >= f->start + f->cnt)
 			continue;
-		if (p->relo_cnt == *cap) {
+		if (p->linked.relo_cnt == *cap) {
 			size_t n = *cap ? *cap * 2 : 16;
 			void *np = realloc(p->relos, n * sizeof(*p->relos));
 
@@ -303,7 +353,7 @@ static int add_relos(struct bpf_obj *o, struct obj_prog *p, const struct obj_fun
 			p->relos = np;
 			*cap = n;
 		}
-		r = &p->relos[p->relo_cnt++];
+		r = &p->relos[p->linked.relo_cnt++];
 		memset(r, 0, sizeof(*r));
 		r->insn = linked_start + (idx - f->start);
 		r->kind = c->kind;
@@ -321,7 +371,7 @@ static int add_relos(struct bpf_obj *o, struct obj_prog *p, const struct obj_fun
  * With a relocation the target is relative to the relocated symbol (a call
  * counts insns, an ld_imm64 address bytes); without one, to the insn itself.
  */
-static bool is_func_addr(const struct bpf_obj *o, const struct obj_func *f, uint32_t j,
+static bool is_func_addr(const struct ptregs_object *o, const struct obj_func *f, uint32_t j,
 			 const struct bpf_insn *in)
 {
 	const struct obj_rel *r;
@@ -336,7 +386,7 @@ static bool is_func_addr(const struct bpf_obj *o, const struct obj_func *f, uint
 	return in->src_reg == 0 && r && r->target_sec != UINT32_MAX;
 }
 
-static int call_target(const struct bpf_obj *o, const struct obj_func *f, uint32_t j,
+static int call_target(const struct ptregs_object *o, const struct obj_func *f, uint32_t j,
 		       const struct bpf_insn *in, bool call)
 {
 	const struct obj_rel *r = find_rel(&o->secs[f->sec], f->start + j);
@@ -357,7 +407,7 @@ static int call_target(const struct bpf_obj *o, const struct obj_func *f, uint32
  * Move *J to the next subprogram call or callback address among F's
  * instructions INSNS (*FUNC tells which); false at the end.
  */
-static bool next_call(const struct bpf_obj *o, const struct obj_func *f,
+static bool next_call(const struct ptregs_object *o, const struct obj_func *f,
 		      const struct bpf_insn *insns, uint32_t *j, bool *func)
 {
 	for (; *j < f->cnt; (*j)++) {
@@ -378,7 +428,7 @@ static bool next_call(const struct bpf_obj *o, const struct obj_func *f,
 }
 
 /* Link program P (function MAIN) with the subprograms it reaches. */
-static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
+static int link_prog(struct ptregs_object *o, struct ptregs_object_prog *p, int main,
 		     const struct ptregs_layout *to)
 {
 	int *order = NULL, *placed = calloc(o->func_cnt, sizeof(int));
@@ -422,7 +472,7 @@ static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 	p->origin = malloc((total ? total : 1) * sizeof(*p->origin));
 	if (!p->insns || !p->origin)
 		goto out;
-	p->insn_cnt = total;
+	p->linked.insn_cnt = total;
 	for (size_t k = 0; k < n_order; k++) {
 		const struct obj_func *f = &o->funcs[order[k]];
 		uint32_t base = (uint32_t)placed[order[k]];
@@ -452,8 +502,8 @@ static int link_prog(struct bpf_obj *o, struct obj_prog *p, int main,
 				       (int32_t)(total - (base + j));
 		}
 	}
-	if (p->relo_cnt)
-		qsort(p->relos, p->relo_cnt, sizeof(*p->relos), relo_cmp);
+	if (p->linked.relo_cnt)
+		qsort(p->relos, p->linked.relo_cnt, sizeof(*p->relos), relo_cmp);
 	if (*err)
 		p->error = strdup(err);
 	ret = 0;
@@ -470,16 +520,16 @@ static int line_cmp(const void *a, const void *b)
 	return x->insn_off < y->insn_off ? -1 : x->insn_off > y->insn_off;
 }
 
-int bpf_obj_line(const struct bpf_obj *o, const struct obj_prog *p, uint32_t insn,
+static int obj_line(const struct ptregs_object *o, const struct ptregs_object_prog *p, uint32_t insn,
 		 const char **file, uint32_t *line, uint32_t *col, const char **text)
 {
 	const struct ext_sec *es;
 	const struct ext_line *best = NULL;
 	uint32_t off;
 
-	if (!o->has_ext || insn >= p->insn_cnt)
+	if (!o->has_ext || insn >= p->linked.insn_cnt)
 		return -ENOENT;
-	es = btf_ext_find(&o->ext, o->secs[p->origin[insn].sec].name);
+	es = pt_ext_find(&o->ext, o->secs[p->origin[insn].sec].name);
 	if (!es || !es->line_cnt)
 		return -ENOENT;
 	off = p->origin[insn].insn * INSN_SZ;
@@ -502,7 +552,7 @@ int bpf_obj_line(const struct bpf_obj *o, const struct obj_prog *p, uint32_t ins
 	return *file ? 0 : -ENOENT;
 }
 
-static int load_sections(struct bpf_obj *o, char *err, size_t errlen)
+static int load_sections(struct ptregs_object *o, char *err, size_t errlen)
 {
 	size_t shnum, shstrndx;
 	Elf_Scn *scn = NULL;
@@ -572,7 +622,7 @@ static int rel_cmp(const void *a, const void *b)
 	return x->insn < y->insn ? -1 : x->insn > y->insn;
 }
 
-static int load_symbols(struct bpf_obj *o, char *err, size_t errlen)
+static int load_symbols(struct ptregs_object *o, char *err, size_t errlen)
 {
 	Elf_Scn *scn = NULL, *symscn = NULL;
 	Elf_Data *syms = NULL;
@@ -680,7 +730,7 @@ static int load_symbols(struct bpf_obj *o, char *err, size_t errlen)
 	return 0;
 }
 
-static int load_btf(struct bpf_obj *o, char *err, size_t errlen)
+static int load_btf(struct ptregs_object *o, char *err, size_t errlen)
 {
 	const void *btf_data = NULL, *ext_data = NULL;
 	size_t btf_size = 0, ext_size = 0;
@@ -721,7 +771,7 @@ static int load_btf(struct bpf_obj *o, char *err, size_t errlen)
 	}
 	if (!ext_data)
 		return 0;
-	r = btf_ext_parse(ext_data, ext_size, o->btf, &o->ext, err, errlen);
+	r = pt_ext_parse(ext_data, ext_size, o->btf, &o->ext, err, errlen);
 	if (r)
 		return r;
 	o->has_ext = true;
@@ -732,24 +782,24 @@ static int load_btf(struct bpf_obj *o, char *err, size_t errlen)
 	return 0;
 }
 
-int bpf_obj_open(struct bpf_obj *o, const char *name, const void *buf, size_t size,
-		 const struct ptregs_layout *to, char *err, size_t errlen)
+static int open_elf(struct ptregs_object *o, char *err, size_t errlen)
 {
 	GElf_Ehdr eh;
-	int r;
+	uint64_t need;
 
-	memset(o, 0, sizeof(*o));
 	elf_version(EV_CURRENT);
-	o->name = strdup(name);
-	o->buf = malloc(size ? size : 1);
-	if (!o->name || !o->buf)
-		return -ENOMEM;
-	memcpy(o->buf, buf, size);
-	o->size = size;
-	o->elf = elf_memory((char *)o->buf, size);
+	if (o->size < EI_NIDENT || memcmp(o->buf, ELFMAG, SELFMAG) != 0) {
+		snprintf(err, errlen, "not an ELF file");
+		return -ENOEXEC;
+	}
+	if (o->size < sizeof(Elf64_Ehdr)) {
+		snprintf(err, errlen, "truncated: %zu bytes, shorter than an ELF header (%zu)",
+			 o->size, sizeof(Elf64_Ehdr));
+		return -EINVAL;
+	}
+	o->elf = elf_memory((char *)o->buf, o->size);
 	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF || !gelf_getehdr(o->elf, &eh)) {
-		snprintf(err, errlen, "not an ELF object%s%s", o->elf ? "" : ": ",
-			 o->elf ? "" : elf_errmsg(-1));
+		snprintf(err, errlen, "malformed ELF header: %s", elf_errmsg(-1));
 		return -EINVAL;
 	}
 	if (eh.e_machine != EM_BPF) {
@@ -760,45 +810,68 @@ int bpf_obj_open(struct bpf_obj *o, const char *name, const void *buf, size_t si
 		snprintf(err, errlen, "big-endian BPF objects are not supported");
 		return -ENOTSUP;
 	}
-	if (eh.e_shoff > size || (uint64_t)eh.e_shnum * eh.e_shentsize > size - eh.e_shoff) {
-		snprintf(err, errlen, "malformed ELF: section headers beyond the end of the "
-			 "object (truncated?)");
+	need = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+	if (eh.e_shoff > o->size || need > o->size) {
+		snprintf(err, errlen, "truncated: the section headers end at byte %llu, the "
+			 "object has %zu bytes", (unsigned long long)need, o->size);
 		return -EINVAL;
 	}
-	r = load_sections(o, err, errlen);
+	return 0;
+}
+
+int pt_obj_open(struct ptregs_object *o, const char *name, const void *buf, size_t size,
+		const struct ptregs_layout *to)
+{
+	char err[512] = "";
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->name = strdup(name);
+	o->buf = malloc(size ? size : 1);
+	if (!o->name || !o->buf)
+		return pt_err(ENOMEM, "%s: out of memory", name);
+	memcpy(o->buf, buf, size);
+	o->size = size;
+	r = open_elf(o, err, sizeof(err));
 	if (!r)
-		r = load_symbols(o, err, errlen);
+		r = load_sections(o, err, sizeof(err));
 	if (!r)
-		r = load_btf(o, err, errlen);
+		r = load_symbols(o, err, sizeof(err));
+	if (!r)
+		r = load_btf(o, err, sizeof(err));
 	if (r)
-		return r;
+		return pt_err(-r, "%s: %s", name, *err ? err : strerror(-r));
 
 	o->progs = calloc(o->func_cnt ? o->func_cnt : 1, sizeof(*o->progs));
 	if (!o->progs)
-		return -ENOMEM;
+		return pt_err(ENOMEM, "%s: out of memory", name);
 	for (size_t i = 0; i < o->func_cnt; i++) {
 		const struct obj_func *f = &o->funcs[i];
-		struct obj_prog *p;
+		struct ptregs_object_prog *p;
 
-		if (!f->global || strcmp(o->secs[f->sec].name, ".text") == 0)
+		/* every function outside .text is a program to libbpf, static or not */
+		if (strcmp(o->secs[f->sec].name, ".text") == 0)
 			continue;
 		p = &o->progs[o->prog_cnt++];
 		p->name = f->name;
 		p->section = o->secs[f->sec].name;
+		p->optional = p->section[0] == '?';
+		p->is_static = !f->global;
 		classify(p);
 		if (!p->type)
 			warn(o, "program %s: unknown program type for section '%s'", p->name,
 			     p->section);
 		r = link_prog(o, p, (int)i, to);
-		if (r) {
-			snprintf(err, errlen, "out of memory");
-			return r;
-		}
+		if (r)
+			return pt_err(-r, "%s: out of memory", name);
+		p->linked.sz = sizeof(p->linked);
+		p->linked.insns = p->insns;
+		p->linked.relos = p->relos;
 	}
 	return 0;
 }
 
-void bpf_obj_close(struct bpf_obj *o)
+void pt_obj_close(struct ptregs_object *o)
 {
 	for (size_t i = 0; i < o->prog_cnt; i++) {
 		free(o->progs[i].insns);
@@ -816,11 +889,140 @@ void bpf_obj_close(struct bpf_obj *o)
 	for (size_t i = 0; i < o->warn_cnt; i++)
 		free(o->warnings[i]);
 	free(o->warnings);
-	btf_ext_free(&o->ext);
+	pt_ext_free(&o->ext);
 	btf__free(o->btf);
 	if (o->elf)
 		elf_end(o->elf);
 	free(o->buf);
 	free(o->name);
 	memset(o, 0, sizeof(*o));
+}
+
+/* The public face of the reader. */
+
+static const char *opts_name(const struct ptregs_object_opts *opts, const char *dflt)
+{
+	return opts && opts->name ? opts->name : dflt;
+}
+
+static struct ptregs_object *object_open(const char *name, const void *buf, size_t size,
+					 const struct ptregs_object_opts *opts)
+{
+	struct ptregs_object *o;
+	int r;
+
+	if (!PT_OPTS_VALID(opts, ptregs_object_opts, to))
+		return NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return pt_err_null(ENOMEM, "%s: out of memory", name);
+	r = pt_obj_open(o, name, buf, size, opts ? opts->to : NULL);
+	if (r) {
+		pt_obj_close(o);
+		free(o);
+		errno = -r;
+		return NULL;
+	}
+	return o;
+}
+
+struct ptregs_object *ptregs_object_open_mem(const void *buf, size_t size,
+					     const struct ptregs_object_opts *opts)
+{
+	if (!buf && size)
+		return pt_err_null(EINVAL, "ptregs_object_open_mem: NULL buffer");
+	return object_open(opts_name(opts, "<memory>"), buf ? buf : "", size, opts);
+}
+
+struct ptregs_object *ptregs_object_open_file(const char *path,
+					      const struct ptregs_object_opts *opts)
+{
+	struct ptregs_object *o;
+	struct pt_file f;
+
+	if (pt_file_map(&f, path))
+		return NULL;
+	o = object_open(opts_name(opts, path), f.data, f.size, opts);
+	pt_file_unmap(&f);
+	return o;
+}
+
+void ptregs_object_close(struct ptregs_object *obj)
+{
+	if (!obj)
+		return;
+	pt_obj_close(obj);
+	free(obj);
+}
+
+const char *ptregs_object_name(const struct ptregs_object *obj)
+{
+	return obj->name;
+}
+
+bool ptregs_object_uses_usdt(const struct ptregs_object *obj)
+{
+	return obj->uses_usdt;
+}
+
+size_t ptregs_object_warning_cnt(const struct ptregs_object *obj)
+{
+	return obj->warn_cnt;
+}
+
+const char *ptregs_object_warning(const struct ptregs_object *obj, size_t idx)
+{
+	return idx < obj->warn_cnt ? obj->warnings[idx] : NULL;
+}
+
+size_t ptregs_object_prog_cnt(const struct ptregs_object *obj)
+{
+	return obj->prog_cnt;
+}
+
+const struct ptregs_object_prog *ptregs_object_prog(const struct ptregs_object *obj, size_t idx)
+{
+	return idx < obj->prog_cnt ? &obj->progs[idx] : NULL;
+}
+
+const char *ptregs_object_prog_name(const struct ptregs_object_prog *prog)
+{
+	return prog->name;
+}
+
+const char *ptregs_object_prog_section(const struct ptregs_object_prog *prog)
+{
+	return prog->section;
+}
+
+const char *ptregs_object_prog_type(const struct ptregs_object_prog *prog)
+{
+	return prog->type;
+}
+
+bool ptregs_object_prog_optional(const struct ptregs_object_prog *prog)
+{
+	return prog->optional;
+}
+
+bool ptregs_object_prog_static(const struct ptregs_object_prog *prog)
+{
+	return prog->is_static;
+}
+
+const char *ptregs_object_prog_error(const struct ptregs_object_prog *prog)
+{
+	return prog->error;
+}
+
+const struct ptregs_prog *ptregs_object_prog_linked(const struct ptregs_object_prog *prog)
+{
+	return &prog->linked;
+}
+
+int ptregs_object_prog_line(const struct ptregs_object *obj, const struct ptregs_object_prog *prog,
+			    uint32_t insn, const char **file, uint32_t *line, uint32_t *col,
+			    const char **text)
+{
+	return obj_line(obj, prog, insn, file, line, col, text);
 }

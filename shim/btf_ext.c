@@ -19,7 +19,7 @@ struct ext_hdr {
 	uint32_t core_relo_off, core_relo_len;	/* absent in short headers */
 };
 
-static struct ext_sec *sec_get(struct btf_ext_info *info, const char *name)
+static struct ext_sec *sec_get(struct pt_ext_info *info, const char *name)
 {
 	struct ext_sec *s;
 
@@ -38,7 +38,7 @@ static struct ext_sec *sec_get(struct btf_ext_info *info, const char *name)
 
 /* One info subsection: u32 rec_size, then blocks {sec_name_off, num_info, recs}. */
 static int parse_info(const uint8_t *p, size_t len, size_t min_rec, const struct btf *btf,
-		      struct btf_ext_info *info, int which, char *err, size_t errlen)
+		      struct pt_ext_info *info, int which, char *err, size_t errlen)
 {
 	const char *what = which ? "core_relo" : "line_info";
 	uint32_t rec_size;
@@ -116,8 +116,8 @@ static int sub_range(const struct ext_hdr *h, size_t size, uint32_t off, uint32_
 	return 0;
 }
 
-int btf_ext_parse(const void *data, size_t size, const struct btf *btf,
-		  struct btf_ext_info *out, char *err, size_t errlen)
+int pt_ext_parse(const void *data, size_t size, const struct btf *btf,
+		  struct pt_ext_info *out, char *err, size_t errlen)
 {
 	const uint8_t *p = data;
 	struct ext_hdr h = { 0 };
@@ -156,12 +156,12 @@ int btf_ext_parse(const void *data, size_t size, const struct btf *btf,
 	if (r) {
 		if (r == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
-		btf_ext_free(out);
+		pt_ext_free(out);
 	}
 	return r;
 }
 
-void btf_ext_free(struct btf_ext_info *info)
+void pt_ext_free(struct pt_ext_info *info)
 {
 	for (size_t i = 0; i < info->sec_cnt; i++) {
 		free(info->secs[i].lines);
@@ -171,7 +171,7 @@ void btf_ext_free(struct btf_ext_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-const struct ext_sec *btf_ext_find(const struct btf_ext_info *info, const char *sec)
+const struct ext_sec *pt_ext_find(const struct pt_ext_info *info, const char *sec)
 {
 	for (size_t i = 0; i < info->sec_cnt; i++)
 		if (strcmp(info->secs[i].name, sec) == 0)

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* ptregs scan: what a scan collects (findings, errors, notices) until it is printed. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ptregs/object.h>
+#include "main.h"
+#include "scan.h"
+
+static void *grow(void *arr, size_t n, size_t elem)
+{
+	void *p = realloc(arr, (n + 1) * elem);
+
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", bin_name);
+		exit(SCAN_EXIT_ERROR);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *x)
+{
+	char *d;
+
+	if (!x)
+		return NULL;
+	d = strdup(x);
+	if (!d) {
+		fprintf(stderr, "%s: out of memory\n", bin_name);
+		exit(SCAN_EXIT_ERROR);
+	}
+	return d;
+}
+
+static char *vformat(const char *file, const char *fmt, va_list ap)
+{
+	char msg[768], *out;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (asprintf(&out, "%s: %s", file, msg) < 0) {
+		fprintf(stderr, "%s: out of memory\n", bin_name);
+		exit(SCAN_EXIT_ERROR);
+	}
+	return out;
+}
+
+void scan_error(struct scan *s, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = vformat(file, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", bin_name, m);
+	/* errors[] and err_cnt stay in step: the JSON output and the exit use both */
+	s->errors = grow(s->errors, s->err_cnt, sizeof(*s->errors));
+	s->errors[s->err_cnt++] = m;
+}
+
+void scan_notice(struct scan *s, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = vformat(file, fmt, ap);
+	va_end(ap);
+	if (!s->quiet_notices)
+		fprintf(stderr, "%s: %s\n", bin_name, m);
+	s->notices = grow(s->notices, s->notice_cnt, sizeof(*s->notices));
+	s->notices[s->notice_cnt++] = m;
+}
+
+static bool verdict_shown(const struct scan *s, enum ptregs_scan_verdict v)
+{
+	return s->all || (v != PTREGS_V_RELOCATED && v != PTREGS_V_SAFE_ABI &&
+			  v != PTREGS_V_UNCHANGED);
+}
+
+void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,
+		 const struct ptregs_access *a, const char *host)
+{
+	struct finding *f;
+	const char *file, *text;
+	uint32_t line, col;
+
+	s->verdicts[a->verdict]++;
+	if (!verdict_shown(s, a->verdict))
+		return;
+	s->findings = grow(s->findings, s->cnt, sizeof(*s->findings));
+	f = &s->findings[s->cnt++];
+	memset(f, 0, sizeof(*f));
+	f->file = xstrdup(host ? host : ptregs_object_name(o));
+	f->object = host ? xstrdup(ptregs_object_name(o)) : NULL;
+	f->program = xstrdup(ptregs_object_prog_name(p));
+	f->section = xstrdup(ptregs_object_prog_section(p));
+	f->acc = *a;
+	f->old_field = xstrdup(a->old_field);
+	f->new_field = xstrdup(a->new_field);
+	f->relo_field = xstrdup(a->relo_field);
+	if (ptregs_object_prog_line(o, p, a->insn, &file, &line, &col, &text) == 0) {
+		f->src_file = xstrdup(file);
+		f->src_text = xstrdup(text);
+		f->line = line;
+		f->col = col;
+	}
+}
+
+void add_usdt_user(struct scan *s, const char *file, size_t programs, size_t arg_reads)
+{
+	struct usdt_user *u;
+
+	s->usdt = grow(s->usdt, s->usdt_cnt, sizeof(*s->usdt));
+	u = &s->usdt[s->usdt_cnt++];
+	u->file = xstrdup(file);
+	u->programs = programs;
+	u->arg_reads = arg_reads;
+}
+
+void add_light_skeleton(struct scan *s, const char *path)
+{
+	/* bpftool gen skeleton -L: instructions without an ELF object */
+	if (!s->quiet_notices)
+		fprintf(stderr, "%s: %s: light skeleton: BPF instructions embedded "
+			"without an ELF object, not analysed\n", bin_name, path);
+	s->light_paths = grow(s->light_paths, s->light_skeletons, sizeof(*s->light_paths));
+	s->light_paths[s->light_skeletons++] = xstrdup(path);
+}
+
+void scan_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->cnt; i++) {
+		struct finding *f = &s->findings[i];
+
+		free(f->file);
+		free(f->object);
+		free(f->program);
+		free(f->section);
+		free(f->old_field);
+		free(f->new_field);
+		free(f->relo_field);
+		free(f->src_file);
+		free(f->src_text);
+	}
+	free(s->findings);
+	for (size_t i = 0; i < s->err_cnt; i++)
+		free(s->errors[i]);
+	free(s->errors);
+	for (size_t i = 0; i < s->notice_cnt; i++)
+		free(s->notices[i]);
+	free(s->notices);
+	for (size_t i = 0; i < s->light_skeletons; i++)
+		free(s->light_paths[i]);
+	free(s->light_paths);
+	for (size_t i = 0; i < s->usdt_cnt; i++)
+		free(s->usdt[i].file);
+	free(s->usdt);
+}

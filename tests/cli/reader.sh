@@ -1,0 +1,50 @@
+#!/bin/bash
+# The object reader as scan sees it: which programs it finds, what it says
+# about files that hold no BPF or hold a cut one, light skeletons by shape.
+# Usage: PTREGS=build/ptregs BPF_OBJS=build/bpf PTREGS_FIXTURES=build/fixtures tests/cli/reader.sh
+set -u
+PTREGS=${PTREGS:-build/ptregs}
+OBJS=${BPF_OBJS:-build/bpf}
+FX=${PTREGS_FIXTURES:-build/fixtures}
+HERE=$(dirname "$0")
+TMP=$(mktemp -d /tmp/ptregs-reader.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+. "$HERE/lib.sh"
+
+UAPI=$OBJS/uapi/loadable.bpf.o
+
+# a '?' section is a kprobe (libbpf: autoload off), a static program is a
+# program (libbpf refuses the object, other loaders do not): both analysed
+run optional-and-static 1 -j scan "$UAPI"
+json_check optional-prog "[(f['program'], f['section'], f['offset'], f['old_field'], f['new_field']) for f in d['findings'] if f['program']=='optional_prog'] == [('optional_prog', '?kprobe/vfs_write', 96, 'dx', 'cx')]"
+json_check static-prog "[(f['program'], f['offset'], f['old_field'], f['new_field']) for f in d['findings'] if f['program']=='static_prog'] == [('static_prog', 88, 'cx', 'ax')]"
+json_check no-unknown-type "d['errors'] == []"
+run static-notice 1 scan "$UAPI" && has static-notice "program static_prog is static: libbpf refuses" err
+
+# a named file with no BPF in it says so, and a scan that found nothing is an error
+run no-bpf 2 scan /bin/true
+has no-bpf "/bin/true: no BPF here" err
+has no-bpf "no BPF object found" err
+run no-bpf-count 2 -j scan /bin/true
+json_check no-bpf-count "d['summary']['files'] == 0 and d['summary']['objects'] == 0"
+# ... but next to a real object it is only a notice
+run no-bpf-beside 1 scan /bin/true "$UAPI" && has no-bpf-beside "/bin/true: no BPF here" err
+
+# cut objects are truncated, whatever the cut
+size=$(stat -c %s "$UAPI")
+head -c $((size - 1)) "$UAPI" >"$TMP/cut1.o"
+run cut-by-one 2 scan "$TMP/cut1.o" && has cut-by-one "cut1.o: truncated: the section headers end at byte $size, the object has $((size - 1)) bytes" err
+head -c 16 "$UAPI" >"$TMP/cut16.o"
+run cut-to-16 2 scan "$TMP/cut16.o" && has cut-to-16 "cut16.o: truncated: 16 bytes, shorter than an ELF header" err
+run cut-counts 2 -j scan "$TMP/cut16.o"
+json_check cut-counts "d['summary']['objects'] == 0 and len(d['errors']) >= 1"
+
+# light skeletons by their loader program, not by a string
+run light-skeleton 0 scan "$FX/lskel" && has light-skeleton "light skeleton" err
+printf 'xx __loader.prog xx __loader.map\0 xx' >"$TMP/strings-only"
+run light-strings-only 2 scan "$TMP/strings-only" && has light-strings-only "no BPF here" err
+run self-not-light 2 scan "$PTREGS"
+if grep -q "light skeleton" "$TMP/err"; then bad "self-not-light: ptregs reported as a light skeleton"; else ok; fi
+
+echo "reader-cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
