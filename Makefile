@@ -32,7 +32,7 @@ HDRS     := $(wildcard include/ptregs/*.h shim/*.h btf-tools/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
-              $(BUILD)/fixtures/nodebug.o
+              $(BUILD)/fixtures/nodebug.o $(BUILD)/fixtures/loadable.bpf.o
 
 .PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
         uninstall clean help
@@ -76,6 +76,9 @@ $(BUILD)/fixtures/regs_dwarf: tests/unit/fixtures/regs_dwarf.c
 $(BUILD)/fixtures/regs_bpf.o: tests/unit/fixtures/regs_bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) -target bpf -g -O2 -c -o $@ $<
+$(BUILD)/fixtures/loadable.bpf.o: $(BUILD)/bpf/uapi/loadable.bpf.o
+	@mkdir -p $(dir $@)
+	cp $< $@
 $(BUILD)/fixtures/nodebug.o: tests/unit/fixtures/regs_dwarf.c
 	@mkdir -p $(dir $@)
 	gcc -O0 -g0 -c -o $@ $<
