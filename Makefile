@@ -12,8 +12,8 @@ CC       ?= gcc
 CLANG    ?= clang
 BUILD    ?= build
 SAN      ?=
-VERSION  := 0.1.0
-SOVER    := 0
+VERSION  := 0.2.0
+SOVER    := 1
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-format-truncation
 CFLAGS   ?= -O2 -g
@@ -208,6 +208,7 @@ check-install:
 		$$(pkg-config --cflags libptregs) $$(pkg-config --libs libptregs) \
 		-Wl,-rpath,$(CURDIR)/$(BUILD)/destdir/usr/lib'
 	@$(BUILD)/consumer
+	@tests/install/abi.sh $(BUILD)/libptregs.so
 	@echo "install: staged install and pkg-config consumer OK"
 
 check-san:

@@ -33,9 +33,9 @@ extern "C" {
 	})
 
 #define PTREGS_VERSION_MAJOR 0
-#define PTREGS_VERSION_MINOR 1
+#define PTREGS_VERSION_MINOR 2
 #define PTREGS_VERSION_PATCH 0
-#define PTREGS_VERSION_STRING "0.1.0"
+#define PTREGS_VERSION_STRING "0.2.0"
 
 /* Last error of the calling thread, or "" when there was none. */
 PTREGS_API const char *ptregs_errmsg(void);
