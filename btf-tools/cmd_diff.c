@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ptregs/ptregs.h>
+#include "format.h"
 #include "main.h"
 
 void help_diff(void)
@@ -35,30 +36,14 @@ struct diff_stats {
 	size_t compared, same, compatible, incompatible, added, removed;
 };
 
-static void fmt_pos(char *buf, size_t len, uint32_t off, uint32_t bit_off, uint32_t bits)
-{
-	if (bits)
-		snprintf(buf, len, "%u.%u", bit_off / 8, bit_off % 8);
-	else
-		snprintf(buf, len, "%u", off);
-}
-
-static void fmt_size(char *buf, size_t len, uint32_t size, uint32_t bits)
-{
-	if (bits)
-		snprintf(buf, len, "%u:%u", size, bits);
-	else
-		snprintf(buf, len, "%u", size);
-}
-
 static void print_change_text(const struct ptregs_change *c, int width)
 {
 	char op[32], np[32], os[32], ns[32];
 
-	fmt_pos(op, sizeof(op), c->old_offset, c->old_bit_offset, c->old_bit_size);
-	fmt_pos(np, sizeof(np), c->new_offset, c->new_bit_offset, c->new_bit_size);
-	fmt_size(os, sizeof(os), c->old_size, c->old_bit_size);
-	fmt_size(ns, sizeof(ns), c->new_size, c->new_bit_size);
+	fmt_field_pos(op, sizeof(op), c->old_offset, c->old_bit_offset, c->old_bit_size);
+	fmt_field_pos(np, sizeof(np), c->new_offset, c->new_bit_offset, c->new_bit_size);
+	fmt_field_size(os, sizeof(os), c->old_size, c->old_bit_size);
+	fmt_field_size(ns, sizeof(ns), c->new_size, c->new_bit_size);
 	printf("  %-8s %-*s  ", ptregs_change_kind_str(c->kind), width, c->name);
 	switch (c->kind) {
 	case PTREGS_CHANGE_ADDED:

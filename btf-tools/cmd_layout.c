@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <ptregs/ptregs.h>
+#include "format.h"
 #include "main.h"
 
 void help_layout(void)
@@ -71,13 +72,8 @@ static void print_layout_text(const struct ptregs_layout *l)
 		const struct ptregs_field *f = ptregs_layout_field(l, i);
 		char off[32], sz[32];
 
-		if (f->bit_size) {
-			snprintf(off, sizeof(off), "%u.%u", f->bit_offset / 8, f->bit_offset % 8);
-			snprintf(sz, sizeof(sz), ":%u", f->bit_size);
-		} else {
-			snprintf(off, sizeof(off), "%u", f->offset);
-			snprintf(sz, sizeof(sz), "%u", f->size);
-		}
+		fmt_field_pos(off, sizeof(off), f->offset, f->bit_offset, f->bit_size);
+		fmt_field_size(sz, sizeof(sz), f->size, f->bit_size);
 		printf("  %6s %5s  %-*s  %s\n", off, sz, (int)width, f->name,
 		       f->type ? f->type : "");
 	}
