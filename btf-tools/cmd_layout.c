@@ -22,7 +22,7 @@ void help_layout(void)
 	       "  -p, --pretty        pretty JSON\n"
 	       "\n"
 	       "SOURCE: a BTF file, an ELF file with .BTF or DWARF, or builtin:NAME.\n"
-	       "Exit status: 0 printed, 1 error, 2 usage error.\n",
+	       "Exit status: 0 printed, 2 error (input or output), 3 usage error.\n",
 	       bin_name);
 }
 
@@ -94,7 +94,7 @@ int do_layout(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:db:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:db:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (common_opt(opt))
 			continue;
 		switch (opt) {
@@ -111,8 +111,7 @@ int do_layout(int argc, char **argv)
 			help_layout();
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try '%s help layout'.\n", bin_name);
-			return EXIT_USAGE;
+			return p_opt_err("layout", opt, argv);
 		}
 	}
 	if (argc - optind != 1) {

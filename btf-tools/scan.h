@@ -7,12 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <ptregs/analysis.h>
+#include "json_writer.h"
+#include "main.h"
 
-enum {
-	SCAN_EXIT_BREAKS = 1,
-	SCAN_EXIT_ERROR = 2,
-	SCAN_EXIT_USAGE = 3,
-};
+/* scan's exit statuses are main.h's EXIT_FINDINGS, EXIT_ERROR and EXIT_USAGE */
+#define SCAN_EXIT_ERROR EXIT_ERROR
 
 struct finding {
 	char *file;		/* the path given or found: object or host */
