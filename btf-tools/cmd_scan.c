@@ -37,7 +37,8 @@ void help_scan(void)
 	       "  -a, --all           also list safe accesses (relocated, safe-abi, unchanged)\n"
 	       "      --strict        suspect findings count as breaking for the exit status\n"
 	       "      --sarif FILE    also write SARIF 2.1.0 to FILE\n"
-
+	       "      --sarif-base DIR   SARIF file URIs relative to DIR (default: the\n"
+	       "                      current directory), as uriBaseId SRCROOT\n"
 	       "  -j, --json / -p, --pretty   JSON: {\"findings\": [...], \"summary\": {...}}\n"
 	       "\n"
 	       "Verdicts: breaks, suspect, fails-to-load, breaks-host-libbpf, unanalysed;\n"
@@ -399,19 +400,20 @@ static void scan_free(struct scan *s)
 
 int do_scan(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_SARIF };
+	enum { OPT_STRICT = 256, OPT_SARIF, OPT_SARIF_BASE };
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "sarif", required_argument, NULL, OPT_SARIF },
+		{ "sarif-base", required_argument, NULL, OPT_SARIF_BASE },
 		COMMON_LONGOPTS,
 		{ 0 }
 	};
 	const char *from = "builtin:legacy", *to = "builtin:pkrs", *sarif = NULL;
+	const char *sarif_base = ".";
 	struct scan s = { 0 };
-	bool output_failed = false;
 	int opt, ret;
 
 	optind = 1;
@@ -433,6 +435,9 @@ int do_scan(int argc, char **argv)
 			break;
 		case OPT_SARIF:
 			sarif = optarg;
+			break;
+		case OPT_SARIF_BASE:
+			sarif_base = optarg;
 			break;
 		case 'h':
 			help_scan();
@@ -462,14 +467,15 @@ int do_scan(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		scan_path(&s, argv[i], true, NULL);
 
+	/* first, so that a failure is one of the errors the output reports */
+	if (sarif)
+		scan_write_sarif(&s, sarif, sarif_base);
 	if (json_output)
 		scan_print_json(&s);
 	else
 		scan_print_text(&s);
-	if (sarif && scan_write_sarif(&s, sarif))
-		output_failed = true;
 
-	if (s.err_cnt || output_failed)
+	if (s.err_cnt)
 		ret = EXIT_ERROR;
 	else if (s.verdicts[PTREGS_V_BREAKS] || s.verdicts[PTREGS_V_FAILS_TO_LOAD] ||
 		 s.verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] ||
