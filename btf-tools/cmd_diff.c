@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ptregs/ptregs.h>
+#include "format.h"
 #include "main.h"
 
 void help_diff(void)
@@ -26,8 +27,9 @@ void help_diff(void)
 	       "  -q, --quiet         print nothing; only the exit status\n"
 	       "  -j, --json / -p, --pretty   JSON output\n"
 	       "\n"
-	       "Exit status (as abidiff): 0 no change, 1 error, 2 usage error,\n"
-	       "4 changed compatibly, 12 changed incompatibly (4|8).\n",
+	       "Exit status: 0 no change, 2 error (input or output), 3 usage error,\n"
+	       "4 changed compatibly, 12 changed incompatibly (4|8, as abidiff).\n"
+	       "Nothing is printed on standard output when the comparison fails.\n",
 	       bin_name);
 }
 
@@ -35,59 +37,43 @@ struct diff_stats {
 	size_t compared, same, compatible, incompatible, added, removed;
 };
 
-static void fmt_pos(char *buf, size_t len, uint32_t off, uint32_t bit_off, uint32_t bits)
-{
-	if (bits)
-		snprintf(buf, len, "%u.%u", bit_off / 8, bit_off % 8);
-	else
-		snprintf(buf, len, "%u", off);
-}
-
-static void fmt_size(char *buf, size_t len, uint32_t size, uint32_t bits)
-{
-	if (bits)
-		snprintf(buf, len, "%u:%u", size, bits);
-	else
-		snprintf(buf, len, "%u", size);
-}
-
-static void print_change_text(const struct ptregs_change *c, int width)
+static void print_change_text(FILE *out, const struct ptregs_change *c, int width)
 {
 	char op[32], np[32], os[32], ns[32];
 
-	fmt_pos(op, sizeof(op), c->old_offset, c->old_bit_offset, c->old_bit_size);
-	fmt_pos(np, sizeof(np), c->new_offset, c->new_bit_offset, c->new_bit_size);
-	fmt_size(os, sizeof(os), c->old_size, c->old_bit_size);
-	fmt_size(ns, sizeof(ns), c->new_size, c->new_bit_size);
-	printf("  %-8s %-*s  ", ptregs_change_kind_str(c->kind), width, c->name);
+	fmt_field_pos(op, sizeof(op), c->old_offset, c->old_bit_offset, c->old_bit_size);
+	fmt_field_pos(np, sizeof(np), c->new_offset, c->new_bit_offset, c->new_bit_size);
+	fmt_field_size(os, sizeof(os), c->old_size, c->old_bit_size);
+	fmt_field_size(ns, sizeof(ns), c->new_size, c->new_bit_size);
+	fprintf(out, "  %-8s %-*s  ", ptregs_change_kind_str(c->kind), width, c->name);
 	switch (c->kind) {
 	case PTREGS_CHANGE_ADDED:
-		printf("offset %s, size %s", np, ns);
+		fprintf(out, "offset %s, size %s", np, ns);
 		break;
 	case PTREGS_CHANGE_REMOVED:
-		printf("was offset %s, size %s", op, os);
+		fprintf(out, "was offset %s, size %s", op, os);
 		break;
 	case PTREGS_CHANGE_MOVED:
-		printf("offset %s -> %s", op, np);
+		fprintf(out, "offset %s -> %s", op, np);
 		if (strcmp(os, ns) != 0)
-			printf(", size %s -> %s", os, ns);
+			fprintf(out, ", size %s -> %s", os, ns);
 		else
-			printf(", size %s", ns);
+			fprintf(out, ", size %s", ns);
 		break;
 	case PTREGS_CHANGE_RESIZED:
-		printf("offset %s, size %s -> %s", np, os, ns);
+		fprintf(out, "offset %s, size %s -> %s", np, os, ns);
 		break;
 	}
 	if (c->now_at_old)
-		printf("; a read at %s now gets %s", op, c->now_at_old);
+		fprintf(out, "; a read at %s now gets %s", op, c->now_at_old);
 	if (c->kept_by)
-		printf(" (old slot kept by %s)", c->kept_by);
+		fprintf(out, " (old slot kept by %s)", c->kept_by);
 	else if (c->incompatible && c->kind != PTREGS_CHANGE_MOVED)
-		printf(" (old slot lost)");
-	putchar('\n');
+		fprintf(out, " (old slot lost)");
+	fputc('\n', out);
 }
 
-static void print_diff_text(const struct ptregs_diff *d, const char *kind)
+static void print_diff_text(FILE *out, const struct ptregs_diff *d, const char *kind)
 {
 	int width = 5;
 	size_t counts[5] = { 0 };
@@ -99,26 +85,26 @@ static void print_diff_text(const struct ptregs_diff *d, const char *kind)
 			width = len;
 		counts[d->changes[i].kind]++;
 	}
-	printf("%s %s: ", kind, d->name);
+	fprintf(out, "%s %s: ", kind, d->name);
 	if (d->old_size != d->new_size)
-		printf("size %u -> %u (%+lld)", d->old_size, d->new_size,
+		fprintf(out, "size %u -> %u (%+lld)", d->old_size, d->new_size,
 		       (long long)d->new_size - d->old_size);
 	else
-		printf("size %u", d->new_size);
-	printf(", %s\n", d->verdict == PTREGS_INCOMPATIBLE ? "changed incompatibly" :
+		fprintf(out, "size %u", d->new_size);
+	fprintf(out, ", %s\n", d->verdict == PTREGS_INCOMPATIBLE ? "changed incompatibly" :
 	       d->verdict == PTREGS_COMPATIBLE ? "changed compatibly" : "unchanged");
 	for (size_t i = 0; i < d->change_cnt; i++)
-		print_change_text(&d->changes[i], width);
+		print_change_text(out, &d->changes[i], width);
 	if (d->change_cnt) {
 		const char *sep = "  (";
 
 		for (int k = PTREGS_CHANGE_ADDED; k <= PTREGS_CHANGE_RESIZED; k++) {
 			if (!counts[k])
 				continue;
-			printf("%s%zu %s", sep, counts[k], ptregs_change_kind_str(k));
+			fprintf(out, "%s%zu %s", sep, counts[k], ptregs_change_kind_str(k));
 			sep = ", ";
 		}
-		printf(")\n");
+		fprintf(out, ")\n");
 	}
 }
 
@@ -169,6 +155,10 @@ static void json_diff(struct json_writer *w, const struct ptregs_diff *d, const 
 
 struct diff_ctx {
 	struct ptregs_source *old_src, *new_src;
+	/* the output, held back until every comparison succeeded */
+	FILE *out;
+	char *out_buf;
+	size_t out_len;
 	struct json_writer *w;
 	bool quiet;
 	struct diff_stats st;
@@ -214,7 +204,7 @@ static int diff_one(struct diff_ctx *c, const char *name, bool print_same)
 		if (c->w)
 			json_diff(c->w, d, kind);
 		else
-			print_diff_text(d, kind);
+			print_diff_text(c->out, d, kind);
 	}
 	ptregs_diff_free(d);
 	ptregs_layout_free(n);
@@ -264,7 +254,8 @@ static void print_type_list(struct diff_ctx *c, const char *label, const char **
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		printf("%s %s\n", strcmp(label, "added_types") ? "removed" : "added  ", v[i]);
+		fprintf(c->out, "%s %s\n", strcmp(label, "added_types") ? "removed" : "added  ",
+			v[i]);
 }
 
 int do_diff(int argc, char **argv)
@@ -289,7 +280,7 @@ int do_diff(int argc, char **argv)
 	int opt, ret = EXIT_ERROR;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:adb:q" COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:adb:q" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (common_opt(opt))
 			continue;
 		switch (opt) {
@@ -318,8 +309,7 @@ int do_diff(int argc, char **argv)
 			help_diff();
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try '%s help diff'.\n", bin_name);
-			return EXIT_USAGE;
+			return p_opt_err("diff", opt, argv);
 		}
 	}
 	if (all && name) {
@@ -342,17 +332,25 @@ int do_diff(int argc, char **argv)
 		p_lib_err(argv[optind + 1]);
 		goto out;
 	}
+	c.out = open_memstream(&c.out_buf, &c.out_len);
+	if (!c.out) {
+		p_err("%s", strerror(errno));
+		goto out;
+	}
 	if (json_output && !c.quiet) {
-		c.w = json_open();
-		json_doc_open = true;
+		c.w = jsonw_new(c.out, pretty_output);
+		if (!c.w) {
+			p_err("out of memory");
+			goto out;
+		}
 		jsonw_start_object(c.w);
 		jsonw_string_field(c.w, "old", ptregs_source_name(c.old_src));
 		jsonw_string_field(c.w, "new", ptregs_source_name(c.new_src));
 		jsonw_name(c.w, "types");
 		jsonw_start_array(c.w);
 	} else if (!c.quiet) {
-		printf("--- %s\n+++ %s\n", ptregs_source_name(c.old_src),
-		       ptregs_source_name(c.new_src));
+		fprintf(c.out, "--- %s\n+++ %s\n", ptregs_source_name(c.old_src),
+			ptregs_source_name(c.new_src));
 	}
 
 	if (all) {
@@ -402,25 +400,31 @@ int do_diff(int argc, char **argv)
 		if (all) {
 			print_type_list(&c, "added_types", added, nadded);
 			print_type_list(&c, "removed_types", removed, nremoved);
-			printf("%zu types compared: %zu unchanged, %zu changed compatibly, "
-			       "%zu changed incompatibly; %zu added, %zu removed\n",
-			       c.st.compared, c.st.same, c.st.compatible, c.st.incompatible,
-			       c.st.added, c.st.removed);
+			fprintf(c.out, "%zu types compared: %zu unchanged, %zu changed compatibly, "
+				"%zu changed incompatibly; %zu added, %zu removed\n",
+				c.st.compared, c.st.same, c.st.compatible, c.st.incompatible,
+				c.st.added, c.st.removed);
 		}
-		printf("verdict: %s\n", c.worst == PTREGS_INCOMPATIBLE ? "changed incompatibly" :
-		       c.worst == PTREGS_COMPATIBLE ? "changed compatibly" : "no change");
+		fprintf(c.out, "verdict: %s\n", c.worst == PTREGS_INCOMPATIBLE ?
+			"changed incompatibly" : c.worst == PTREGS_COMPATIBLE ?
+			"changed compatibly" : "no change");
 	}
+	if (fclose(c.out) != 0) {
+		c.out = NULL;
+		p_err("%s", strerror(errno));
+		goto out;
+	}
+	c.out = NULL;
+	if (c.out_len)
+		fwrite(c.out_buf, 1, c.out_len, stdout);
 	ret = c.worst == PTREGS_INCOMPATIBLE ? EXIT_CHANGED | EXIT_INCOMPATIBLE :
 	      c.worst == PTREGS_COMPATIBLE ? EXIT_CHANGED : EXIT_OK;
 out:
-	if (c.w) {
-		/* an error midway: close the document so it stays valid JSON */
-		jsonw_end_array(c.w);
-		jsonw_string_field(c.w, "error", last_err);
-		jsonw_end_object(c.w);
-		jsonw_destroy(&c.w);
-	}
-	json_doc_open = false;
+	/* after an error, the half-written output is dropped: main prints the error */
+	jsonw_free(&c.w);
+	if (c.out)
+		fclose(c.out);
+	free(c.out_buf);
 	free(added);
 	free(removed);
 	ptregs_source_close(c.old_src);

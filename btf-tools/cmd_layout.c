@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <ptregs/ptregs.h>
+#include "format.h"
 #include "main.h"
 
 void help_layout(void)
@@ -21,7 +22,7 @@ void help_layout(void)
 	       "  -p, --pretty        pretty JSON\n"
 	       "\n"
 	       "SOURCE: a BTF file, an ELF file with .BTF or DWARF, or builtin:NAME.\n"
-	       "Exit status: 0 printed, 1 error, 2 usage error.\n",
+	       "Exit status: 0 printed, 2 error (input or output), 3 usage error.\n",
 	       bin_name);
 }
 
@@ -71,13 +72,8 @@ static void print_layout_text(const struct ptregs_layout *l)
 		const struct ptregs_field *f = ptregs_layout_field(l, i);
 		char off[32], sz[32];
 
-		if (f->bit_size) {
-			snprintf(off, sizeof(off), "%u.%u", f->bit_offset / 8, f->bit_offset % 8);
-			snprintf(sz, sizeof(sz), ":%u", f->bit_size);
-		} else {
-			snprintf(off, sizeof(off), "%u", f->offset);
-			snprintf(sz, sizeof(sz), "%u", f->size);
-		}
+		fmt_field_pos(off, sizeof(off), f->offset, f->bit_offset, f->bit_size);
+		fmt_field_size(sz, sizeof(sz), f->size, f->bit_size);
 		printf("  %6s %5s  %-*s  %s\n", off, sz, (int)width, f->name,
 		       f->type ? f->type : "");
 	}
@@ -98,7 +94,7 @@ int do_layout(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:db:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:db:" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (common_opt(opt))
 			continue;
 		switch (opt) {
@@ -115,8 +111,7 @@ int do_layout(int argc, char **argv)
 			help_layout();
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try '%s help layout'.\n", bin_name);
-			return EXIT_USAGE;
+			return p_opt_err("layout", opt, argv);
 		}
 	}
 	if (argc - optind != 1) {

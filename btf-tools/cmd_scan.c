@@ -29,34 +29,38 @@ void help_scan(void)
 	       "  -a, --all           also list safe accesses (relocated, safe-abi, unchanged)\n"
 	       "      --strict        suspect findings count as breaking for the exit status\n"
 	       "      --sarif FILE    also write SARIF 2.1.0 to FILE\n"
+	       "      --sarif-base DIR   SARIF file URIs relative to DIR (default: the\n"
+	       "                      current directory), as uriBaseId SRCROOT\n"
 	       "  -j, --json / -p, --pretty   JSON: {\"findings\": [...], \"summary\": {...}}\n"
 	       "\n"
 	       "Verdicts: breaks, suspect, fails-to-load, breaks-host-libbpf, unanalysed;\n"
 	       "with --all also relocated, safe-abi, unchanged.\n"
 	       "Exit status: 0 nothing breaks, 1 findings that break (or suspect ones\n"
-	       "with --strict), 2 an input could not be read or analysed, 3 usage error.\n",
+	       "with --strict), 2 an input could not be read or analysed or an output not\n"
+	       "written (it wins over 1), 3 usage error.\n",
 	       bin_name);
 }
 
 int do_scan(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_SARIF };
+	enum { OPT_STRICT = 256, OPT_SARIF, OPT_SARIF_BASE };
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "sarif", required_argument, NULL, OPT_SARIF },
+		{ "sarif-base", required_argument, NULL, OPT_SARIF_BASE },
 		COMMON_LONGOPTS,
 		{ 0 }
 	};
 	const char *from = "builtin:legacy", *to = "builtin:pkrs", *sarif = NULL;
+	const char *sarif_base = ".";
 	struct scan s = { 0 };
-	bool output_failed = false;
 	int opt, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:t:a" COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:t:a" COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (common_opt(opt))
 			continue;
 		switch (opt) {
@@ -75,28 +79,30 @@ int do_scan(int argc, char **argv)
 		case OPT_SARIF:
 			sarif = optarg;
 			break;
+		case OPT_SARIF_BASE:
+			sarif_base = optarg;
+			break;
 		case 'h':
 			help_scan();
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try '%s help scan'.\n", bin_name);
-			return SCAN_EXIT_USAGE;
+			return p_opt_err("scan", opt, argv);
 		}
 	}
 	if (optind == argc) {
 		p_err("scan: no PATH given (see '%s help scan')", bin_name);
-		return SCAN_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	s.from = ptregs_layout_load(from, "pt_regs", NULL);
 	if (!s.from) {
 		p_lib_err(from);
-		return SCAN_EXIT_ERROR;
+		return EXIT_ERROR;
 	}
 	s.to = ptregs_layout_load(to, "pt_regs", NULL);
 	if (!s.to) {
 		p_lib_err(to);
 		ptregs_layout_free(s.from);
-		return SCAN_EXIT_ERROR;
+		return EXIT_ERROR;
 	}
 	s.from_name = from;
 	s.to_name = to;
@@ -107,19 +113,20 @@ int do_scan(int argc, char **argv)
 		scan_error(&s, argv[optind], "no BPF object found in %s",
 			   argc - optind == 1 ? "this path" : "any of the paths given");
 
+	/* first, so that a failure is one of the errors the output reports */
+	if (sarif)
+		scan_write_sarif(&s, sarif, sarif_base);
 	if (json_output)
 		scan_print_json(&s);
 	else
 		scan_print_text(&s);
-	if (sarif && scan_write_sarif(&s, sarif))
-		output_failed = true;
 
-	if (s.err_cnt || output_failed)
-		ret = SCAN_EXIT_ERROR;
+	if (s.err_cnt)
+		ret = EXIT_ERROR;
 	else if (s.verdicts[PTREGS_V_BREAKS] || s.verdicts[PTREGS_V_FAILS_TO_LOAD] ||
 		 s.verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] ||
 		 (s.strict && s.verdicts[PTREGS_V_SUSPECT]))
-		ret = SCAN_EXIT_BREAKS;
+		ret = EXIT_FINDINGS;
 	else
 		ret = EXIT_OK;
 	scan_free(&s);

@@ -35,6 +35,12 @@ void jsonw_destroy(struct json_writer **w)
 	*w = NULL;
 }
 
+void jsonw_free(struct json_writer **w)
+{
+	free(*w);
+	*w = NULL;
+}
+
 static void indent(struct json_writer *w)
 {
 	if (!w->pretty)
@@ -98,10 +104,48 @@ void jsonw_end_array(struct json_writer *w)
 	close_nest(w, ']');
 }
 
+/* The length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp, min;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0) {
+		n = 2, cp = *p & 0x1f, min = 0x80;
+	} else if ((*p & 0xf0) == 0xe0) {
+		n = 3, cp = *p & 0x0f, min = 0x800;
+	} else if ((*p & 0xf8) == 0xf0) {
+		n = 4, cp = *p & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 static void put_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			size_t n = utf8_len(p);
+
+			if (n) {
+				fwrite(p, 1, n, f);
+				p += n - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);

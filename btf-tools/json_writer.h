@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* A small streaming JSON writer, in the manner of bpftool's. */
+/*
+ * A small streaming JSON writer, in the manner of bpftool's. Strings are
+ * written as UTF-8; a byte that is not part of a valid UTF-8 sequence (a
+ * path or name in another encoding) becomes U+FFFD, so the document is
+ * always valid JSON.
+ */
 #ifndef PTREGS_JSON_WRITER_H
 #define PTREGS_JSON_WRITER_H
 
@@ -12,6 +17,8 @@ struct json_writer;
 struct json_writer *jsonw_new(FILE *f, bool pretty);
 /* Ends the document with a newline and frees the writer. */
 void jsonw_destroy(struct json_writer **w);
+/* Frees the writer without ending the document (after an error). */
+void jsonw_free(struct json_writer **w);
 void jsonw_start_object(struct json_writer *w);
 void jsonw_end_object(struct json_writer *w);
 void jsonw_start_array(struct json_writer *w);

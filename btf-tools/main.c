@@ -13,8 +13,13 @@
 bool json_output;
 bool pretty_output;
 const char *bin_name = "ptregs";
-bool json_doc_open;
-char last_err[1024];
+/* a command's JSON document reached stdout */
+static bool json_doc_started;
+/* the first error of the command, for {"error": ...} under -j */
+static char first_err[1024];
+/* libbpf's last message line: its reason for refusing an input */
+static char libbpf_last[512];
+static bool libbpf_debug;
 
 struct cmd {
 	const char *name;
@@ -31,33 +36,48 @@ static const struct cmd cmds[] = {
 
 void p_err(const char *fmt, ...)
 {
-	char *buf = last_err;
+	char buf[sizeof(first_err)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(last_err), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: %s\n", bin_name, buf);
-	if (json_output && !json_doc_open) {
-		struct json_writer *w = jsonw_new(stdout, pretty_output);
-
-		if (w) {
-			jsonw_start_object(w);
-			jsonw_string_field(w, "error", buf);
-			jsonw_end_object(w);
-			jsonw_destroy(&w);
-		}
-	}
+	if (!first_err[0])
+		memcpy(first_err, buf, sizeof(first_err));
 }
 
 void p_lib_err(const char *what)
 {
 	const char *m = ptregs_errmsg();
+	const char *lb = libbpf_last;
 
-	if (m && *m)
-		p_err("%s", m);
-	else
+	if (strncmp(lb, "libbpf: ", 8) == 0)
+		lb += 8;
+	if (!m || !*m)
 		p_err("%s: %s", what, strerror(errno));
+	else if (*lb && !strstr(m, lb))
+		p_err("%s (libbpf: %s)", m, lb);
+	else
+		p_err("%s", m);
+	libbpf_last[0] = '\0';
+}
+
+int p_opt_err(const char *cmd, int opt, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (opt == ':')
+		p_err("%s: option '%s' needs an argument (see '%s help %s')", cmd, arg, bin_name,
+		      cmd);
+	else if (strncmp(arg, "--", 2) != 0 && optopt)
+		p_err("%s: unknown option '-%c' (see '%s help %s')", cmd, optopt, bin_name, cmd);
+	else if (optopt)
+		p_err("%s: option '%.*s' takes no argument (see '%s help %s')", cmd,
+		      (int)strcspn(arg, "="), arg, bin_name, cmd);
+	else
+		p_err("%s: unknown option '%s' (see '%s help %s')", cmd, arg, bin_name, cmd);
+	return EXIT_USAGE;
 }
 
 struct json_writer *json_open(void)
@@ -68,6 +88,7 @@ struct json_writer *json_open(void)
 		fprintf(stderr, "%s: out of memory\n", bin_name);
 		exit(EXIT_ERROR);
 	}
+	json_doc_started = true;
 	return w;
 }
 
@@ -137,22 +158,62 @@ static int do_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+/*
+ * The command owns libbpf's process-wide print callback: it keeps libbpf's
+ * last line, which p_lib_err() adds to the library's error (libbpf says
+ * why it refuses a BTF file only at debug level), and prints everything
+ * with PTREGS_DEBUG set.
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char line[sizeof(libbpf_last)];
+	size_t n;
+	va_list copy;
+
 	(void)level;
-	(void)fmt;
-	(void)ap;
+	if (libbpf_debug) {
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n)
+		memcpy(libbpf_last, line, sizeof(libbpf_last));
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* stdout is the command's result: a failed write is a failed command. */
+static int finish(int ret)
+{
+	int err = 0;
+
+	if (json_output && !json_doc_started && first_err[0]) {
+		struct json_writer *w = jsonw_new(stdout, pretty_output);
+
+		if (w) {
+			jsonw_start_object(w);
+			jsonw_string_field(w, "error", first_err);
+			jsonw_end_object(w);
+			jsonw_destroy(&w);
+		}
+	}
+	if (fflush(stdout) != 0)
+		err = errno;
+	if (ferror(stdout) || fclose(stdout) != 0 || err) {
+		fprintf(stderr, "%s: standard output: %s\n", bin_name,
+			err ? strerror(err) : "write error");
+		return EXIT_ERROR;
+	}
+	return ret;
+}
+
+static int run(int argc, char **argv)
 {
 	const struct cmd *c;
 	int i;
-
-	/* libbpf's own warnings about a bad input would duplicate ours */
-	if (!getenv("PTREGS_DEBUG"))
-		libbpf_set_print(libbpf_quiet);
 
 	/* global options before the command */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -177,7 +238,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i == argc) {
-		usage(stderr);
+		p_err("no command (see '%s --help')", bin_name);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[i], "help"))
@@ -188,4 +249,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return c->fn(argc - i, argv + i);
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_debug = getenv("PTREGS_DEBUG") != NULL;
+	libbpf_set_print(libbpf_print);
+	/* getopt's own messages would name argv[0]: p_opt_err() speaks instead */
+	opterr = 0;
+	return finish(run(argc, argv));
 }

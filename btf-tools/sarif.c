@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <ptregs/ptregs.h>
 #include "json_writer.h"
@@ -48,12 +49,140 @@ const char *finding_rule_id(enum ptregs_scan_verdict v)
 	return rule_of(v)->id;
 }
 
-static void write_sarif(const struct scan *s, FILE *f)
+/* SARIF's name for the directory that URIs of files under it are relative to. */
+#define BASE_ID "SRCROOT"
+
+/* PATH made absolute against CWD, with "", "." and ".." components resolved. */
+static char *abs_path(const char *path, const char *cwd)
+{
+	char *full = NULL, *out, *o;
+
+	if (asprintf(&full, "%s/%s", path[0] == '/' ? "" : cwd, path) < 0)
+		return NULL;
+	out = malloc(strlen(full) + 2);
+	if (!out) {
+		free(full);
+		return NULL;
+	}
+	o = out;
+	for (char *save = NULL, *c = strtok_r(full, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			while (o > out && *--o != '/')
+				;
+			continue;
+		}
+		o += sprintf(o, "/%s", c);
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	free(full);
+	return out;
+}
+
+/* RFC 3986: every byte but the unreserved ones and '/' percent-encoded. */
+static void uri_append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < len; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			buf[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%%%02X", *p);
+	}
+	buf[n] = '\0';
+}
+
+struct sarif_ctx {
+	const struct scan *scan;
+	char cwd[4096];
+	char base[4096];	/* absolute, no trailing '/' except for "/" itself */
+};
+
+/* The artifactLocation of PATH: relative to the base, else a file:// URI. */
+static void write_location(struct json_writer *w, const struct sarif_ctx *c, const char *path)
+{
+	char uri[8192] = "";
+	char *abs = abs_path(path, c->cwd);
+	const char *full = abs ? abs : path;
+	size_t blen = strlen(c->base);
+	const char *rel = NULL;
+
+	if (!strcmp(c->base, "/"))
+		rel = full + 1;
+	else if (!strncmp(full, c->base, blen) && full[blen] == '/')
+		rel = full + blen + 1;
+	jsonw_name(w, "artifactLocation");
+	jsonw_start_object(w);
+	if (rel && *rel) {
+		uri_append(uri, sizeof(uri), rel);
+		jsonw_string_field(w, "uri", uri);
+		jsonw_string_field(w, "uriBaseId", BASE_ID);
+	} else {
+		strcpy(uri, "file://");
+		uri_append(uri, sizeof(uri), full);
+		jsonw_string_field(w, "uri", uri);
+	}
+	jsonw_end_object(w);
+	free(abs);
+}
+
+static void write_result(struct json_writer *w, const struct sarif_ctx *c,
+			 const struct finding *fd)
+{
+	const struct rule *r = rule_of(fd->acc.verdict);
+	char msg[1024];
+	size_t n;
+
+	finding_message(fd, msg, sizeof(msg));
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, "; in %s, program %s (%s), insn %u",
+		 fd->object ? fd->object : fd->file, fd->program, fd->section, fd->acc.insn);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "ruleId", r->id);
+	jsonw_string_field(w, "level", r->level);
+	jsonw_name(w, "message");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "text", msg);
+	jsonw_end_object(w);
+	jsonw_name(w, "locations");
+	jsonw_start_array(w);
+	jsonw_start_object(w);
+	jsonw_name(w, "physicalLocation");
+	jsonw_start_object(w);
+	write_location(w, c, fd->src_file ? fd->src_file : fd->file);
+	if (fd->src_file && fd->line) {
+		jsonw_name(w, "region");
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "startLine", fd->line);
+		if (fd->col)
+			jsonw_uint_field(w, "startColumn", fd->col);
+		jsonw_end_object(w);
+	}
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+	jsonw_end_array(w);
+	jsonw_name(w, "properties");
+	jsonw_start_object(w);
+	finding_json_fields(w, fd);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+}
+
+static void write_sarif(const struct sarif_ctx *c, FILE *f)
 {
 	struct json_writer *w = jsonw_new(f, true);
+	char base_uri[8192] = "file://";
 
 	if (!w)
 		return;
+	uri_append(base_uri, sizeof(base_uri), c->base);
+	if (strcmp(c->base, "/") != 0)
+		uri_append(base_uri, sizeof(base_uri), "/");
 	jsonw_start_object(w);
 	jsonw_string_field(w, "version", "2.1.0");
 	jsonw_name(w, "runs");
@@ -84,59 +213,17 @@ static void write_sarif(const struct scan *s, FILE *f)
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 	jsonw_end_object(w);
+	jsonw_name(w, "originalUriBaseIds");
+	jsonw_start_object(w);
+	jsonw_name(w, BASE_ID);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "uri", base_uri);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
 	jsonw_name(w, "results");
 	jsonw_start_array(w);
-	for (size_t i = 0; i < s->cnt; i++) {
-		const struct finding *fd = &s->findings[i];
-		const struct rule *r = rule_of(fd->acc.verdict);
-		char msg[1024];
-
-		snprintf(msg, sizeof(msg), "%s: %s of pt_regs+%u (%u bytes) in program %s (%s), "
-			 "insn %u: %s before, %s after%s%s", ptregs_scan_verdict_str(fd->acc.verdict),
-			 ptregs_access_kind_str(fd->acc.kind), fd->acc.offset, fd->acc.size,
-			 fd->program, fd->section, fd->acc.insn,
-			 fd->old_field ? fd->old_field : "no field",
-			 fd->new_field ? fd->new_field : "no field", fd->acc.note ? "; " : "",
-			 fd->acc.note ? fd->acc.note : "");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "ruleId", r->id);
-		jsonw_string_field(w, "level", r->level);
-		jsonw_name(w, "message");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "text", msg);
-		jsonw_end_object(w);
-		jsonw_name(w, "locations");
-		jsonw_start_array(w);
-		jsonw_start_object(w);
-		jsonw_name(w, "physicalLocation");
-		jsonw_start_object(w);
-		jsonw_name(w, "artifactLocation");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "uri", fd->src_file ? fd->src_file : fd->file);
-		jsonw_end_object(w);
-		if (fd->src_file && fd->line) {
-			jsonw_name(w, "region");
-			jsonw_start_object(w);
-			jsonw_uint_field(w, "startLine", fd->line);
-			if (fd->col)
-				jsonw_uint_field(w, "startColumn", fd->col);
-			jsonw_end_object(w);
-		}
-		jsonw_end_object(w);
-		jsonw_end_object(w);
-		jsonw_end_array(w);
-		jsonw_name(w, "properties");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "file", fd->file);
-		if (fd->object)
-			jsonw_string_field(w, "object", fd->object);
-		jsonw_string_field(w, "program", fd->program);
-		jsonw_string_field(w, "section", fd->section);
-		jsonw_uint_field(w, "insn", fd->acc.insn);
-		jsonw_uint_field(w, "offset", fd->acc.offset);
-		jsonw_end_object(w);
-		jsonw_end_object(w);
-	}
+	for (size_t i = 0; i < c->scan->cnt; i++)
+		write_result(w, c, &c->scan->findings[i]);
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 	jsonw_end_array(w);
@@ -144,19 +231,27 @@ static void write_sarif(const struct scan *s, FILE *f)
 	jsonw_destroy(&w);
 }
 
-int scan_write_sarif(const struct scan *s, const char *path)
+int scan_write_sarif(struct scan *s, const char *path, const char *base)
 {
-	char *tmp = NULL;
+	struct sarif_ctx c = { .scan = s };
+	char *tmp = NULL, *b;
+	mode_t mask;
 	FILE *f;
 	int fd;
 
+	if (!getcwd(c.cwd, sizeof(c.cwd)) || !(b = realpath(base, NULL))) {
+		scan_error(s, base, "SARIF base: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(c.base, sizeof(c.base), "%s", b);
+	free(b);
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		p_err("%s: out of memory", path);
+		scan_error(s, path, "out of memory");
 		return -1;
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		p_err("%s: %s", path, strerror(errno));
+		scan_error(s, path, "%s", strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
@@ -164,15 +259,26 @@ int scan_write_sarif(const struct scan *s, const char *path)
 		free(tmp);
 		return -1;
 	}
-	write_sarif(s, f);
-	if (fflush(f) || ferror(f) || fsync(fileno(f)) || fclose(f)) {
-		p_err("%s: write failed: %s", path, strerror(errno));
+	/* mkstemp creates 0600; the report is an ordinary file, so the umask decides */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		scan_error(s, path, "%s", strerror(errno));
+		fclose(f);
 		unlink(tmp);
 		free(tmp);
 		return -1;
 	}
-	if (rename(tmp, path)) {
-		p_err("%s: %s", path, strerror(errno));
+	write_sarif(&c, f);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		scan_error(s, path, "write failed: %s", strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		scan_error(s, path, "%s", strerror(errno));
 		unlink(tmp);
 		free(tmp);
 		return -1;

@@ -7,12 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <ptregs/analysis.h>
+#include "json_writer.h"
+#include "main.h"
 
-enum {
-	SCAN_EXIT_BREAKS = 1,
-	SCAN_EXIT_ERROR = 2,
-	SCAN_EXIT_USAGE = 3,
-};
+/* scan's exit statuses are main.h's EXIT_FINDINGS, EXIT_ERROR and EXIT_USAGE */
+#define SCAN_EXIT_ERROR EXIT_ERROR
 
 struct finding {
 	char *file;		/* the path given or found: object or host */
@@ -68,8 +67,15 @@ void scan_path(struct scan *s, const char *path);
 /* scan_output.c */
 void scan_print_text(const struct scan *s);
 void scan_print_json(const struct scan *s);
-/* Written to a temporary file and renamed: 0, or -1 after an error message. */
-int scan_write_sarif(const struct scan *s, const char *path);
+/*
+ * Written to a temporary file and renamed, file URIs relative to BASE:
+ * 0, or -1 after adding an error to the scan.
+ */
+int scan_write_sarif(struct scan *s, const char *path, const char *base);
+/* "VERDICT: what is read and why" with the access's note: text and SARIF. */
+void finding_message(const struct finding *f, char *buf, size_t len);
+/* The finding's JSON members: the -j findings and SARIF's properties. */
+void finding_json_fields(struct json_writer *w, const struct finding *f);
 const char *finding_rule_id(enum ptregs_scan_verdict v);
 
 #endif

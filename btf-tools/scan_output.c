@@ -18,53 +18,75 @@ static const char *trim(const char *t)
 	return t;
 }
 
+/* What the access reads and why it gets its verdict, one text per verdict. */
 static void what_text(const struct finding *f, char *buf, size_t len)
 {
 	const struct ptregs_access *a = &f->acc;
+	const char *kind = ptregs_access_kind_str(a->kind), *origin = ptregs_origin_str(a->origin);
+	const char *old_field = f->old_field ? f->old_field : "no field";
+	const char *new_field = f->new_field ? f->new_field : "no field";
 
-	if (a->verdict == PTREGS_V_SUSPECT && f->relo_field) {
-		snprintf(buf, len, "%s of CO-RE field %s from a base computed with sizeof",
-			 ptregs_access_kind_str(a->kind), f->relo_field);
-		return;
-	}
 	switch (a->verdict) {
 	case PTREGS_V_BREAKS:
+		snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after", kind, origin,
+			 a->offset, a->size, old_field, new_field);
+		break;
 	case PTREGS_V_SUSPECT:
+		if (f->relo_field)
+			snprintf(buf, len, "%s of CO-RE field %s from a base computed with sizeof",
+				 kind, f->relo_field);
+		else
+			snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after", kind,
+				 origin, a->offset, a->size, old_field, new_field);
+		break;
 	case PTREGS_V_UNCHANGED:
-		snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after",
-			 ptregs_access_kind_str(a->kind), ptregs_origin_str(a->origin), a->offset,
-			 a->size, f->old_field ? f->old_field : "no field",
-			 f->new_field ? f->new_field : "no field");
+		snprintf(buf, len, "%s %s+%u (%u bytes): %s on both layouts", kind, origin,
+			 a->offset, a->size, old_field);
+		break;
+	case PTREGS_V_FAILS_TO_LOAD:
+		snprintf(buf, len, "%s %s via CO-RE field %s, which the target pt_regs lacks",
+			 kind, origin, f->relo_field ? f->relo_field : "?");
 		break;
 	case PTREGS_V_RELOCATED:
-	case PTREGS_V_FAILS_TO_LOAD:
-		snprintf(buf, len, "%s %s via CO-RE field %s", ptregs_access_kind_str(a->kind),
-			 ptregs_origin_str(a->origin), f->relo_field ? f->relo_field : "?");
+		snprintf(buf, len, "%s %s via CO-RE field %s", kind, origin,
+			 f->relo_field ? f->relo_field : "?");
 		break;
 	case PTREGS_V_SAFE_ABI:
-		snprintf(buf, len, "%s perf_event regs+%u (%u bytes): %s",
-			 ptregs_access_kind_str(a->kind), a->offset, a->size,
-			 f->old_field ? f->old_field : "?");
+		snprintf(buf, len, "%s perf_event regs+%u (%u bytes): %s, kept in place by the "
+			 "kernel", kind, a->offset, a->size, old_field);
 		break;
+	case PTREGS_V_BREAKS_HOST_LIBBPF:
+		snprintf(buf, len, "%s %s at a USDT argument offset", kind, origin);
+		break;
+	case PTREGS_V_UNANALYSED:
 	default:
-		snprintf(buf, len, "%s %s+%u", ptregs_access_kind_str(a->kind),
-			 ptregs_origin_str(a->origin), a->offset);
+		snprintf(buf, len, "%s %s+%u not followed by the analysis", kind, origin,
+			 a->offset);
 	}
+}
+
+void finding_message(const struct finding *f, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s: ", ptregs_scan_verdict_str(f->acc.verdict));
+	n = strlen(buf);
+	what_text(f, buf + n, len - n);
+	n = strlen(buf);
+	if (f->acc.note)
+		snprintf(buf + n, len - n, " (%s)", f->acc.note);
 }
 
 void scan_print_text(const struct scan *s)
 {
 	for (size_t i = 0; i < s->cnt; i++) {
 		const struct finding *f = &s->findings[i];
-		char what[512];
+		char msg[1024];
 
-		what_text(f, what, sizeof(what));
+		finding_message(f, msg, sizeof(msg));
 		if (f->src_file)
 			printf("%s:%u:%u: ", f->src_file, f->line, f->col);
-		printf("%s: %s", ptregs_scan_verdict_str(f->acc.verdict), what);
-		if (f->acc.note)
-			printf(" (%s)", f->acc.note);
-		printf("\n    in %s", f->object ? f->object : f->file);
+		printf("%s\n    in %s", msg, f->object ? f->object : f->file);
 		printf(", program %s (%s), insn %u\n", f->program, f->section, f->acc.insn);
 		if (f->src_text && *f->src_text)
 			printf("    | %s\n", trim(f->src_text));
@@ -93,7 +115,7 @@ void scan_print_text(const struct scan *s)
 		printf("%zu light skeleton%s not analysed\n", s->light_skeletons,
 		       s->light_skeletons == 1 ? "" : "s");
 	if (s->err_cnt)
-		printf("%zu input error%s (see above)\n", s->err_cnt, s->err_cnt == 1 ? "" : "s");
+		printf("%zu error%s (see above)\n", s->err_cnt, s->err_cnt == 1 ? "" : "s");
 	if (s->verdicts[PTREGS_V_BREAKS] || s->verdicts[PTREGS_V_FAILS_TO_LOAD] ||
 	    s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF])
 		printf("verdict: programs here read the wrong registers or fail to load on "
@@ -111,6 +133,46 @@ static void json_str_or_null(struct json_writer *w, const char *name, const char
 		jsonw_null(w);
 }
 
+void finding_json_fields(struct json_writer *w, const struct finding *f)
+{
+	jsonw_string_field(w, "file", f->file);
+	if (f->object)
+		jsonw_string_field(w, "object", f->object);
+	jsonw_string_field(w, "program", f->program);
+	jsonw_string_field(w, "section", f->section);
+	jsonw_uint_field(w, "insn", f->acc.insn);
+	jsonw_string_field(w, "kind", ptregs_access_kind_str(f->acc.kind));
+	jsonw_string_field(w, "origin", ptregs_origin_str(f->acc.origin));
+	jsonw_string_field(w, "verdict", ptregs_scan_verdict_str(f->acc.verdict));
+	jsonw_uint_field(w, "offset", f->acc.offset);
+	jsonw_uint_field(w, "size", f->acc.size);
+	json_str_or_null(w, "old_field", f->old_field);
+	json_str_or_null(w, "new_field", f->new_field);
+	if (f->relo_field)
+		jsonw_string_field(w, "core_field", f->relo_field);
+	if (f->acc.note)
+		jsonw_string_field(w, "note", f->acc.note);
+	if (f->src_file) {
+		jsonw_name(w, "source");
+		jsonw_start_object(w);
+		jsonw_string_field(w, "file", f->src_file);
+		jsonw_uint_field(w, "line", f->line);
+		jsonw_uint_field(w, "column", f->col);
+		if (f->src_text)
+			jsonw_string_field(w, "text", f->src_text);
+		jsonw_end_object(w);
+	}
+}
+
+/* JSON keys are snake_case; the verdict values keep their documented spelling. */
+static void verdict_key(enum ptregs_scan_verdict v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ptregs_scan_verdict_str(v));
+	for (char *p = buf; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
 void scan_print_json(const struct scan *s)
 {
 	struct json_writer *w = json_open();
@@ -124,33 +186,7 @@ void scan_print_json(const struct scan *s)
 		const struct finding *f = &s->findings[i];
 
 		jsonw_start_object(w);
-		jsonw_string_field(w, "file", f->file);
-		if (f->object)
-			jsonw_string_field(w, "object", f->object);
-		jsonw_string_field(w, "program", f->program);
-		jsonw_string_field(w, "section", f->section);
-		jsonw_uint_field(w, "insn", f->acc.insn);
-		jsonw_string_field(w, "kind", ptregs_access_kind_str(f->acc.kind));
-		jsonw_string_field(w, "origin", ptregs_origin_str(f->acc.origin));
-		jsonw_string_field(w, "verdict", ptregs_scan_verdict_str(f->acc.verdict));
-		jsonw_uint_field(w, "offset", f->acc.offset);
-		jsonw_uint_field(w, "size", f->acc.size);
-		json_str_or_null(w, "old_field", f->old_field);
-		json_str_or_null(w, "new_field", f->new_field);
-		if (f->relo_field)
-			jsonw_string_field(w, "core_field", f->relo_field);
-		if (f->acc.note)
-			jsonw_string_field(w, "note", f->acc.note);
-		if (f->src_file) {
-			jsonw_name(w, "source");
-			jsonw_start_object(w);
-			jsonw_string_field(w, "file", f->src_file);
-			jsonw_uint_field(w, "line", f->line);
-			jsonw_uint_field(w, "column", f->col);
-			if (f->src_text)
-				jsonw_string_field(w, "text", f->src_text);
-			jsonw_end_object(w);
-		}
+		finding_json_fields(w, f);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -182,9 +218,12 @@ void scan_print_json(const struct scan *s)
 	jsonw_uint_field(w, "hosts", s->hosts);
 	jsonw_uint_field(w, "objects", s->objects);
 	jsonw_uint_field(w, "programs", s->programs);
-	for (size_t i = 0; i < sizeof(summary_order) / sizeof(summary_order[0]); i++)
-		jsonw_uint_field(w, ptregs_scan_verdict_str(summary_order[i]),
-				 s->verdicts[summary_order[i]]);
+	for (size_t i = 0; i < sizeof(summary_order) / sizeof(summary_order[0]); i++) {
+		char key[32];
+
+		verdict_key(summary_order[i], key, sizeof(key));
+		jsonw_uint_field(w, key, s->verdicts[summary_order[i]]);
+	}
 	jsonw_uint_field(w, "errors", s->err_cnt);
 	jsonw_end_object(w);
 	jsonw_end_object(w);

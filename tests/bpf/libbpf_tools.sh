@@ -44,7 +44,7 @@ if s['objects'] != expected:
     problems.append(f"found {s['objects']} embedded objects, headers say {expected}")
 if s['hosts'] != ntools:
     problems.append(f"{s['hosts']} of {ntools} executables embed BPF")
-for k in ('breaks', 'fails-to-load', 'breaks-host-libbpf', 'errors'):
+for k in ('breaks', 'fails_to_load', 'breaks_host_libbpf', 'errors'):
     if s[k]:
         problems.append(f"{s[k]} {k}")
 if s['relocated'] < 50:

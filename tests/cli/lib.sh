@@ -54,3 +54,47 @@ one_line_err() {
 		cat "$TMP/err" >&2
 	fi
 }
+
+# one_json NAME [FILE]: FILE (default out) is exactly one JSON document
+one_json() {
+	if python3 -m json.tool "$TMP/${2:-out}" >/dev/null 2>"$TMP/json.err"; then
+		ok
+	else
+		bad "$1: not one JSON document: $(cat "$TMP/json.err")"
+		head -c 800 "$TMP/${2:-out}" >&2
+	fi
+}
+
+# snake_keys NAME [FILE]: every object key in the JSON document is snake_case
+snake_keys() {
+	if python3 - "$TMP/${2:-out}" <<'PY'; then
+import json, re, sys
+bad = set()
+def walk(v):
+    if isinstance(v, dict):
+        bad.update(k for k in v if not re.fullmatch(r'[a-z][a-z0-9_]*', k))
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(json.load(open(sys.argv[1], encoding='utf-8')))
+if bad:
+    print(sorted(bad), file=sys.stderr)
+    sys.exit(1)
+PY
+		ok
+	else
+		bad "$1: JSON keys not in snake_case"
+	fi
+}
+
+# empty_out NAME: nothing on stdout
+empty_out() {
+	if [ -s "$TMP/out" ]; then
+		bad "$1: printed on stdout"
+		head -5 "$TMP/out" >&2
+	else
+		ok
+	fi
+}

@@ -11,8 +11,11 @@ trap 'chmod -R u+rwx "$TMP"; rm -rf "$TMP"' EXIT
 . "$HERE/lib.sh"
 
 UAPI=$OBJS/uapi
+PTREGS_ABS=$(realpath "$PTREGS")
+UAPI_ABS=$(realpath "$UAPI")
 run help 0 help scan && has help "breaks-host-libbpf" out
 run no-path 3 scan
+run global-bogus 3 --bogus scan "$UAPI/handwritten.bpf.o"
 
 # exit statuses: 1 breaks, 0 clean, --strict counts suspect ones
 run uapi-breaks 1 scan "$UAPI/handwritten.bpf.o"
@@ -33,7 +36,7 @@ fi
 # JSON: the documented fields, relocated ones only with --all
 run json 1 -j scan "$UAPI/kprobe_args.bpf.o"
 json_check json "all(set(['file','program','section','insn','kind','verdict','offset','old_field','new_field','source']) <= set(f) for f in d['findings']) and not any(f['verdict']=='relocated' for f in d['findings'])"
-json_check json-values "{'program':'direct_args','insn':1,'verdict':'breaks','offset':112,'old_field':'di','new_field':'si'}.items() <= [f for f in d['findings'] if f['insn']==1 and f['program']=='direct_args'][0].items() and d['summary']['fails-to-load']==2"
+json_check json-values "{'program':'direct_args','insn':1,'verdict':'breaks','offset':112,'old_field':'di','new_field':'si'}.items() <= [f for f in d['findings'] if f['insn']==1 and f['program']=='direct_args'][0].items() and d['summary']['fails_to_load']==2"
 run json-all 1 -j scan --all "$UAPI/kprobe_args.bpf.o" "$OBJS/core/kprobe_args.bpf.o"
 json_check json-all "any(f['verdict']=='relocated' and f['core_field']=='di' for f in d['findings'])"
 
@@ -43,6 +46,64 @@ json_check sarif "d['version']=='2.1.0' and len(d['runs'][0]['results'])>=20 and
 if ls "$TMP"/out.sarif.* >/dev/null 2>&1; then bad "sarif: temporary file left"; else ok; fi
 run sarif-unwritable 2 scan --sarif /nonexistent/dir/x.sarif "$UAPI/handwritten.bpf.o"
 has sarif-unwritable "/nonexistent/dir/x.sarif" err
+# under -j, one document, the failure among its errors
+run sarif-unwritable-json 2 -j scan --sarif /nonexistent/dir/x.sarif "$UAPI/handwritten.bpf.o"
+one_json sarif-unwritable-json
+json_check sarif-unwritable-json "d['errors']==['/nonexistent/dir/x.sarif: No such file or directory'] and d['summary']['errors']==1 and d['summary']['breaks']==3"
+run scan-json-usage 3 -j scan
+one_json scan-json-usage && json_check scan-json-usage "list(d)==['error'] and 'no PATH' in d['error']"
+run scan-json-bad-from 2 -j scan --from /nonexistent "$UAPI/handwritten.bpf.o"
+one_json scan-json-bad-from && json_check scan-json-bad-from "list(d)==['error'] and '/nonexistent' in d['error']"
+run keys-scan 1 -j scan --all "$UAPI" && snake_keys keys-scan
+json_check keys-scan-summary "set(d['summary'])=={'files','hosts','objects','programs','breaks','fails_to_load','breaks_host_libbpf','suspect','unanalysed','relocated','safe_abi','unchanged','errors'} and 'fails-to-load' in {f['verdict'] for f in d['findings']}"
+
+# SARIF: the umask decides the mode, as for any file the user creates
+for mask_mode in 022:644 077:600; do
+	(umask "${mask_mode%:*}" && "$PTREGS" scan --sarif "$TMP/mode.sarif" "$UAPI/flow.bpf.o" >/dev/null 2>&1)
+	mode=$(stat -c %a "$TMP/mode.sarif")
+	[ "$mode" = "${mask_mode#*:}" ] && ok || bad "sarif-mode: umask ${mask_mode%:*} gave $mode"
+	rm -f "$TMP/mode.sarif"
+done
+
+# SARIF locations: relative to --sarif-base (uriBaseId SRCROOT), absolute
+# file:// URIs outside it; one message per verdict, from the finding's fields
+ROOT=$(cd "$HERE/../.." && pwd -P)
+run sarif-base 1 scan --sarif "$TMP/base.sarif" --sarif-base "$ROOT" "$UAPI/handwritten.bpf.o" "$UAPI/usdt.bpf.o"
+json_check sarif-base "d['runs'][0]['originalUriBaseIds']=={'SRCROOT':{'uri':'file://$ROOT/'}} and {'uri':'tests/bpf/progs/handwritten.bpf.c','uriBaseId':'SRCROOT'} in [r['locations'][0]['physicalLocation']['artifactLocation'] for r in d['runs'][0]['results']]" base.sarif
+json_check sarif-outside "all(l['uri'].startswith('file:///') and 'uriBaseId' not in l for l in [r['locations'][0]['physicalLocation']['artifactLocation'] for r in d['runs'][0]['results'] if not r['properties']['source']['file'].startswith('$ROOT/')]) and any(r['properties']['source']['file'].startswith('/usr/') for r in d['runs'][0]['results'])" base.sarif
+json_check sarif-host-libbpf "[r['message']['text'].split(';')[0] for r in d['runs'][0]['results'] if r['ruleId']=='PTREGS003']==['breaks-host-libbpf: variable-offset ctx at a USDT argument offset (USDT argument offsets come from the host program\\'s libbpf, computed with UAPI pt_regs offsets)']*2" base.sarif
+json_check sarif-messages "not any('no field' in r['message']['text'] for r in d['runs'][0]['results'] if r['ruleId']!='PTREGS001') and all(r['message']['text'].startswith(r['properties']['verdict']+': ') for r in d['runs'][0]['results'])" base.sarif
+# the same finding, the same fields in -j and in SARIF's properties
+run sarif-fields 1 -j scan --sarif "$TMP/fields.sarif" "$UAPI/handwritten.bpf.o"
+python3 -c "
+import json, sys
+j = json.load(open('$TMP/out'))['findings']
+s = [r['properties'] for r in json.load(open('$TMP/fields.sarif'))['runs'][0]['results']]
+sys.exit(0 if j == s else 1)" && ok || bad "sarif-fields: SARIF properties differ from the -j finding"
+(cd "$ROOT/tests" && "$PTREGS_ABS" scan --sarif "$TMP/rel.sarif" "$UAPI_ABS/handwritten.bpf.o" >/dev/null 2>&1)
+json_check sarif-default-base "d['runs'][0]['originalUriBaseIds']['SRCROOT']['uri']=='file://$ROOT/tests/' and d['runs'][0]['results'][0]['locations'][0]['physicalLocation']['artifactLocation']=={'uri':'bpf/progs/handwritten.bpf.c','uriBaseId':'SRCROOT'}" rel.sarif
+run sarif-bad-base 2 scan --sarif "$TMP/x.sarif" --sarif-base /nonexistent "$UAPI/flow.bpf.o"
+has sarif-bad-base "/nonexistent: SARIF base: No such file" err
+
+# names that are not UTF-8 keep -j and SARIF valid: U+FFFD in JSON strings;
+# valid UTF-8 passes through
+cp "$UAPI/flow.bpf.o" "$TMP/bad$(printf '\377')name.bpf.o"
+cp "$UAPI/flow.bpf.o" "$TMP/caf$(printf '\303\251').bpf.o"
+run non-utf8 1 -j scan --sarif "$TMP/nonutf8.sarif" "$TMP/bad$(printf '\377')name.bpf.o" "$TMP/caf$(printf '\303\251').bpf.o"
+one_json non-utf8
+python3 -c "
+import json, sys
+d = json.load(open('$TMP/out', encoding='utf-8'))
+s = json.load(open('$TMP/nonutf8.sarif', encoding='utf-8'))
+files = {f['file'].rsplit('/', 1)[1] for f in d['findings']}
+ok = files == {'bad\ufffdname.bpf.o', 'caf\u00e9.bpf.o'} and all(r['properties']['file'] in [f['file'] for f in d['findings']] for r in s['runs'][0]['results'])
+sys.exit(0 if ok else 1)" && ok || bad "non-utf8: names not escaped as U+FFFD, or valid UTF-8 altered"
+
+# a failed write to stdout is an error, not "breaks"
+"$PTREGS" scan "$UAPI/handwritten.bpf.o" >/dev/full 2>"$TMP/err"
+rc=$?
+[ $rc -eq 2 ] && ok || bad "scan-dev-full: exit $rc, expected 2"
+has scan-dev-full "standard output: No space left on device" err
 
 # an executable embedding a BPF object, named after its host
 cat "$FX/regs_dwarf" "$UAPI/handwritten.bpf.o" >"$TMP/host"
