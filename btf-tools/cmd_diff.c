@@ -78,24 +78,24 @@ static void print_diff_text(FILE *out, const struct ptregs_diff *d, const char *
 	int width = 5;
 	size_t counts[5] = { 0 };
 
-	for (size_t i = 0; i < d->change_cnt; i++) {
-		int len = (int)strlen(d->changes[i].name);
+	for (size_t i = 0; i < ptregs_diff_change_cnt(d); i++) {
+		int len = (int)strlen(ptregs_diff_change(d, i)->name);
 
 		if (len > width)
 			width = len;
-		counts[d->changes[i].kind]++;
+		counts[ptregs_diff_change(d, i)->kind]++;
 	}
-	fprintf(out, "%s %s: ", kind, d->name);
-	if (d->old_size != d->new_size)
-		fprintf(out, "size %u -> %u (%+lld)", d->old_size, d->new_size,
-		       (long long)d->new_size - d->old_size);
+	fprintf(out, "%s %s: ", kind, ptregs_diff_name(d));
+	if (ptregs_diff_old_size(d) != ptregs_diff_new_size(d))
+		fprintf(out, "size %u -> %u (%+lld)", ptregs_diff_old_size(d), ptregs_diff_new_size(d),
+		       (long long)ptregs_diff_new_size(d) - ptregs_diff_old_size(d));
 	else
-		fprintf(out, "size %u", d->new_size);
-	fprintf(out, ", %s\n", d->verdict == PTREGS_INCOMPATIBLE ? "changed incompatibly" :
-	       d->verdict == PTREGS_COMPATIBLE ? "changed compatibly" : "unchanged");
-	for (size_t i = 0; i < d->change_cnt; i++)
-		print_change_text(out, &d->changes[i], width);
-	if (d->change_cnt) {
+		fprintf(out, "size %u", ptregs_diff_new_size(d));
+	fprintf(out, ", %s\n", ptregs_diff_compat(d) == PTREGS_COMPAT_INCOMPATIBLE ? "changed incompatibly" :
+	       ptregs_diff_compat(d) == PTREGS_COMPAT_COMPATIBLE ? "changed compatibly" : "unchanged");
+	for (size_t i = 0; i < ptregs_diff_change_cnt(d); i++)
+		print_change_text(out, ptregs_diff_change(d, i), width);
+	if (ptregs_diff_change_cnt(d)) {
 		const char *sep = "  (";
 
 		for (int k = PTREGS_CHANGE_ADDED; k <= PTREGS_CHANGE_RESIZED; k++) {
@@ -140,15 +140,15 @@ static void json_change(struct json_writer *w, const struct ptregs_change *c)
 static void json_diff(struct json_writer *w, const struct ptregs_diff *d, const char *kind)
 {
 	jsonw_start_object(w);
-	jsonw_string_field(w, "struct", d->name);
+	jsonw_string_field(w, "struct", ptregs_diff_name(d));
 	jsonw_string_field(w, "kind", kind);
-	jsonw_uint_field(w, "old_size", d->old_size);
-	jsonw_uint_field(w, "new_size", d->new_size);
-	jsonw_string_field(w, "verdict", ptregs_verdict_str(d->verdict));
+	jsonw_uint_field(w, "old_size", ptregs_diff_old_size(d));
+	jsonw_uint_field(w, "new_size", ptregs_diff_new_size(d));
+	jsonw_string_field(w, "verdict", ptregs_compat_str(ptregs_diff_compat(d)));
 	jsonw_name(w, "changes");
 	jsonw_start_array(w);
-	for (size_t i = 0; i < d->change_cnt; i++)
-		json_change(w, &d->changes[i]);
+	for (size_t i = 0; i < ptregs_diff_change_cnt(d); i++)
+		json_change(w, ptregs_diff_change(d, i));
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 }
@@ -162,7 +162,7 @@ struct diff_ctx {
 	struct json_writer *w;
 	bool quiet;
 	struct diff_stats st;
-	enum ptregs_verdict worst;
+	enum ptregs_compat worst;
 };
 
 /* Compare one type present on both sides; NAME may carry "struct "/"union ". */
@@ -192,15 +192,15 @@ static int diff_one(struct diff_ctx *c, const char *name, bool print_same)
 	}
 	kind = ptregs_layout_is_union(n) ? "union" : "struct";
 	c->st.compared++;
-	if (d->verdict == PTREGS_SAME)
+	if (ptregs_diff_compat(d) == PTREGS_COMPAT_SAME)
 		c->st.same++;
-	else if (d->verdict == PTREGS_COMPATIBLE)
+	else if (ptregs_diff_compat(d) == PTREGS_COMPAT_COMPATIBLE)
 		c->st.compatible++;
 	else
 		c->st.incompatible++;
-	if (d->verdict > c->worst)
-		c->worst = d->verdict;
-	if (!c->quiet && (print_same || d->verdict != PTREGS_SAME)) {
+	if (ptregs_diff_compat(d) > c->worst)
+		c->worst = ptregs_diff_compat(d);
+	if (!c->quiet && (print_same || ptregs_diff_compat(d) != PTREGS_COMPAT_SAME)) {
 		if (c->w)
 			json_diff(c->w, d, kind);
 		else
@@ -376,8 +376,8 @@ int do_diff(int argc, char **argv)
 
 	c.st.added = nadded;
 	c.st.removed = nremoved;
-	if (c.worst == PTREGS_SAME && (nadded || nremoved))
-		c.worst = PTREGS_COMPATIBLE;
+	if (c.worst == PTREGS_COMPAT_SAME && (nadded || nremoved))
+		c.worst = PTREGS_COMPAT_COMPATIBLE;
 	if (c.w) {
 		jsonw_end_array(c.w);
 		if (all) {
@@ -393,7 +393,7 @@ int do_diff(int argc, char **argv)
 		jsonw_uint_field(c.w, "added", c.st.added);
 		jsonw_uint_field(c.w, "removed", c.st.removed);
 		jsonw_end_object(c.w);
-		jsonw_string_field(c.w, "verdict", ptregs_verdict_str(c.worst));
+		jsonw_string_field(c.w, "verdict", ptregs_compat_str(c.worst));
 		jsonw_end_object(c.w);
 		jsonw_destroy(&c.w);
 	} else if (!c.quiet) {
@@ -405,8 +405,8 @@ int do_diff(int argc, char **argv)
 				c.st.compared, c.st.same, c.st.compatible, c.st.incompatible,
 				c.st.added, c.st.removed);
 		}
-		fprintf(c.out, "verdict: %s\n", c.worst == PTREGS_INCOMPATIBLE ?
-			"changed incompatibly" : c.worst == PTREGS_COMPATIBLE ?
+		fprintf(c.out, "verdict: %s\n", c.worst == PTREGS_COMPAT_INCOMPATIBLE ?
+			"changed incompatibly" : c.worst == PTREGS_COMPAT_COMPATIBLE ?
 			"changed compatibly" : "no change");
 	}
 	if (fclose(c.out) != 0) {
@@ -417,8 +417,8 @@ int do_diff(int argc, char **argv)
 	c.out = NULL;
 	if (c.out_len)
 		fwrite(c.out_buf, 1, c.out_len, stdout);
-	ret = c.worst == PTREGS_INCOMPATIBLE ? EXIT_CHANGED | EXIT_INCOMPATIBLE :
-	      c.worst == PTREGS_COMPATIBLE ? EXIT_CHANGED : EXIT_OK;
+	ret = c.worst == PTREGS_COMPAT_INCOMPATIBLE ? EXIT_CHANGED | EXIT_INCOMPATIBLE :
+	      c.worst == PTREGS_COMPAT_COMPATIBLE ? EXIT_CHANGED : EXIT_OK;
 out:
 	/* after an error, the half-written output is dropped: main prints the error */
 	jsonw_free(&c.w);

@@ -148,7 +148,7 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 			    strcmp(o->fields[i].name, n->fields[i].name) != 0)
 				break;
 		if (i == o->cnt) {
-			d->verdict = PTREGS_SAME;
+			d->compat = PTREGS_COMPAT_SAME;
 			return d;
 		}
 	}
@@ -226,14 +226,14 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 		d->changes[j] = c;
 	}
 
-	d->verdict = PTREGS_SAME;
+	d->compat = PTREGS_COMPAT_SAME;
 	if (d->change_cnt || o->size != n->size || o->is_union != n->is_union)
-		d->verdict = PTREGS_COMPATIBLE;
+		d->compat = PTREGS_COMPAT_COMPATIBLE;
 	if (n->size < o->size || o->is_union != n->is_union)
-		d->verdict = PTREGS_INCOMPATIBLE;
+		d->compat = PTREGS_COMPAT_INCOMPATIBLE;
 	for (size_t i = 0; i < d->change_cnt; i++)
 		if (d->changes[i].incompatible)
-			d->verdict = PTREGS_INCOMPATIBLE;
+			d->compat = PTREGS_COMPAT_INCOMPATIBLE;
 	free(oix);
 	free(nix);
 	return d;
@@ -267,14 +267,44 @@ const char *ptregs_change_kind_str(enum ptregs_change_kind k)
 	return "?";
 }
 
-const char *ptregs_verdict_str(enum ptregs_verdict v)
+const char *ptregs_diff_name(const struct ptregs_diff *d)
 {
-	switch (v) {
-	case PTREGS_SAME:
+	return d->name;
+}
+
+uint32_t ptregs_diff_old_size(const struct ptregs_diff *d)
+{
+	return d->old_size;
+}
+
+uint32_t ptregs_diff_new_size(const struct ptregs_diff *d)
+{
+	return d->new_size;
+}
+
+enum ptregs_compat ptregs_diff_compat(const struct ptregs_diff *d)
+{
+	return d->compat;
+}
+
+size_t ptregs_diff_change_cnt(const struct ptregs_diff *d)
+{
+	return d->change_cnt;
+}
+
+const struct ptregs_change *ptregs_diff_change(const struct ptregs_diff *d, size_t idx)
+{
+	return idx < d->change_cnt ? &d->changes[idx] : NULL;
+}
+
+const char *ptregs_compat_str(enum ptregs_compat c)
+{
+	switch (c) {
+	case PTREGS_COMPAT_SAME:
 		return "same";
-	case PTREGS_COMPATIBLE:
+	case PTREGS_COMPAT_COMPATIBLE:
 		return "compatible";
-	case PTREGS_INCOMPATIBLE:
+	case PTREGS_COMPAT_INCOMPATIBLE:
 		return "incompatible";
 	}
 	return "?";

@@ -98,6 +98,15 @@ struct ptregs_access;
 int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt);
 
+/* diff.c */
+struct ptregs_diff {
+	const char *name;
+	uint32_t old_size, new_size;
+	enum ptregs_compat compat;
+	size_t change_cnt;
+	struct ptregs_change *changes;
+};
+
 /* source.c */
 struct pt_source_ops {
 	struct ptregs_layout *(*layout)(struct ptregs_source *src, enum pt_name_kind kind,

@@ -135,12 +135,17 @@ enum ptregs_change_kind {
 	PTREGS_CHANGE_RESIZED,	/* same offset, other size */
 };
 
-enum ptregs_verdict {
-	PTREGS_SAME = 0,
-	PTREGS_COMPATIBLE = 1,	/* changed, every old slot still readable in place */
-	PTREGS_INCOMPATIBLE = 2,	/* a field moved, shrank or vanished */
+/* How a layout changed, as a whole. */
+enum ptregs_compat {
+	PTREGS_COMPAT_SAME = 0,
+	PTREGS_COMPAT_COMPATIBLE = 1,	/* changed, every old slot still readable in place */
+	PTREGS_COMPAT_INCOMPATIBLE = 2,	/* a field moved, shrank or vanished */
 };
 
+/*
+ * One changed field. Records are the library's, reached through
+ * ptregs_diff_change(); later versions may append members.
+ */
 struct ptregs_change {
 	enum ptregs_change_kind kind;
 	const char *name;
@@ -151,13 +156,7 @@ struct ptregs_change {
 	uint32_t new_offset, new_size, new_bit_offset, new_bit_size;
 };
 
-struct ptregs_diff {
-	const char *name;
-	uint32_t old_size, new_size;
-	enum ptregs_verdict verdict;
-	size_t change_cnt;
-	struct ptregs_change *changes;
-};
+struct ptregs_diff;
 
 /*
  * Compare OLD and NEW field by field. Moved fields, shrunk fields whose old
@@ -168,8 +167,15 @@ struct ptregs_diff {
 PTREGS_API struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *old_l,
 						  const struct ptregs_layout *new_l);
 PTREGS_API void ptregs_diff_free(struct ptregs_diff *d);
+PTREGS_API const char *ptregs_diff_name(const struct ptregs_diff *d);
+PTREGS_API uint32_t ptregs_diff_old_size(const struct ptregs_diff *d);
+PTREGS_API uint32_t ptregs_diff_new_size(const struct ptregs_diff *d);
+PTREGS_API enum ptregs_compat ptregs_diff_compat(const struct ptregs_diff *d);
+/* Changes in ascending offset order (removed fields at their old offset). */
+PTREGS_API size_t ptregs_diff_change_cnt(const struct ptregs_diff *d);
+PTREGS_API const struct ptregs_change *ptregs_diff_change(const struct ptregs_diff *d, size_t idx);
 PTREGS_API const char *ptregs_change_kind_str(enum ptregs_change_kind k);
-PTREGS_API const char *ptregs_verdict_str(enum ptregs_verdict v);
+PTREGS_API const char *ptregs_compat_str(enum ptregs_compat c);
 
 #ifdef __cplusplus
 }

@@ -23,9 +23,9 @@ static struct ptregs_layout *builtin(const char *name)
 
 static const struct ptregs_change *change(const struct ptregs_diff *d, const char *name)
 {
-	for (size_t i = 0; i < d->change_cnt; i++)
-		if (strcmp(d->changes[i].name, name) == 0)
-			return &d->changes[i];
+	for (size_t i = 0; i < ptregs_diff_change_cnt(d); i++)
+		if (strcmp(ptregs_diff_change(d, i)->name, name) == 0)
+			return ptregs_diff_change(d, i);
 	fail_msg("no change for %s", name);
 	return NULL;
 }
@@ -38,15 +38,15 @@ static void pkrs_change_moves_all_21_registers_by_8(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
-	assert_int_equal(d->old_size, 168);
-	assert_int_equal(d->new_size, 176);
-	assert_int_equal(d->change_cnt, 22);
-	assert_int_equal(d->changes[0].kind, PTREGS_CHANGE_ADDED);
-	assert_string_equal(d->changes[0].name, "pkrs");
-	assert_int_equal(d->changes[0].new_offset, 0);
-	for (size_t i = 0; i < d->change_cnt; i++) {
-		const struct ptregs_change *c = &d->changes[i];
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_old_size(d), 168);
+	assert_int_equal(ptregs_diff_new_size(d), 176);
+	assert_int_equal(ptregs_diff_change_cnt(d), 22);
+	assert_int_equal(ptregs_diff_change(d, 0)->kind, PTREGS_CHANGE_ADDED);
+	assert_string_equal(ptregs_diff_change(d, 0)->name, "pkrs");
+	assert_int_equal(ptregs_diff_change(d, 0)->new_offset, 0);
+	for (size_t i = 0; i < ptregs_diff_change_cnt(d); i++) {
+		const struct ptregs_change *c = ptregs_diff_change(d, i);
 
 		if (c->kind != PTREGS_CHANGE_MOVED)
 			continue;
@@ -72,8 +72,8 @@ static void fred_unions_keep_the_8_byte_slots_compatible(void **state)
 	const struct ptregs_change *cs;
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_COMPATIBLE);
-	assert_int_equal(d->change_cnt, 6);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_COMPATIBLE);
+	assert_int_equal(ptregs_diff_change_cnt(d), 6);
 	cs = change(d, "cs");
 	assert_int_equal(cs->kind, PTREGS_CHANGE_RESIZED);
 	assert_int_equal(cs->old_size, 8);
@@ -95,7 +95,7 @@ static void fred_then_pkrs_is_still_incompatible(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
 	/* csx vanished and nothing holds 8 bytes at 136 any more */
 	assert_int_equal(change(d, "csx")->kind, PTREGS_CHANGE_REMOVED);
 	assert_true(change(d, "csx")->incompatible);
@@ -111,8 +111,8 @@ static void identical_layouts_are_the_same(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_SAME);
-	assert_int_equal(d->change_cnt, 0);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_SAME);
+	assert_int_equal(ptregs_diff_change_cnt(d), 0);
 	ptregs_diff_free(d);
 	ptregs_layout_free(o);
 	ptregs_layout_free(n);
@@ -124,7 +124,7 @@ static void uapi_names_are_renames_of_the_same_slots(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_COMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_COMPATIBLE);
 	assert_int_equal(change(d, "rdi")->kind, PTREGS_CHANGE_REMOVED);
 	assert_string_equal(change(d, "rdi")->kept_by, "di");
 	assert_string_equal(change(d, "eflags")->kept_by, "flags");
@@ -164,13 +164,13 @@ static void shrunk_field_without_alias_is_incompatible(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
 	assert_int_equal(change(d, "a")->kind, PTREGS_CHANGE_RESIZED);
 	assert_true(change(d, "a")->incompatible);
 	ptregs_diff_free(d);
 	/* the other way, a field that grew in place, is compatible */
 	d = ptregs_layout_diff(n, o);
-	assert_int_equal(d->verdict, PTREGS_COMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_COMPATIBLE);
 	ptregs_diff_free(d);
 	ptregs_layout_free(o);
 	ptregs_layout_free(n);
@@ -182,7 +182,7 @@ static void removed_field_with_no_keeper_is_incompatible(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
 	assert_int_equal(change(d, "b")->kind, PTREGS_CHANGE_REMOVED);
 	assert_int_equal(change(d, "b")->old_bit_size, 3);
 	assert_null(change(d, "b")->kept_by);
@@ -197,8 +197,8 @@ static void moved_bitfield_is_incompatible(void **state)
 	struct ptregs_diff *d = ptregs_layout_diff(o, n);
 
 	(void)state;
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
-	assert_int_equal(d->change_cnt, 1);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_change_cnt(d), 1);
 	assert_int_equal(change(d, "b")->kind, PTREGS_CHANGE_MOVED);
 	assert_int_equal(change(d, "b")->old_bit_offset, 64);
 	assert_int_equal(change(d, "b")->new_bit_offset, 68);
@@ -214,13 +214,13 @@ static void struct_size_changes_are_judged(void **state)
 
 	(void)state;
 	/* grew at the end, nothing moved: changed, compatible */
-	assert_int_equal(d->verdict, PTREGS_COMPATIBLE);
-	assert_int_equal(d->change_cnt, 0);
-	assert_int_equal(d->new_size, 32);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_COMPATIBLE);
+	assert_int_equal(ptregs_diff_change_cnt(d), 0);
+	assert_int_equal(ptregs_diff_new_size(d), 32);
 	ptregs_diff_free(d);
 	/* shrank: incompatible */
 	d = ptregs_layout_diff(n, o);
-	assert_int_equal(d->verdict, PTREGS_INCOMPATIBLE);
+	assert_int_equal(ptregs_diff_compat(d), PTREGS_COMPAT_INCOMPATIBLE);
 	ptregs_diff_free(d);
 	ptregs_layout_free(o);
 	ptregs_layout_free(n);
