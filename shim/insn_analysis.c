@@ -220,6 +220,23 @@ static bool copy_misses(const struct actx *c, const struct copy *cp,
 		     (int64_t)f->offset + f->size > cp->src.off + cp->size);
 }
 
+/* Does the target have the same fields as the source in [OFF, OFF + SIZE)? */
+static bool range_unchanged(const struct actx *c, uint32_t off, uint32_t size)
+{
+	size_t n = ptregs_layout_field_cnt(c->from);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ptregs_field *f = ptregs_layout_field(c->from, i), *t;
+
+		if (f->bit_size || f->offset < off || (uint64_t)f->offset + f->size > (uint64_t)off + size)
+			continue;
+		t = ptregs_layout_field_at(c->to, f->offset, f->size);
+		if (!t || strcmp(t->name, f->name) != 0)
+			return false;
+	}
+	return true;
+}
+
 static void add_access(struct actx *c, const struct ptregs_access *a)
 {
 	for (size_t i = 0; i < c->acc_cnt; i++) {
@@ -324,6 +341,34 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		rp = NULL;
 	if (ri && ri->kind != BPF_CORE_FIELD_BYTE_OFFSET)
 		ri = NULL;
+	/*
+	 * A copy made from a relocated field onwards: on the target it starts
+	 * where that field is, so a read at a fixed displacement into it
+	 * finds whatever the target has that far past the field.
+	 */
+	if (cp && rp && !ri && extra != 0 && v->kind == VK_REGS && rp->field &&
+	    is_pt_regs_name(rp->type_name)) {
+		const struct ptregs_field *bf = ptregs_layout_find(c->from, rp->field);
+		const struct ptregs_field *bt = ptregs_layout_find(c->to, rp->field);
+		int64_t t = bt && bf ? (int64_t)bt->offset + off - bf->offset : -1;
+
+		if (t >= 0 && t <= UINT32_MAX) {
+			nf = ptregs_layout_field_at(c->to, (uint32_t)t, size);
+			a.new_field = nf ? nf->name : NULL;
+			a.relo_field = rp->field;
+			if (of && nf && strcmp(of->name, nf->name) == 0) {
+				a.verdict = PTREGS_V_RELOCATED;
+				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
+					 "field: the same field on the target";
+			} else {
+				a.verdict = PTREGS_V_BREAKS;
+				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
+					 "field: another field on the target";
+			}
+			add_access(c, &a);
+			return;
+		}
+	}
 	/* a relocated base plus a fixed displacement is still a fixed offset */
 	if (rp && !ri && extra != 0)
 		rp = NULL;
@@ -376,6 +421,15 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		a.verdict = PTREGS_V_RELOCATED;
 	} else if (of && nf && strcmp(of->name, nf->name) == 0) {
 		a.verdict = PTREGS_V_UNCHANGED;
+	} else if (kind == PTREGS_ACC_PROBE_READ && !of && v->kind == VK_REGS) {
+		/* a copy of several fields: its reads are classified one by one,
+		 * but where it goes next (a ring buffer...) is not followed */
+		if (range_unchanged(c, a.offset, size)) {
+			a.verdict = PTREGS_V_UNCHANGED;
+		} else {
+			a.verdict = PTREGS_V_BREAKS;
+			a.note = "copies several fields the target has at other offsets";
+		}
 	} else {
 		a.verdict = PTREGS_V_BREAKS;
 	}

@@ -351,6 +351,12 @@ static void two_field_copy_is_read_at_its_offset_in_the_copy(void **state)
 
 	(void)state;
 	assert_int_equal(analyze(prog, 8, PTREGS_CTX_PT_REGS, &a), 2);
+	/* the copy itself holds dx and si on the target */
+	assert_int_equal(a[0].insn, 5);
+	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
+	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].offset, 104);
+	assert_int_equal(a[0].size, 16);
 	assert_int_equal(a[1].insn, 6);
 	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
 	assert_int_equal(a[1].offset, 112);
@@ -459,6 +465,79 @@ static void core_relocated_read_of_a_copy_stays_relocated(void **state)
 	free(a);
 }
 
+static void copy_read_in_a_subprogram_is_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		COPY_CTX_TO_STACK(),
+		MOV64_REG(1, 10), ADD64_IMM(1, -168),
+		CALL_PSEUDO(1),
+		EXIT(),
+		LDX64(0, 1, 128),	/* sub: copy->ip */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 11, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[1].insn, 9);
+	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].offset, 128);
+	assert_string_equal(a[1].old_field, "ip");
+	assert_string_equal(a[1].new_field, "orig_ax");
+	assert_int_equal(a[1].copy_insn, 4);
+	free(a);
+}
+
+static void copy_between_equal_layouts_is_unchanged(void **state)
+{
+	const struct bpf_insn prog[] = { COPY_CTX_TO_STACK(), LDX64(0, 10, -56), EXIT() };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 7,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, legacy, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].verdict, PTREGS_V_UNCHANGED);
+	assert_int_equal(a[0].copy_size, 0);
+	assert_int_equal(a[1].verdict, PTREGS_V_UNCHANGED);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "di");
+	free(a);
+}
+
+static void copy_from_a_relocated_field_follows_it_on_the_target(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(3, 1), ADD64_IMM(3, 104),	/* &ctx->si, relocated */
+		MOV64_REG(1, 10), ADD64_IMM(1, -16), MOV64_IMM(2, 16),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 10, -8),	/* 8 bytes past si: di on both layouts */
+		EXIT(),
+	};
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 1, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "si" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 8,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 1 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].insn, 6);
+	assert_int_equal(a[1].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].offset, 112);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "di");
+	assert_int_equal(a[1].copy_size, 16);
+	free(a);
+}
+
 static void task_stack_sizeof_copy_is_suspect(void **state)
 {
 	const struct bpf_insn prog[] = {
@@ -511,6 +590,9 @@ int main(void)
 		cmocka_unit_test(field_by_field_copy_is_reported_where_each_field_is_copied),
 		cmocka_unit_test(copy_into_a_map_value_is_followed),
 		cmocka_unit_test(core_relocated_read_of_a_copy_stays_relocated),
+		cmocka_unit_test(copy_read_in_a_subprogram_is_followed),
+		cmocka_unit_test(copy_between_equal_layouts_is_unchanged),
+		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
 		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
 	};
 
