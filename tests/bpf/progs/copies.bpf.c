@@ -1,7 +1,8 @@
 /*
  * Copies of the registers read later: a whole-struct probe read onto the
- * stack, field-by-field probe reads, a copy into a map value, and the
- * entry pt_regs found off the task's stack and copied whole.
+ * stack, field-by-field probe reads, two fields in one read, a copy into a
+ * map value, and the entry pt_regs found off the task's stack and copied
+ * whole.
  */
 #include "common.h"
 
@@ -32,6 +33,7 @@ int whole_copy(struct pt_regs *ctx)
 	return 0;
 }
 
+/* each field is classified where it is copied, not again where it is read */
 SEC("kprobe/vfs_read")
 int field_copies(struct pt_regs *ctx)
 {
@@ -41,6 +43,17 @@ int field_copies(struct pt_regs *ctx)
 	bpf_probe_read_kernel(&args[1], sizeof(args[1]), &ctx->REG(si, rsi));
 	out_a = *(volatile __u64 *)&args[0];
 	out_b = *(volatile __u64 *)&args[1];
+	return 0;
+}
+
+/* si and di in one read: the copy holds dx and si on the new kernel */
+SEC("kprobe/vfs_read")
+int pair_copy(struct pt_regs *ctx)
+{
+	__u64 pair[2];
+
+	bpf_probe_read_kernel(pair, sizeof(pair), &ctx->REG(si, rsi));
+	out_a = *(volatile __u64 *)&pair[1];	/* di */
 	return 0;
 }
 
