@@ -33,7 +33,19 @@ enum vkind {
 	VK_STACK,	/* r10 + off; origin: 0 this frame, 1 the caller's */
 	VK_FUNC,	/* address of a subprogram (off: its first insn) */
 	VK_SUSPECT,	/* unknown pointer + sizeof(struct pt_regs) arithmetic */
+	/*
+	 * Copies of the registers. origin is an index into actx.copies; a
+	 * stack slot VK_IMAGE holds bytes of that copy, VK_MAPVAL points into
+	 * the value of one bpf_map_lookup_elem() (off into the value) and
+	 * VK_MAPIMG into a value a copy was probe-read into.
+	 */
+	VK_IMAGE,
+	VK_MAPVAL,
+	VK_MAPIMG,
 };
+
+/* At most this many copies and lookups per program: origin is a uint8_t. */
+#define MAX_COPIES 255
 
 #define F_VAROFF 0x1	/* offset not known statically */
 #define F_RELOJOIN 0x2	/* ...but every path to here relocated it with CO-RE */
@@ -56,6 +68,18 @@ struct func {
 	uint32_t start, end;
 };
 
+/*
+ * A probe read at INSN of SIZE bytes from SRC to DST: a stack offset, or an
+ * offset into the value of the map lookup at LOOKUP. Size 0: the lookup.
+ */
+struct copy {
+	uint32_t insn;
+	uint32_t size;
+	uint32_t lookup;
+	int64_t dst;
+	struct val src;
+};
+
 struct actx {
 	const struct ptregs_prog *p;
 	const struct ptregs_layout *from, *to;
@@ -68,6 +92,8 @@ struct actx {
 	int err;
 	/* the calling function's stack slots, for its pointers passed down */
 	const struct val *foreign;
+	struct copy copies[MAX_COPIES];
+	size_t copy_cnt;
 };
 
 static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
@@ -89,7 +115,8 @@ static struct val vptr(enum vkind k, enum ptregs_origin o, int64_t off)
 static bool is_ptr(const struct val *v)
 {
 	return v->kind == VK_REGS || v->kind == VK_PERF || v->kind == VK_ARGS ||
-	       v->kind == VK_STACK || v->kind == VK_SUSPECT;
+	       v->kind == VK_STACK || v->kind == VK_SUSPECT || v->kind == VK_MAPVAL ||
+	       v->kind == VK_MAPIMG;
 }
 
 static bool val_eq(const struct val *a, const struct val *b)
@@ -180,6 +207,36 @@ static bool is_pt_regs_name(const char *n)
 	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
 }
 
+/*
+ * Does the target's field behind relocation R lie outside what copy CP
+ * holds? CP copied fixed offsets of the registers, the read is relocated.
+ */
+static bool copy_misses(const struct actx *c, const struct copy *cp,
+			const struct ptregs_insn_relo *r)
+{
+	const struct ptregs_field *f = r->field ? ptregs_layout_find(c->to, r->field) : NULL;
+
+	return f && ((int64_t)f->offset < cp->src.off ||
+		     (int64_t)f->offset + f->size > cp->src.off + cp->size);
+}
+
+/* Does the target have the same fields as the source in [OFF, OFF + SIZE)? */
+static bool range_unchanged(const struct actx *c, uint32_t off, uint32_t size)
+{
+	size_t n = ptregs_layout_field_cnt(c->from);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ptregs_field *f = ptregs_layout_field(c->from, i), *t;
+
+		if (f->bit_size || f->offset < off || (uint64_t)f->offset + f->size > (uint64_t)off + size)
+			continue;
+		t = ptregs_layout_field_at(c->to, f->offset, f->size);
+		if (!t || strcmp(t->name, f->name) != 0)
+			return false;
+	}
+	return true;
+}
+
 static void add_access(struct actx *c, const struct ptregs_access *a)
 {
 	for (size_t i = 0; i < c->acc_cnt; i++) {
@@ -218,14 +275,25 @@ static void unanalysed(struct actx *c, uint32_t insn, enum ptregs_access_kind ki
 	add_access(c, &a);
 }
 
-/* An access of SIZE bytes at V->off + EXTRA through pointer V at INSN. */
-static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
-		   const struct val *v, int64_t extra, uint32_t size)
+/*
+ * An access of SIZE bytes at V->off + EXTRA through pointer V at INSN; or,
+ * with CP, a load at EXTRA into the copy CP made of V, relocated by
+ * relocation ARELO (or -1) of its own.
+ */
+static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+		      const struct val *v, int64_t extra, uint32_t size, const struct copy *cp,
+		      int32_t arelo)
 {
 	const struct ptregs_insn_relo *r, *rp = NULL, *ri = NULL;
 	struct ptregs_access a = { .insn = insn, .kind = kind, .size = size };
 	int64_t off = v->off + extra;
 	const struct ptregs_field *of, *nf;
+	uint32_t from_size = ptregs_layout_size(c->from);
+
+	if (cp) {
+		a.copy_insn = cp->insn;
+		a.copy_size = cp->size;
+	}
 
 	if (v->kind == VK_SUSPECT) {
 		a.origin = PTREGS_FROM_UNKNOWN;
@@ -265,19 +333,65 @@ static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 	/* the pointer's offset and the access's own may each be relocated */
 	if (v->relo >= 0)
 		rp = &c->p->relos[v->relo];
-	if (kind != PTREGS_ACC_PROBE_READ)
+	if (cp)
+		ri = arelo >= 0 ? &c->p->relos[arelo] : NULL;
+	else if (kind != PTREGS_ACC_PROBE_READ)
 		ri = relo_at(c, insn, NULL);
 	if (rp && rp->kind != BPF_CORE_FIELD_BYTE_OFFSET)
 		rp = NULL;
 	if (ri && ri->kind != BPF_CORE_FIELD_BYTE_OFFSET)
 		ri = NULL;
+	/*
+	 * A copy made from a relocated field onwards: on the target it starts
+	 * where that field is, so a read at a fixed displacement into it
+	 * finds whatever the target has that far past the field.
+	 */
+	if (cp && rp && !ri && extra != 0 && v->kind == VK_REGS && rp->field &&
+	    is_pt_regs_name(rp->type_name)) {
+		const struct ptregs_field *bf = ptregs_layout_find(c->from, rp->field);
+		const struct ptregs_field *bt = ptregs_layout_find(c->to, rp->field);
+		int64_t t = bt && bf ? (int64_t)bt->offset + off - bf->offset : -1;
+
+		if (t >= 0 && t <= UINT32_MAX) {
+			nf = ptregs_layout_field_at(c->to, (uint32_t)t, size);
+			a.new_field = nf ? nf->name : NULL;
+			a.relo_field = rp->field;
+			if (of && nf && strcmp(of->name, nf->name) == 0) {
+				a.verdict = PTREGS_V_RELOCATED;
+				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
+					 "field: the same field on the target";
+			} else {
+				a.verdict = PTREGS_V_BREAKS;
+				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
+					 "field: another field on the target";
+			}
+			add_access(c, &a);
+			return;
+		}
+	}
 	/* a relocated base plus a fixed displacement is still a fixed offset */
 	if (rp && !ri && extra != 0)
 		rp = NULL;
 	r = ri ? ri : rp;
 	a.relo_field = r ? r->field : NULL;
 
-	if (v->kind == VK_SUSPECT) {
+	if (kind == PTREGS_ACC_PROBE_READ && off == 0 && size == from_size && v->kind != VK_PERF &&
+	    from_size != ptregs_layout_size(c->to) && !r) {
+		/*
+		 * The whole struct, by the source layout's size: on the target
+		 * the copy is cut short (and every fixed offset read from it is
+		 * reported where it is read). Suspect, not breaks: a program
+		 * that reads the copy with CO-RE offsets misses only the last
+		 * fields, and those reads are classified on their own.
+		 */
+		a.verdict = PTREGS_V_SUSPECT;
+		a.copy_size = size;
+		a.old_field = a.new_field = NULL;
+		a.note = v->kind == VK_SUSPECT ?
+			 "copies sizeof(struct pt_regs) of the source layout from a pointer found "
+			 "by sizeof arithmetic: another struct on the target, and truncated" :
+			 "copies sizeof(struct pt_regs) of the source layout: truncated on the target";
+	} else if (v->kind == VK_SUSPECT) {
 		a.verdict = PTREGS_V_SUSPECT;
 		a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
 		if (r)	/* the field is relocated; the base is not */
@@ -299,14 +413,35 @@ static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 		} else {
 			a.verdict = PTREGS_V_SAFE_ABI;
 		}
+	} else if (cp && ri && !rp && is_pt_regs_name(ri->type_name) && copy_misses(c, cp, ri)) {
+		/* relocated to where the target has the field, past the copy */
+		a.verdict = PTREGS_V_BREAKS;
+		a.note = "CO-RE relocated read of a copy too short for the target's field";
 	} else if (r) {
 		a.verdict = PTREGS_V_RELOCATED;
 	} else if (of && nf && strcmp(of->name, nf->name) == 0) {
 		a.verdict = PTREGS_V_UNCHANGED;
+	} else if (kind == PTREGS_ACC_PROBE_READ && !of && v->kind == VK_REGS) {
+		/* a copy of several fields: its reads are classified one by one,
+		 * but where it goes next (a ring buffer...) is not followed */
+		if (range_unchanged(c, a.offset, size)) {
+			a.verdict = PTREGS_V_UNCHANGED;
+		} else {
+			a.verdict = PTREGS_V_BREAKS;
+			a.note = "copies several fields the target has at other offsets";
+		}
 	} else {
 		a.verdict = PTREGS_V_BREAKS;
 	}
+	if (cp && !a.note)
+		a.note = "reads a copy of the registers";
 	add_access(c, &a);
+}
+
+static void record(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+		   const struct val *v, int64_t extra, uint32_t size)
+{
+	record_at(c, insn, kind, v, extra, size, NULL, -1);
 }
 
 static uint32_t ldst_size(uint8_t code)
@@ -401,6 +536,59 @@ static struct val alu_const(uint8_t op, int64_t a, int64_t b, bool *ok)
 static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
 			       const struct val *caller_stack, int depth, bool rec);
 
+/* The index of copy CP in c->copies, added if new; -1 when they are full. */
+static int copy_id(struct actx *c, const struct copy *cp)
+{
+	for (size_t i = 0; i < c->copy_cnt; i++) {
+		const struct copy *o = &c->copies[i];
+
+		if (o->insn == cp->insn && o->size == cp->size && o->lookup == cp->lookup &&
+		    o->dst == cp->dst && val_eq(&o->src, &cp->src))
+			return (int)i;
+	}
+	if (c->copy_cnt == MAX_COPIES)
+		return -1;
+	c->copies[c->copy_cnt] = *cp;
+	return (int)c->copy_cnt++;
+}
+
+/* The map lookup a VK_MAPVAL or VK_MAPIMG pointer comes from. */
+static uint32_t lookup_of(const struct actx *c, const struct val *v)
+{
+	return c->copies[v->origin].lookup;
+}
+
+/*
+ * A probe read at INSN of SIZE bytes from SRC (or from anything else when
+ * SRC is NULL) into the map value DST points to: every pointer into that
+ * value now points into a copy of SRC, or into no copy at all.
+ */
+static void map_value_written(struct actx *c, struct state *s, uint32_t insn,
+			      const struct val *dst, const struct val *src, uint32_t size)
+{
+	uint32_t lookup = lookup_of(c, dst);
+	int id = -1;
+
+	if (src) {
+		struct copy cp = { .insn = insn, .size = size, .lookup = lookup,
+				   .dst = dst->off, .src = *src };
+
+		id = copy_id(c, &cp);
+	}
+	for (int i = 0; i < NREGS + NSLOTS; i++) {
+		struct val *v = i < NREGS ? &s->r[i] : &s->stack[i - NREGS];
+
+		if ((v->kind != VK_MAPVAL && v->kind != VK_MAPIMG) || lookup_of(c, v) != lookup)
+			continue;
+		if (id >= 0) {
+			v->kind = VK_MAPIMG;
+			v->origin = (uint8_t)id;
+		} else {
+			*v = V_UNKNOWN;
+		}
+	}
+}
+
 static void clobber_args(struct state *s)
 {
 	for (int i = 1; i <= 5; i++)
@@ -460,6 +648,14 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 
 	for (int i = 0; i < 6; i++)
 		cb[i] = V_UNKNOWN;
+	if (id == BPF_FUNC_map_lookup_elem) {
+		/* the value pointer, to follow copies probe-read into it */
+		struct copy cp = { .insn = insn, .lookup = insn };
+		int lid = copy_id(c, &cp);
+
+		if (lid >= 0)
+			r0 = (struct val){ .kind = VK_MAPVAL, .origin = (uint8_t)lid, .relo = -1 };
+	}
 	switch (id) {
 	case BPF_FUNC_probe_read:
 	case BPF_FUNC_probe_read_kernel:
@@ -471,8 +667,20 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		uint32_t size = s->r[2].kind == VK_CONST && s->r[2].off > 0 &&
 				s->r[2].off < 0x10000 ? (uint32_t)s->r[2].off : 0;
 		struct val got = V_UNKNOWN;
-
 		bool user = id == BPF_FUNC_probe_read_user || id == BPF_FUNC_probe_read_user_str;
+		bool str = id == BPF_FUNC_probe_read_str || id == BPF_FUNC_probe_read_kernel_str ||
+			   id == BPF_FUNC_probe_read_user_str;
+		/*
+		 * A copy whose later reads are followed: of the registers at a
+		 * known offset (perf_event contexts read the kernel's struct),
+		 * and of more than one field. A one-field copy is classified
+		 * here, where the field is chosen; reading it back (what every
+		 * BPF_CORE_READ does) would only repeat that finding.
+		 */
+		bool image = size && !str && !(src->flags & F_VAROFF) && src->off >= 0 &&
+			     (src->kind == VK_REGS || (src->kind == VK_SUSPECT && !user)) &&
+			     !ptregs_layout_field_at(c->from, (uint32_t)src->off, size);
+		int cid = -1;
 
 		/* a kernel pt_regs is never read as user memory: sizeof-like
 		 * arithmetic there is array indexing, not task_pt_regs() */
@@ -504,13 +712,28 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		/* what landed on the stack */
 		if (dst->kind == VK_STACK && dst->origin == 0 && !(dst->flags & F_VAROFF)) {
 			int64_t lo = dst->off, hi = dst->off + (size ? size : 8);
+			struct val img = V_UNKNOWN;
 
+			if (image && got.kind == VK_UNKNOWN) {
+				struct copy cp = { .insn = insn, .size = size, .dst = lo,
+						   .src = *src };
+
+				cid = copy_id(c, &cp);
+			}
+			if (cid >= 0) {
+				img.kind = VK_IMAGE;
+				img.origin = (uint8_t)cid;
+			}
 			for (int64_t o = lo & ~7LL; o < hi; o += 8) {
 				int64_t slot = (o + 512) / 8;
 
 				if (slot >= 0 && slot < NSLOTS)
-					s->stack[slot] = (o == lo && size == 8) ? got : V_UNKNOWN;
+					s->stack[slot] = (o == lo && size == 8 && got.kind != VK_UNKNOWN) ?
+							 got : img;
 			}
+		} else if ((dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG) &&
+			   !(dst->flags & F_VAROFF)) {
+			map_value_written(c, s, insn, dst, image ? src : NULL, size);
 		}
 		break;
 	}
@@ -554,6 +777,26 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 	s->r[0] = r0;
 }
 
+/*
+ * A load at INSN of SIZE bytes at AT (stack offset or offset into the map
+ * value) through pointer P, from where copy CP may have put the registers.
+ */
+static void load_copy(struct actx *c, uint32_t insn, const struct bpf_insn *in,
+		      const struct val *p, const struct copy *cp, int64_t at, uint32_t size)
+{
+	const struct ptregs_insn_relo *r;
+	int32_t arelo = -1;
+
+	if (at < cp->dst || at + size > cp->dst + cp->size)
+		return;
+	/* the read's own relocation: on the insn, or on the pointer when the
+	 * insn adds nothing to it */
+	r = relo_at(c, insn, &arelo);
+	if (!r || r->kind != BPF_CORE_FIELD_BYTE_OFFSET)
+		arelo = in->off == 0 && p->relo >= 0 ? p->relo : -1;
+	record_at(c, insn, PTREGS_ACC_LOAD, &cp->src, at - cp->dst, size, cp, arelo);
+}
+
 /* Load through V into DST. */
 static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct bpf_insn *in,
 		    bool rec)
@@ -590,15 +833,28 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 		break;
 	case VK_STACK: {
 		int64_t o = src->off + in->off;
+		const struct val *slot = NULL;
 
-		if ((src->flags & F_VAROFF) || size != 8 || o < -512 || o >= 0 || (o & 7))
+		if ((src->flags & F_VAROFF) || o < -512 || o >= 0)
 			break;
 		if (src->origin == 0)
-			out = s->stack[(o + 512) / 8];
+			slot = &s->stack[(o + 512) / 8];
 		else if (src->origin == 1 && c->foreign)
-			out = c->foreign[(o + 512) / 8];
+			slot = &c->foreign[(o + 512) / 8];
+		if (slot && slot->kind == VK_IMAGE) {
+			if (rec)
+				load_copy(c, insn, in, src, &c->copies[slot->origin], o, size);
+			break;
+		}
+		if (slot && size == 8 && !(o & 7))
+			out = *slot;
 		break;
 	}
+	case VK_MAPIMG:
+		if (rec && !(src->flags & F_VAROFF))
+			load_copy(c, insn, in, src, &c->copies[src->origin], src->off + in->off,
+				  size);
+		break;
 	default:
 		break;
 	}

@@ -95,6 +95,16 @@ struct ptregs_access {
 	const char *new_field;	/* under the target layout, NULL if none */
 	const char *relo_field;	/* CO-RE field, when relocated */
 	const char *note;	/* short explanation, static storage */
+	/*
+	 * A load from a copy of the registers (a probe read of them onto the
+	 * stack or into a map value): offset, fields and verdict describe the
+	 * pt_regs bytes the copy holds there, not the insn's own offset.
+	 * copy_insn is the probe read that made the copy, copy_size how many
+	 * bytes it copied. A probe read that copies exactly the source
+	 * layout's sizeof(struct pt_regs) has copy_size set too. 0 otherwise.
+	 */
+	uint32_t copy_insn;
+	uint32_t copy_size;
 };
 
 /*

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Scan every test object and compare its findings with the golden file:
 # program, instruction index, verdict, access kind, origin, offset, size,
-# field before and after, CO-RE field. UPDATE=1 rewrites the golden files.
+# field before and after, CO-RE field, source file:line. UPDATE=1 rewrites
+# the golden files.
 # Usage: PTREGS=build/ptregs BPF_OBJS=build/bpf tests/bpf/run.sh
 set -u
 PTREGS=${PTREGS:-build/ptregs}
@@ -11,11 +12,14 @@ pass=0 fail=0 skip=0
 
 normalize() {
 	python3 -c '
-import json, sys
+import json, os, sys
 d = json.load(sys.stdin)
 for f in d["findings"]:
+    src = f.get("source")
+    line = "%s:%d" % (os.path.basename(src["file"]), src["line"]) if src else "-"
     print(f["program"], f["insn"], f["verdict"], f["kind"], f["origin"], f["offset"],
-          f["size"], f["old_field"] or "-", f["new_field"] or "-", f.get("core_field", "-"))
+          f["size"], f["old_field"] or "-", f["new_field"] or "-", f.get("core_field", "-"),
+          line)
 for e in d["errors"]:
     print("error", e.split(": ", 1)[-1])
 '

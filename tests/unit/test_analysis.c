@@ -314,6 +314,283 @@ static void unsorted_relocations_are_refused(void **state)
 	assert_non_null(strstr(ptregs_errmsg(), "sorted"));
 }
 
+/* r3 = ctx; probe_read_kernel(r10 - 168, 168, r3): a copy of the whole struct */
+#define COPY_CTX_TO_STACK()                                                  \
+	MOV64_REG(3, 1), MOV64_REG(1, 10), ADD64_IMM(1, -168), MOV64_IMM(2, 168), \
+	CALL(BPF_FUNC_probe_read_kernel)
+
+static void probe_read_copy_of_ctx_is_followed_to_its_reads(void **state)
+{
+	const struct bpf_insn prog[] = {
+		COPY_CTX_TO_STACK(),
+		LDX64(0, 10, -56),	/* copy + 112 */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 7, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[1].insn, 5);
+	assert_int_equal(a[1].kind, PTREGS_ACC_LOAD);
+	assert_int_equal(a[1].origin, PTREGS_FROM_CTX);
+	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].offset, 112);
+	assert_int_equal(a[1].size, 8);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "si");
+	assert_int_equal(a[1].copy_insn, 4);
+	assert_int_equal(a[1].copy_size, 168);
+	free(a);
+}
+
+static void copy_of_the_old_sizeof_is_reported_with_its_size(void **state)
+{
+	const struct bpf_insn prog[] = { COPY_CTX_TO_STACK(), EXIT() };
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 6, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 4);
+	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
+	assert_int_equal(a[0].origin, PTREGS_FROM_CTX);
+	assert_int_equal(a[0].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[0].offset, 0);
+	assert_int_equal(a[0].size, 168);
+	assert_int_equal(a[0].copy_size, 168);
+	assert_null(a[0].old_field);
+	assert_non_null(strstr(a[0].note, "truncated"));
+	free(a);
+}
+
+static void two_field_copy_is_read_at_its_offset_in_the_copy(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(3, 1), ADD64_IMM(3, 104),	/* &ctx->si, &ctx->di */
+		MOV64_REG(1, 10), ADD64_IMM(1, -16), MOV64_IMM(2, 16),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 10, -8),	/* the second field: ctx + 112 */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 8, PTREGS_CTX_PT_REGS, &a), 2);
+	/* the copy itself holds dx and si on the target */
+	assert_int_equal(a[0].insn, 5);
+	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
+	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].offset, 104);
+	assert_int_equal(a[0].size, 16);
+	assert_int_equal(a[1].insn, 6);
+	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].offset, 112);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "si");
+	assert_int_equal(a[1].copy_size, 16);
+	free(a);
+}
+
+static void field_by_field_copy_is_reported_where_each_field_is_copied(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(6, 1),
+		MOV64_REG(3, 6), ADD64_IMM(3, 112), MOV64_REG(1, 10), ADD64_IMM(1, -16),
+		MOV64_IMM(2, 8), CALL(BPF_FUNC_probe_read_kernel),	/* copy.di */
+		MOV64_REG(3, 6), ADD64_IMM(3, 104), MOV64_REG(1, 10), ADD64_IMM(1, -8),
+		MOV64_IMM(2, 8), CALL(BPF_FUNC_probe_read_kernel),	/* copy.si */
+		LDX64(0, 10, -16),
+		LDX64(0, 10, -8),
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	/* each copy names its field; reading it back is not a second finding */
+	assert_int_equal(analyze(prog, 16, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[0].insn, 6);
+	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
+	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].offset, 112);
+	assert_string_equal(a[0].old_field, "di");
+	assert_string_equal(a[0].new_field, "si");
+	assert_int_equal(a[1].insn, 12);
+	assert_int_equal(a[1].offset, 104);
+	assert_string_equal(a[1].old_field, "si");
+	assert_string_equal(a[1].new_field, "dx");
+	assert_int_equal(a[1].copy_size, 0);
+	free(a);
+}
+
+static void copy_into_a_map_value_is_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(6, 1),
+		INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+		MOV64_REG(2, 10), ADD64_IMM(2, -4),
+		LD_IMM64_LO(1, BPF_PSEUDO_MAP_FD, 3), LD_IMM64_HI(),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(0, 0, 7),
+		MOV64_REG(7, 0),
+		MOV64_REG(1, 7), ADD64_IMM(1, 8),	/* value->regs, after a u64 */
+		MOV64_IMM(2, 168), MOV64_REG(3, 6),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 7, 8 + 128),	/* value->regs.ip */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 16, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[0].insn, 13);
+	assert_int_equal(a[0].copy_size, 168);
+	assert_int_equal(a[1].insn, 14);
+	assert_int_equal(a[1].kind, PTREGS_ACC_LOAD);
+	assert_int_equal(a[1].origin, PTREGS_FROM_CTX);
+	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].offset, 128);
+	assert_string_equal(a[1].old_field, "ip");
+	assert_string_equal(a[1].new_field, "orig_ax");
+	assert_int_equal(a[1].copy_insn, 13);
+	free(a);
+}
+
+static void core_relocated_read_of_a_copy_stays_relocated(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(3, 1), MOV64_REG(6, 10), ADD64_IMM(6, -168), MOV64_REG(1, 6),
+		MOV64_IMM(2, 168), CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 6, 112),	/* copy.di, relocated */
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, 160, 0),	/* copy.ss, relocated */
+		EXIT(),
+	};
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 6, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "di" },
+		{ .insn = 7, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "ss" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 9,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 2 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[1].insn, 6);
+	assert_int_equal(a[1].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].offset, 112);
+	assert_string_equal(a[1].relo_field, "di");
+	assert_int_equal(a[1].copy_insn, 5);
+	/* relocated to 168 on the target: past the end of a 168-byte copy */
+	assert_int_equal(a[2].insn, 7);
+	assert_int_equal(a[2].verdict, PTREGS_V_BREAKS);
+	assert_string_equal(a[2].relo_field, "ss");
+	free(a);
+}
+
+static void copy_read_in_a_subprogram_is_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		COPY_CTX_TO_STACK(),
+		MOV64_REG(1, 10), ADD64_IMM(1, -168),
+		CALL_PSEUDO(1),
+		EXIT(),
+		LDX64(0, 1, 128),	/* sub: copy->ip */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 11, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[1].insn, 9);
+	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].offset, 128);
+	assert_string_equal(a[1].old_field, "ip");
+	assert_string_equal(a[1].new_field, "orig_ax");
+	assert_int_equal(a[1].copy_insn, 4);
+	free(a);
+}
+
+static void copy_between_equal_layouts_is_unchanged(void **state)
+{
+	const struct bpf_insn prog[] = { COPY_CTX_TO_STACK(), LDX64(0, 10, -56), EXIT() };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 7,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, legacy, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].verdict, PTREGS_V_UNCHANGED);
+	assert_int_equal(a[0].copy_size, 0);
+	assert_int_equal(a[1].verdict, PTREGS_V_UNCHANGED);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "di");
+	free(a);
+}
+
+static void copy_from_a_relocated_field_follows_it_on_the_target(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(3, 1), ADD64_IMM(3, 104),	/* &ctx->si, relocated */
+		MOV64_REG(1, 10), ADD64_IMM(1, -16), MOV64_IMM(2, 16),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 10, -8),	/* 8 bytes past si: di on both layouts */
+		EXIT(),
+	};
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 1, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "si" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 8,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 1 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ptregs_analyze(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].insn, 6);
+	assert_int_equal(a[1].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].offset, 112);
+	assert_string_equal(a[1].old_field, "di");
+	assert_string_equal(a[1].new_field, "di");
+	assert_int_equal(a[1].copy_size, 16);
+	free(a);
+}
+
+static void task_stack_sizeof_copy_is_suspect(void **state)
+{
+	const struct bpf_insn prog[] = {
+		CALL(BPF_FUNC_get_current_task),
+		ADD64_IMM(0, 16384 - 168),	/* (struct pt_regs *)(stack + THREAD_SIZE) - 1 */
+		MOV64_REG(3, 0), MOV64_REG(1, 10), ADD64_IMM(1, -168), MOV64_IMM(2, 168),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 10, -16),	/* copy + 152 */
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 9, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[0].insn, 6);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].origin, PTREGS_FROM_UNKNOWN);
+	assert_int_equal(a[0].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[0].size, 168);
+	assert_int_equal(a[0].copy_size, 168);
+	assert_int_equal(a[1].insn, 7);
+	assert_int_equal(a[1].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[1].offset, 152);
+	assert_string_equal(a[1].old_field, "sp");
+	assert_string_equal(a[1].new_field, "flags");
+	assert_int_equal(a[1].copy_insn, 6);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +608,16 @@ int main(void)
 		cmocka_unit_test(core_relocation_makes_the_access_safe),
 		cmocka_unit_test(malformed_programs_are_reported_not_followed),
 		cmocka_unit_test(unsorted_relocations_are_refused),
+		cmocka_unit_test(probe_read_copy_of_ctx_is_followed_to_its_reads),
+		cmocka_unit_test(copy_of_the_old_sizeof_is_reported_with_its_size),
+		cmocka_unit_test(two_field_copy_is_read_at_its_offset_in_the_copy),
+		cmocka_unit_test(field_by_field_copy_is_reported_where_each_field_is_copied),
+		cmocka_unit_test(copy_into_a_map_value_is_followed),
+		cmocka_unit_test(core_relocated_read_of_a_copy_stays_relocated),
+		cmocka_unit_test(copy_read_in_a_subprogram_is_followed),
+		cmocka_unit_test(copy_between_equal_layouts_is_unchanged),
+		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
+		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
 	};
 
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
