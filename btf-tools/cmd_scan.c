@@ -123,9 +123,9 @@ int do_scan(int argc, char **argv)
 
 	if (s.err_cnt)
 		ret = EXIT_ERROR;
-	else if (s.verdicts[PTREGS_V_BREAKS] || s.verdicts[PTREGS_V_FAILS_TO_LOAD] ||
-		 s.verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] ||
-		 (s.strict && s.verdicts[PTREGS_V_SUSPECT]))
+	else if (s.verdicts[PTREGS_VERDICT_BREAKS] || s.verdicts[PTREGS_VERDICT_FAILS_TO_LOAD] ||
+		 s.verdicts[PTREGS_VERDICT_BREAKS_HOST_LIBBPF] ||
+		 (s.strict && s.verdicts[PTREGS_VERDICT_SUSPECT]))
 		ret = EXIT_FINDINGS;
 	else
 		ret = EXIT_OK;

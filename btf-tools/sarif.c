@@ -13,30 +13,30 @@
 #include "scan.h"
 
 struct rule {
-	enum ptregs_scan_verdict verdict;
+	enum ptregs_verdict verdict;
 	const char *id, *name, *level, *text;
 };
 
 static const struct rule rules[] = {
-	{ PTREGS_V_BREAKS, "PTREGS001", "PtRegsCompileTimeOffset", "error",
+	{ PTREGS_VERDICT_BREAKS, "PTREGS001", "PtRegsCompileTimeOffset", "error",
 	  "A compile-time offset into struct pt_regs reads another register on the target kernel" },
-	{ PTREGS_V_FAILS_TO_LOAD, "PTREGS002", "PtRegsCoreFieldMissing", "error",
+	{ PTREGS_VERDICT_FAILS_TO_LOAD, "PTREGS002", "PtRegsCoreFieldMissing", "error",
 	  "A CO-RE relocation names a pt_regs field the kernel does not have; the program fails to load" },
-	{ PTREGS_V_BREAKS_HOST_LIBBPF, "PTREGS003", "PtRegsHostLibbpfOffset", "error",
+	{ PTREGS_VERDICT_BREAKS_HOST_LIBBPF, "PTREGS003", "PtRegsHostLibbpfOffset", "error",
 	  "pt_regs offsets come from the libbpf linked into the host program (USDT)" },
-	{ PTREGS_V_SUSPECT, "PTREGS004", "PtRegsSizeofArithmetic", "warning",
+	{ PTREGS_VERDICT_SUSPECT, "PTREGS004", "PtRegsSizeofArithmetic", "warning",
 	  "sizeof(struct pt_regs) baked into pointer arithmetic" },
-	{ PTREGS_V_UNANALYSED, "PTREGS005", "PtRegsUnanalysed", "warning",
+	{ PTREGS_VERDICT_UNANALYSED, "PTREGS005", "PtRegsUnanalysed", "warning",
 	  "A use of a pt_regs pointer the analysis could not follow" },
-	{ PTREGS_V_RELOCATED, "PTREGS006", "PtRegsRelocated", "note",
+	{ PTREGS_VERDICT_RELOCATED, "PTREGS006", "PtRegsRelocated", "note",
 	  "A CO-RE relocation produces the pt_regs offset" },
-	{ PTREGS_V_SAFE_ABI, "PTREGS007", "PtRegsPerfEventAbi", "note",
+	{ PTREGS_VERDICT_SAFE_ABI, "PTREGS007", "PtRegsPerfEventAbi", "note",
 	  "A bpf_perf_event_data regs read, kept stable by the kernel" },
-	{ PTREGS_V_UNCHANGED, "PTREGS008", "PtRegsUnchanged", "note",
+	{ PTREGS_VERDICT_UNCHANGED, "PTREGS008", "PtRegsUnchanged", "note",
 	  "A compile-time offset that reads the same field on both layouts" },
 };
 
-static const struct rule *rule_of(enum ptregs_scan_verdict v)
+static const struct rule *rule_of(enum ptregs_verdict v)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].verdict == v)
@@ -44,7 +44,7 @@ static const struct rule *rule_of(enum ptregs_scan_verdict v)
 	return &rules[4];
 }
 
-const char *finding_rule_id(enum ptregs_scan_verdict v)
+const char *finding_rule_id(enum ptregs_verdict v)
 {
 	return rule_of(v)->id;
 }

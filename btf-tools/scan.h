@@ -44,7 +44,7 @@ struct scan {
 	char **light_paths;
 	struct usdt_user *usdt;
 	size_t usdt_cnt;
-	size_t verdicts[PTREGS_V_UNCHANGED + 1];
+	size_t verdicts[PTREGS_VERDICT_UNCHANGED + 1];
 };
 
 struct ptregs_object;
@@ -76,6 +76,6 @@ int scan_write_sarif(struct scan *s, const char *path, const char *base);
 void finding_message(const struct finding *f, char *buf, size_t len);
 /* The finding's JSON members: the -j findings and SARIF's properties. */
 void finding_json_fields(struct json_writer *w, const struct finding *f);
-const char *finding_rule_id(enum ptregs_scan_verdict v);
+const char *finding_rule_id(enum ptregs_verdict v);
 
 #endif

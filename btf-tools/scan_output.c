@@ -6,9 +6,9 @@
 #include "main.h"
 #include "scan.h"
 
-static const enum ptregs_scan_verdict summary_order[] = {
-	PTREGS_V_BREAKS, PTREGS_V_FAILS_TO_LOAD, PTREGS_V_BREAKS_HOST_LIBBPF, PTREGS_V_SUSPECT,
-	PTREGS_V_UNANALYSED, PTREGS_V_RELOCATED, PTREGS_V_SAFE_ABI, PTREGS_V_UNCHANGED,
+static const enum ptregs_verdict summary_order[] = {
+	PTREGS_VERDICT_BREAKS, PTREGS_VERDICT_FAILS_TO_LOAD, PTREGS_VERDICT_BREAKS_HOST_LIBBPF, PTREGS_VERDICT_SUSPECT,
+	PTREGS_VERDICT_UNANALYSED, PTREGS_VERDICT_RELOCATED, PTREGS_VERDICT_SAFE_ABI, PTREGS_VERDICT_UNCHANGED,
 };
 
 static const char *trim(const char *t)
@@ -27,11 +27,11 @@ static void what_text(const struct finding *f, char *buf, size_t len)
 	const char *new_field = f->new_field ? f->new_field : "no field";
 
 	switch (a->verdict) {
-	case PTREGS_V_BREAKS:
+	case PTREGS_VERDICT_BREAKS:
 		snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after", kind, origin,
 			 a->offset, a->size, old_field, new_field);
 		break;
-	case PTREGS_V_SUSPECT:
+	case PTREGS_VERDICT_SUSPECT:
 		if (f->relo_field)
 			snprintf(buf, len, "%s of CO-RE field %s from a base computed with sizeof",
 				 kind, f->relo_field);
@@ -39,26 +39,26 @@ static void what_text(const struct finding *f, char *buf, size_t len)
 			snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after", kind,
 				 origin, a->offset, a->size, old_field, new_field);
 		break;
-	case PTREGS_V_UNCHANGED:
+	case PTREGS_VERDICT_UNCHANGED:
 		snprintf(buf, len, "%s %s+%u (%u bytes): %s on both layouts", kind, origin,
 			 a->offset, a->size, old_field);
 		break;
-	case PTREGS_V_FAILS_TO_LOAD:
+	case PTREGS_VERDICT_FAILS_TO_LOAD:
 		snprintf(buf, len, "%s %s via CO-RE field %s, which the target pt_regs lacks",
 			 kind, origin, f->relo_field ? f->relo_field : "?");
 		break;
-	case PTREGS_V_RELOCATED:
+	case PTREGS_VERDICT_RELOCATED:
 		snprintf(buf, len, "%s %s via CO-RE field %s", kind, origin,
 			 f->relo_field ? f->relo_field : "?");
 		break;
-	case PTREGS_V_SAFE_ABI:
+	case PTREGS_VERDICT_SAFE_ABI:
 		snprintf(buf, len, "%s perf_event regs+%u (%u bytes): %s, kept in place by the "
 			 "kernel", kind, a->offset, a->size, old_field);
 		break;
-	case PTREGS_V_BREAKS_HOST_LIBBPF:
+	case PTREGS_VERDICT_BREAKS_HOST_LIBBPF:
 		snprintf(buf, len, "%s %s at a USDT argument offset", kind, origin);
 		break;
-	case PTREGS_V_UNANALYSED:
+	case PTREGS_VERDICT_UNANALYSED:
 	default:
 		snprintf(buf, len, "%s %s+%u not followed by the analysis", kind, origin,
 			 a->offset);
@@ -69,7 +69,7 @@ void finding_message(const struct finding *f, char *buf, size_t len)
 {
 	size_t n;
 
-	snprintf(buf, len, "%s: ", ptregs_scan_verdict_str(f->acc.verdict));
+	snprintf(buf, len, "%s: ", ptregs_verdict_str(f->acc.verdict));
 	n = strlen(buf);
 	what_text(f, buf + n, len - n);
 	n = strlen(buf);
@@ -97,7 +97,7 @@ void scan_print_text(const struct scan *s)
 	       s->from_name, s->to_name);
 	for (size_t i = 0; i < sizeof(summary_order) / sizeof(summary_order[0]); i++)
 		printf("%s %zu %s", i ? "," : "", s->verdicts[summary_order[i]],
-		       ptregs_scan_verdict_str(summary_order[i]));
+		       ptregs_verdict_str(summary_order[i]));
 	printf("\n");
 	for (size_t i = 0; i < s->usdt_cnt; i++) {
 		const struct usdt_user *u = &s->usdt[i];
@@ -116,8 +116,8 @@ void scan_print_text(const struct scan *s)
 		       s->light_skeletons == 1 ? "" : "s");
 	if (s->err_cnt)
 		printf("%zu error%s (see above)\n", s->err_cnt, s->err_cnt == 1 ? "" : "s");
-	if (s->verdicts[PTREGS_V_BREAKS] || s->verdicts[PTREGS_V_FAILS_TO_LOAD] ||
-	    s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF])
+	if (s->verdicts[PTREGS_VERDICT_BREAKS] || s->verdicts[PTREGS_VERDICT_FAILS_TO_LOAD] ||
+	    s->verdicts[PTREGS_VERDICT_BREAKS_HOST_LIBBPF])
 		printf("verdict: programs here read the wrong registers or fail to load on "
 		       "the target kernel\n");
 	else
@@ -143,7 +143,7 @@ void finding_json_fields(struct json_writer *w, const struct finding *f)
 	jsonw_uint_field(w, "insn", f->acc.insn);
 	jsonw_string_field(w, "kind", ptregs_access_kind_str(f->acc.kind));
 	jsonw_string_field(w, "origin", ptregs_origin_str(f->acc.origin));
-	jsonw_string_field(w, "verdict", ptregs_scan_verdict_str(f->acc.verdict));
+	jsonw_string_field(w, "verdict", ptregs_verdict_str(f->acc.verdict));
 	jsonw_uint_field(w, "offset", f->acc.offset);
 	jsonw_uint_field(w, "size", f->acc.size);
 	json_str_or_null(w, "old_field", f->old_field);
@@ -165,9 +165,9 @@ void finding_json_fields(struct json_writer *w, const struct finding *f)
 }
 
 /* JSON keys are snake_case; the verdict values keep their documented spelling. */
-static void verdict_key(enum ptregs_scan_verdict v, char *buf, size_t len)
+static void verdict_key(enum ptregs_verdict v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", ptregs_scan_verdict_str(v));
+	snprintf(buf, len, "%s", ptregs_verdict_str(v));
 	for (char *p = buf; *p; p++)
 		if (*p == '-')
 			*p = '_';
@@ -195,6 +195,11 @@ void scan_print_json(const struct scan *s)
 	for (size_t i = 0; i < s->err_cnt; i++)
 		if (s->errors && s->errors[i])
 			jsonw_string(w, s->errors[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "notices");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->notice_cnt; i++)
+		jsonw_string(w, s->notices[i]);
 	jsonw_end_array(w);
 	jsonw_name(w, "light_skeletons");
 	jsonw_start_array(w);

@@ -74,10 +74,10 @@ void scan_notice(struct scan *s, const char *file, const char *fmt, ...)
 	s->notices[s->notice_cnt++] = m;
 }
 
-static bool verdict_shown(const struct scan *s, enum ptregs_scan_verdict v)
+static bool verdict_shown(const struct scan *s, enum ptregs_verdict v)
 {
-	return s->all || (v != PTREGS_V_RELOCATED && v != PTREGS_V_SAFE_ABI &&
-			  v != PTREGS_V_UNCHANGED);
+	return s->all || (v != PTREGS_VERDICT_RELOCATED && v != PTREGS_VERDICT_SAFE_ABI &&
+			  v != PTREGS_VERDICT_UNCHANGED);
 }
 
 void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,

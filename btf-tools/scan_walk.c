@@ -38,17 +38,17 @@ static void scan_program(struct scan *s, const struct ptregs_object *o,
 
 	s->programs++;
 	if (ptregs_object_prog_error(p)) {
-		struct ptregs_access a = { .verdict = PTREGS_V_UNANALYSED,
+		struct ptregs_access a = { .verdict = PTREGS_VERDICT_UNANALYSED,
 					   .kind = PTREGS_ACC_ESCAPE,
 					   .origin = PTREGS_FROM_UNKNOWN,
 					   .note = "subprogram not found in the object" };
 
 		add_finding(s, o, p, &a, host);
 	}
-	if (ptregs_object_prog_static(p) && !s->quiet_notices)
-		fprintf(stderr, "%s: %s: program %s is static: libbpf refuses to open the "
-			"object, other loaders do not; analysed\n", bin_name, ptregs_object_name(o),
-			ptregs_object_prog_name(p));
+	if (ptregs_object_prog_static(p))
+		scan_notice(s, ptregs_object_name(o), "program %s is static: libbpf refuses to "
+			    "open the object, other loaders do not; analysed",
+			    ptregs_object_prog_name(p));
 	an = ptregs_analysis_new(linked, s->from, s->to);
 	if (!an) {
 		scan_error(s, ptregs_object_name(o), "program %s: %s", ptregs_object_prog_name(p),
@@ -61,7 +61,7 @@ static void scan_program(struct scan *s, const struct ptregs_object *o,
 		/* libbpf's USDT support reads ctx + off, off computed by the
 		 * host program's libbpf with the UAPI pt_regs offsets */
 		if (usdt && a.kind == PTREGS_ACC_VAR_OFFSET && a.origin == PTREGS_FROM_CTX) {
-			a.verdict = PTREGS_V_BREAKS_HOST_LIBBPF;
+			a.verdict = PTREGS_VERDICT_BREAKS_HOST_LIBBPF;
 			a.note = "USDT argument offsets come from the host program's "
 				 "libbpf, computed with UAPI pt_regs offsets";
 		}
@@ -86,7 +86,7 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 	s->objects++;
 	for (size_t i = 0; i < ptregs_object_warning_cnt(o); i++)
 		scan_error(s, name, "%s", ptregs_object_warning(o, i));
-	before = s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF];
+	before = s->verdicts[PTREGS_VERDICT_BREAKS_HOST_LIBBPF];
 	for (size_t i = 0; i < ptregs_object_prog_cnt(o); i++) {
 		const struct ptregs_object_prog *p = ptregs_object_prog(o, i);
 		const char *type = ptregs_object_prog_type(p);
@@ -97,7 +97,7 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 	}
 	if (ptregs_object_uses_usdt(o))
 		add_usdt_user(s, host ? host : name, usdt_progs,
-			      s->verdicts[PTREGS_V_BREAKS_HOST_LIBBPF] - before);
+			      s->verdicts[PTREGS_VERDICT_BREAKS_HOST_LIBBPF] - before);
 	ptregs_object_close(o);
 }
 

@@ -267,7 +267,7 @@ static void unanalysed(struct actx *c, uint32_t insn, enum ptregs_access_kind ki
 		.insn = insn,
 		.kind = kind,
 		.origin = v && v->origin ? v->origin : PTREGS_FROM_UNKNOWN,
-		.verdict = PTREGS_V_UNANALYSED,
+		.verdict = PTREGS_VERDICT_UNANALYSED,
 		.offset = v && v->off >= 0 ? (uint32_t)v->off : 0,
 		.note = note,
 	};
@@ -305,7 +305,7 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 	if ((v->flags & F_RELOJOIN) && extra == 0 && v->kind == VK_REGS) {
 		/* one of several CO-RE relocated offsets, depending on the path */
 		a.kind = kind;
-		a.verdict = PTREGS_V_RELOCATED;
+		a.verdict = PTREGS_VERDICT_RELOCATED;
 		a.relo_field = c->p->relos[v->relo].field;
 		a.note = "one of several CO-RE relocated fields, by path";
 		add_access(c, &a);
@@ -313,13 +313,13 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 	}
 	if (v->flags & F_VAROFF) {
 		a.kind = PTREGS_ACC_VAR_OFFSET;
-		a.verdict = PTREGS_V_UNANALYSED;
+		a.verdict = PTREGS_VERDICT_UNANALYSED;
 		a.note = "offset not known statically";
 		add_access(c, &a);
 		return;
 	}
 	if (off < 0 || off > UINT32_MAX) {
-		a.verdict = PTREGS_V_UNANALYSED;
+		a.verdict = PTREGS_VERDICT_UNANALYSED;
 		a.note = "offset outside the struct";
 		add_access(c, &a);
 		return;
@@ -357,11 +357,11 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 			a.new_field = nf ? nf->name : NULL;
 			a.relo_field = rp->field;
 			if (of && nf && strcmp(of->name, nf->name) == 0) {
-				a.verdict = PTREGS_V_RELOCATED;
+				a.verdict = PTREGS_VERDICT_RELOCATED;
 				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
 					 "field: the same field on the target";
 			} else {
-				a.verdict = PTREGS_V_BREAKS;
+				a.verdict = PTREGS_VERDICT_BREAKS;
 				a.note = "reads a copy at a fixed distance from a CO-RE relocated "
 					 "field: another field on the target";
 			}
@@ -384,7 +384,7 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		 * that reads the copy with CO-RE offsets misses only the last
 		 * fields, and those reads are classified on their own.
 		 */
-		a.verdict = PTREGS_V_SUSPECT;
+		a.verdict = PTREGS_VERDICT_SUSPECT;
 		a.copy_size = size;
 		a.old_field = a.new_field = NULL;
 		a.note = v->kind == VK_SUSPECT ?
@@ -392,46 +392,46 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 			 "by sizeof arithmetic: another struct on the target, and truncated" :
 			 "copies sizeof(struct pt_regs) of the source layout: truncated on the target";
 	} else if (v->kind == VK_SUSPECT) {
-		a.verdict = PTREGS_V_SUSPECT;
+		a.verdict = PTREGS_VERDICT_SUSPECT;
 		a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
 		if (r)	/* the field is relocated; the base is not */
 			a.old_field = a.new_field = NULL;
 	} else if ((rp && is_pt_regs_name(rp->type_name) && rp->field_missing) ||
 		   (ri && is_pt_regs_name(ri->type_name) && ri->field_missing)) {
-		a.verdict = PTREGS_V_FAILS_TO_LOAD;
+		a.verdict = PTREGS_VERDICT_FAILS_TO_LOAD;
 		a.note = "CO-RE field missing from kernel pt_regs: libbpf poisons the insn";
 	} else if (v->kind == VK_PERF && kind == PTREGS_ACC_PROBE_READ) {
 		/* no verifier conversion here, CO-RE or not */
-		a.verdict = PTREGS_V_BREAKS;
+		a.verdict = PTREGS_VERDICT_BREAKS;
 		a.note = "probe read through a perf_event context reads the kernel's "
 			 "bpf_perf_event_data_kern, not the registers";
 	} else if (v->kind == VK_PERF) {
 		if ((rp && is_pt_regs_name(rp->type_name)) || (ri && is_pt_regs_name(ri->type_name))) {
-			a.verdict = PTREGS_V_BREAKS;
+			a.verdict = PTREGS_VERDICT_BREAKS;
 			a.note = "CO-RE against struct pt_regs over a perf_event context: "
 				 "relocated by libbpf and remapped by the kernel";
 		} else {
-			a.verdict = PTREGS_V_SAFE_ABI;
+			a.verdict = PTREGS_VERDICT_SAFE_ABI;
 		}
 	} else if (cp && ri && !rp && is_pt_regs_name(ri->type_name) && copy_misses(c, cp, ri)) {
 		/* relocated to where the target has the field, past the copy */
-		a.verdict = PTREGS_V_BREAKS;
+		a.verdict = PTREGS_VERDICT_BREAKS;
 		a.note = "CO-RE relocated read of a copy too short for the target's field";
 	} else if (r) {
-		a.verdict = PTREGS_V_RELOCATED;
+		a.verdict = PTREGS_VERDICT_RELOCATED;
 	} else if (of && nf && strcmp(of->name, nf->name) == 0) {
-		a.verdict = PTREGS_V_UNCHANGED;
+		a.verdict = PTREGS_VERDICT_UNCHANGED;
 	} else if (kind == PTREGS_ACC_PROBE_READ && !of && v->kind == VK_REGS) {
 		/* a copy of several fields: its reads are classified one by one,
 		 * but where it goes next (a ring buffer...) is not followed */
 		if (range_unchanged(c, a.offset, size)) {
-			a.verdict = PTREGS_V_UNCHANGED;
+			a.verdict = PTREGS_VERDICT_UNCHANGED;
 		} else {
-			a.verdict = PTREGS_V_BREAKS;
+			a.verdict = PTREGS_VERDICT_BREAKS;
 			a.note = "copies several fields the target has at other offsets";
 		}
 	} else {
-		a.verdict = PTREGS_V_BREAKS;
+		a.verdict = PTREGS_VERDICT_BREAKS;
 	}
 	if (cp && !a.note)
 		a.note = "reads a copy of the registers";
@@ -1321,24 +1321,24 @@ int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *f
 	return 0;
 }
 
-const char *ptregs_scan_verdict_str(enum ptregs_scan_verdict v)
+const char *ptregs_verdict_str(enum ptregs_verdict v)
 {
 	switch (v) {
-	case PTREGS_V_BREAKS:
+	case PTREGS_VERDICT_BREAKS:
 		return "breaks";
-	case PTREGS_V_SUSPECT:
+	case PTREGS_VERDICT_SUSPECT:
 		return "suspect";
-	case PTREGS_V_RELOCATED:
+	case PTREGS_VERDICT_RELOCATED:
 		return "relocated";
-	case PTREGS_V_SAFE_ABI:
+	case PTREGS_VERDICT_SAFE_ABI:
 		return "safe-abi";
-	case PTREGS_V_FAILS_TO_LOAD:
+	case PTREGS_VERDICT_FAILS_TO_LOAD:
 		return "fails-to-load";
-	case PTREGS_V_BREAKS_HOST_LIBBPF:
+	case PTREGS_VERDICT_BREAKS_HOST_LIBBPF:
 		return "breaks-host-libbpf";
-	case PTREGS_V_UNANALYSED:
+	case PTREGS_VERDICT_UNANALYSED:
 		return "unanalysed";
-	case PTREGS_V_UNCHANGED:
+	case PTREGS_VERDICT_UNCHANGED:
 		return "unchanged";
 	}
 	return "?";

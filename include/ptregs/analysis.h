@@ -53,15 +53,15 @@ struct ptregs_prog {
 	size_t relo_cnt;
 };
 
-enum ptregs_scan_verdict {
-	PTREGS_V_BREAKS = 1,	/* compile-time offset now reads another field */
-	PTREGS_V_SUSPECT,	/* sizeof(struct pt_regs) baked into pointer arithmetic */
-	PTREGS_V_RELOCATED,	/* a CO-RE relocation produced the offset: safe */
-	PTREGS_V_SAFE_ABI,	/* bpf_perf_event_data context read: kept stable */
-	PTREGS_V_FAILS_TO_LOAD,	/* CO-RE relocation names fields the kernel lacks */
-	PTREGS_V_BREAKS_HOST_LIBBPF,	/* offset comes from the host's libbpf (USDT) */
-	PTREGS_V_UNANALYSED,	/* the analysis could not follow this */
-	PTREGS_V_UNCHANGED,	/* compile-time offset, same field in both layouts */
+enum ptregs_verdict {
+	PTREGS_VERDICT_BREAKS = 1,		/* compile-time offset now reads another field */
+	PTREGS_VERDICT_SUSPECT,			/* sizeof(struct pt_regs) baked into arithmetic */
+	PTREGS_VERDICT_RELOCATED,		/* a CO-RE relocation produced the offset: safe */
+	PTREGS_VERDICT_SAFE_ABI,		/* bpf_perf_event_data context read: kept stable */
+	PTREGS_VERDICT_FAILS_TO_LOAD,		/* CO-RE relocation names fields the kernel lacks */
+	PTREGS_VERDICT_BREAKS_HOST_LIBBPF,	/* offset comes from the host's libbpf (USDT) */
+	PTREGS_VERDICT_UNANALYSED,		/* the analysis could not follow this */
+	PTREGS_VERDICT_UNCHANGED,		/* compile-time offset, same field in both layouts */
 };
 
 enum ptregs_access_kind {
@@ -88,7 +88,7 @@ struct ptregs_access {
 	uint32_t insn;		/* index in the linked program */
 	enum ptregs_access_kind kind;
 	enum ptregs_origin origin;
-	enum ptregs_scan_verdict verdict;
+	enum ptregs_verdict verdict;
 	uint32_t offset;	/* into struct pt_regs (or bpf_perf_event_data) */
 	uint32_t size;
 	const char *old_field;	/* under the source layout, NULL if none */
@@ -127,7 +127,7 @@ PTREGS_API size_t ptregs_analysis_access_cnt(const struct ptregs_analysis *an);
 PTREGS_API const struct ptregs_access *ptregs_analysis_access(const struct ptregs_analysis *an,
 							      size_t idx);
 
-PTREGS_API const char *ptregs_scan_verdict_str(enum ptregs_scan_verdict v);
+PTREGS_API const char *ptregs_verdict_str(enum ptregs_verdict v);
 PTREGS_API const char *ptregs_access_kind_str(enum ptregs_access_kind k);
 PTREGS_API const char *ptregs_origin_str(enum ptregs_origin o);
 

@@ -90,7 +90,7 @@ static void direct_load_of_di_reads_si_after(void **state)
 	(void)state;
 	assert_int_equal(analyze(prog, 2, PTREGS_CTX_PT_REGS, &a), 1);
 	assert_int_equal(a[0].insn, 0);
-	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[0].kind, PTREGS_ACC_LOAD);
 	assert_int_equal(a[0].offset, 112);
 	assert_string_equal(a[0].old_field, "di");
@@ -160,7 +160,7 @@ static void paths_with_different_offsets_are_unanalysed(void **state)
 	(void)state;
 	assert_int_equal(analyze(prog, 6, PTREGS_CTX_PT_REGS, &a), 1);
 	assert_int_equal(a[0].insn, 4);
-	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_UNANALYSED);
 	assert_int_equal(a[0].kind, PTREGS_ACC_VAR_OFFSET);
 	free(a);
 }
@@ -228,7 +228,7 @@ static void perf_event_regs_are_safe_and_sample_period_ignored(void **state)
 
 	(void)state;
 	assert_int_equal(analyze(prog, 3, PTREGS_CTX_PERF_EVENT, &a), 1);
-	assert_int_equal(a[0].verdict, PTREGS_V_SAFE_ABI);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SAFE_ABI);
 	assert_int_equal(a[0].offset, 128);
 	free(a);
 }
@@ -245,7 +245,7 @@ static void raw_tp_args0_is_a_pt_regs_pointer(void **state)
 	assert_int_equal(analyze_prog(&p, &a, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(a[0].origin, PTREGS_FROM_ARG);
-	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
 	free(a);
 }
 
@@ -282,9 +282,9 @@ static void core_relocation_makes_the_access_safe(void **state)
 	(void)state;
 	assert_int_equal(analyze_prog(&p, &a, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(a[0].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_RELOCATED);
 	assert_string_equal(a[0].relo_field, "di");
-	assert_int_equal(a[1].verdict, PTREGS_V_FAILS_TO_LOAD);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_FAILS_TO_LOAD);
 	free(a);
 }
 
@@ -297,10 +297,10 @@ static void malformed_programs_are_reported_not_followed(void **state)
 
 	(void)state;
 	assert_int_equal(analyze(out_of_range, 2, PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_UNANALYSED);
 	free(a);
 	assert_int_equal(analyze(truncated, 1, PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].verdict, PTREGS_V_UNANALYSED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_UNANALYSED);
 	free(a);
 	assert_int_equal(analyze(bad_reg, 2, PTREGS_CTX_PT_REGS, &a), 1);
 	free(a);
@@ -339,7 +339,7 @@ static void probe_read_copy_of_ctx_is_followed_to_its_reads(void **state)
 	assert_int_equal(a[1].insn, 5);
 	assert_int_equal(a[1].kind, PTREGS_ACC_LOAD);
 	assert_int_equal(a[1].origin, PTREGS_FROM_CTX);
-	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[1].offset, 112);
 	assert_int_equal(a[1].size, 8);
 	assert_string_equal(a[1].old_field, "di");
@@ -359,7 +359,7 @@ static void copy_of_the_old_sizeof_is_reported_with_its_size(void **state)
 	assert_int_equal(a[0].insn, 4);
 	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
 	assert_int_equal(a[0].origin, PTREGS_FROM_CTX);
-	assert_int_equal(a[0].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
 	assert_int_equal(a[0].offset, 0);
 	assert_int_equal(a[0].size, 168);
 	assert_int_equal(a[0].copy_size, 168);
@@ -384,11 +384,11 @@ static void two_field_copy_is_read_at_its_offset_in_the_copy(void **state)
 	/* the copy itself holds dx and si on the target */
 	assert_int_equal(a[0].insn, 5);
 	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
-	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[0].offset, 104);
 	assert_int_equal(a[0].size, 16);
 	assert_int_equal(a[1].insn, 6);
-	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[1].offset, 112);
 	assert_string_equal(a[1].old_field, "di");
 	assert_string_equal(a[1].new_field, "si");
@@ -415,7 +415,7 @@ static void field_by_field_copy_is_reported_where_each_field_is_copied(void **st
 	assert_int_equal(analyze(prog, 16, PTREGS_CTX_PT_REGS, &a), 2);
 	assert_int_equal(a[0].insn, 6);
 	assert_int_equal(a[0].kind, PTREGS_ACC_PROBE_READ);
-	assert_int_equal(a[0].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[0].offset, 112);
 	assert_string_equal(a[0].old_field, "di");
 	assert_string_equal(a[0].new_field, "si");
@@ -452,7 +452,7 @@ static void copy_into_a_map_value_is_followed(void **state)
 	assert_int_equal(a[1].insn, 14);
 	assert_int_equal(a[1].kind, PTREGS_ACC_LOAD);
 	assert_int_equal(a[1].origin, PTREGS_FROM_CTX);
-	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[1].offset, 128);
 	assert_string_equal(a[1].old_field, "ip");
 	assert_string_equal(a[1].new_field, "orig_ax");
@@ -484,13 +484,13 @@ static void core_relocated_read_of_a_copy_stays_relocated(void **state)
 	assert_int_equal(analyze_prog(&p, &a, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(a[1].insn, 6);
-	assert_int_equal(a[1].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_RELOCATED);
 	assert_int_equal(a[1].offset, 112);
 	assert_string_equal(a[1].relo_field, "di");
 	assert_int_equal(a[1].copy_insn, 5);
 	/* relocated to 168 on the target: past the end of a 168-byte copy */
 	assert_int_equal(a[2].insn, 7);
-	assert_int_equal(a[2].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[2].verdict, PTREGS_VERDICT_BREAKS);
 	assert_string_equal(a[2].relo_field, "ss");
 	free(a);
 }
@@ -510,7 +510,7 @@ static void copy_read_in_a_subprogram_is_followed(void **state)
 	(void)state;
 	assert_int_equal(analyze(prog, 11, PTREGS_CTX_PT_REGS, &a), 2);
 	assert_int_equal(a[1].insn, 9);
-	assert_int_equal(a[1].verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_BREAKS);
 	assert_int_equal(a[1].offset, 128);
 	assert_string_equal(a[1].old_field, "ip");
 	assert_string_equal(a[1].new_field, "orig_ax");
@@ -529,9 +529,9 @@ static void copy_between_equal_layouts_is_unchanged(void **state)
 	(void)state;
 	assert_int_equal(analyze_between(&p, legacy, legacy, &a, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(a[0].verdict, PTREGS_V_UNCHANGED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_UNCHANGED);
 	assert_int_equal(a[0].copy_size, 0);
-	assert_int_equal(a[1].verdict, PTREGS_V_UNCHANGED);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_UNCHANGED);
 	assert_string_equal(a[1].old_field, "di");
 	assert_string_equal(a[1].new_field, "di");
 	free(a);
@@ -558,9 +558,9 @@ static void copy_from_a_relocated_field_follows_it_on_the_target(void **state)
 	(void)state;
 	assert_int_equal(analyze_prog(&p, &a, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(a[0].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_RELOCATED);
 	assert_int_equal(a[1].insn, 6);
-	assert_int_equal(a[1].verdict, PTREGS_V_RELOCATED);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_RELOCATED);
 	assert_int_equal(a[1].offset, 112);
 	assert_string_equal(a[1].old_field, "di");
 	assert_string_equal(a[1].new_field, "di");
@@ -585,11 +585,11 @@ static void task_stack_sizeof_copy_is_suspect(void **state)
 	assert_int_equal(a[0].insn, 6);
 	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
 	assert_int_equal(a[0].origin, PTREGS_FROM_UNKNOWN);
-	assert_int_equal(a[0].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
 	assert_int_equal(a[0].size, 168);
 	assert_int_equal(a[0].copy_size, 168);
 	assert_int_equal(a[1].insn, 7);
-	assert_int_equal(a[1].verdict, PTREGS_V_SUSPECT);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_SUSPECT);
 	assert_int_equal(a[1].offset, 152);
 	assert_string_equal(a[1].old_field, "sp");
 	assert_string_equal(a[1].new_field, "flags");

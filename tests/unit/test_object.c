@@ -68,7 +68,7 @@ static void analysis_of_a_program_reads_through_accessors(void **state)
 	assert_int_equal(ptregs_analysis_access_cnt(an), 1);
 	a = ptregs_analysis_access(an, 0);
 	assert_int_equal(a->offset, 96);
-	assert_int_equal(a->verdict, PTREGS_V_BREAKS);
+	assert_int_equal(a->verdict, PTREGS_VERDICT_BREAKS);
 	assert_string_equal(a->old_field, "dx");
 	assert_string_equal(a->new_field, "cx");
 	assert_null(ptregs_analysis_access(an, 1));
