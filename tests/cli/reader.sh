@@ -19,6 +19,7 @@ run optional-and-static 1 -j scan "$UAPI"
 json_check optional-prog "[(f['program'], f['section'], f['offset'], f['old_field'], f['new_field']) for f in d['findings'] if f['program']=='optional_prog'] == [('optional_prog', '?kprobe/vfs_write', 96, 'dx', 'cx')]"
 json_check static-prog "[(f['program'], f['offset'], f['old_field'], f['new_field']) for f in d['findings'] if f['program']=='static_prog'] == [('static_prog', 88, 'cx', 'ax')]"
 json_check no-unknown-type "d['errors'] == []"
+json_check static-notice-json "len(d['notices']) == 1 and 'program static_prog is static' in d['notices'][0]"
 run static-notice 1 scan "$UAPI" && has static-notice "program static_prog is static: libbpf refuses" err
 
 # a named file with no BPF in it says so, and a scan that found nothing is an error
@@ -26,7 +27,7 @@ run no-bpf 2 scan /bin/true
 has no-bpf "/bin/true: no BPF here" err
 has no-bpf "no BPF object found" err
 run no-bpf-count 2 -j scan /bin/true
-json_check no-bpf-count "d['summary']['files'] == 0 and d['summary']['objects'] == 0"
+json_check no-bpf-count "d['summary']['files'] == 0 and d['summary']['objects'] == 0 and any('no BPF here' in n for n in d['notices'])"
 # ... but next to a real object it is only a notice
 run no-bpf-beside 1 scan /bin/true "$UAPI" && has no-bpf-beside "/bin/true: no BPF here" err
 
