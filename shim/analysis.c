@@ -2,6 +2,7 @@
 /* The analysis result as callers see it: an object with accessors. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <ptregs/analysis.h>
 #include "internal.h"
 
@@ -47,4 +48,9 @@ size_t ptregs_analysis_access_cnt(const struct ptregs_analysis *an)
 const struct ptregs_access *ptregs_analysis_access(const struct ptregs_analysis *an, size_t idx)
 {
 	return idx < an->cnt ? &an->acc[idx] : NULL;
+}
+
+bool pt_is_pt_regs_name(const char *n)
+{
+	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
 }

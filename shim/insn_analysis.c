@@ -201,12 +201,6 @@ static const struct ptregs_insn_relo *relo_at(const struct actx *c, uint32_t ins
 	return NULL;
 }
 
-/* "pt_regs" or a CO-RE flavor of it ("pt_regs___x86") */
-static bool is_pt_regs_name(const char *n)
-{
-	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
-}
-
 /*
  * Does the target's field behind relocation R lie outside what copy CP
  * holds? CP copied fixed offsets of the registers, the read is relocated.
@@ -347,7 +341,7 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 	 * finds whatever the target has that far past the field.
 	 */
 	if (cp && rp && !ri && extra != 0 && v->kind == VK_REGS && rp->field &&
-	    is_pt_regs_name(rp->type_name)) {
+	    pt_is_pt_regs_name(rp->type_name)) {
 		const struct ptregs_field *bf = ptregs_layout_find(c->from, rp->field);
 		const struct ptregs_field *bt = ptregs_layout_find(c->to, rp->field);
 		int64_t t = bt && bf ? (int64_t)bt->offset + off - bf->offset : -1;
@@ -396,8 +390,8 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
 		if (r)	/* the field is relocated; the base is not */
 			a.old_field = a.new_field = NULL;
-	} else if ((rp && is_pt_regs_name(rp->type_name) && rp->field_missing) ||
-		   (ri && is_pt_regs_name(ri->type_name) && ri->field_missing)) {
+	} else if ((rp && pt_is_pt_regs_name(rp->type_name) && rp->field_missing) ||
+		   (ri && pt_is_pt_regs_name(ri->type_name) && ri->field_missing)) {
 		a.verdict = PTREGS_VERDICT_FAILS_TO_LOAD;
 		a.note = "CO-RE field missing from kernel pt_regs: libbpf poisons the insn";
 	} else if (v->kind == VK_PERF && kind == PTREGS_ACC_PROBE_READ) {
@@ -406,14 +400,14 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		a.note = "probe read through a perf_event context reads the kernel's "
 			 "bpf_perf_event_data_kern, not the registers";
 	} else if (v->kind == VK_PERF) {
-		if ((rp && is_pt_regs_name(rp->type_name)) || (ri && is_pt_regs_name(ri->type_name))) {
+		if ((rp && pt_is_pt_regs_name(rp->type_name)) || (ri && pt_is_pt_regs_name(ri->type_name))) {
 			a.verdict = PTREGS_VERDICT_BREAKS;
 			a.note = "CO-RE against struct pt_regs over a perf_event context: "
 				 "relocated by libbpf and remapped by the kernel";
 		} else {
 			a.verdict = PTREGS_VERDICT_SAFE_ABI;
 		}
-	} else if (cp && ri && !rp && is_pt_regs_name(ri->type_name) && copy_misses(c, cp, ri)) {
+	} else if (cp && ri && !rp && pt_is_pt_regs_name(ri->type_name) && copy_misses(c, cp, ri)) {
 		/* relocated to where the target has the field, past the copy */
 		a.verdict = PTREGS_VERDICT_BREAKS;
 		a.note = "CO-RE relocated read of a copy too short for the target's field";

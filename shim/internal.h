@@ -107,6 +107,9 @@ struct ptregs_diff {
 	struct ptregs_change *changes;
 };
 
+/* analysis.c: "pt_regs" or a CO-RE flavor of it ("pt_regs___x86") */
+bool pt_is_pt_regs_name(const char *n);
+
 /* source.c */
 struct pt_source_ops {
 	struct ptregs_layout *(*layout)(struct ptregs_source *src, enum pt_name_kind kind,

@@ -241,13 +241,12 @@ static void classify(struct ptregs_object_prog *p)
 	}
 }
 
+/* ID's type with typedefs and modifiers resolved, or NULL. */
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
+	int r = btf__resolve_type(btf, id);
 
-	for (int i = 0; t && i < 32 && (btf_is_mod(t) || btf_is_typedef(t)); i++)
-		t = btf__type_by_id(btf, t->type);
-	return t;
+	return r < 0 ? NULL : btf__type_by_id(btf, (__u32)r);
 }
 
 /* Root type and accessed member name of a CO-RE relocation. */
@@ -289,11 +288,6 @@ static void core_names(const struct btf *btf, __u32 type_id, const char *acc,
 			break;
 		}
 	}
-}
-
-static bool is_pt_regs(const char *n)
-{
-	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
 }
 
 static const struct obj_rel *find_rel(const struct obj_sec *s, uint32_t insn)
@@ -359,7 +353,7 @@ static int add_relos(struct ptregs_object *o, struct ptregs_object_prog *p, cons
 		r->kind = c->kind;
 		acc = btf__name_by_offset(o->btf, c->access_str_off);
 		core_names(o->btf, c->type_id, acc ? acc : "", &r->type_name, &r->field);
-		if (is_pt_regs(r->type_name) && r->field && to &&
+		if (pt_is_pt_regs_name(r->type_name) && r->field && to &&
 		    c->kind == BPF_CORE_FIELD_BYTE_OFFSET)
 			r->field_missing = !ptregs_layout_find(to, r->field);
 	}
