@@ -90,6 +90,8 @@ struct ptregs_source {
 /* Set kind and the "prefix:path" name (src->path points into it). */
 int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,
 		       const char *prefix, const char *path);
+/* Build the type index once (ops->index, then sorted and deduplicated). */
+int pt_source_index(struct ptregs_source *src);
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf);
 /* An ELF file: picks .BTF or DWARF (opts.force_dwarf) and opens it. */
 int pt_dwarf_open(struct ptregs_source *src, const char *path);

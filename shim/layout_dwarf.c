@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* DWARF loader through libdw, and the choice between .BTF and DWARF in an ELF. */
+/*
+ * DWARF loader, and the choice between .BTF and DWARF in an ELF.
+ *
+ * DWARF is read through libdwfl, not libdw alone: libdw does not apply the
+ * .rela.debug_* relocations of relocatable objects (.o, .ko), whose names
+ * and references then all read as offset 0, and libdwfl also finds separate
+ * debug info (build-id under /usr/lib/debug, .gnu_debuglink).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +16,7 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "internal.h"
@@ -18,7 +26,14 @@
 struct dwarf_priv {
 	int fd;
 	Elf *elf;
-	Dwarf *dw;
+	Dwfl *dwfl;
+	Dwarf *dw;		/* owned by dwfl */
+	/*
+	 * Typedefs naming a struct or union, for "anon_typedef_t" lookups: a
+	 * second index so the one callers list stays structs and unions only.
+	 * Entries are spelled "struct NAME" whatever the target is.
+	 */
+	struct pt_type_index typedefs;
 };
 
 static bool is_composite_tag(int tag)
@@ -269,10 +284,19 @@ static bool is_definition(Dwarf_Die *d)
 
 static int index_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
 {
+	struct dwarf_priv *p = src->priv;
 	int tag = dwarf_tag(d);
 	const char *name;
+	Dwarf_Die peeled;
 
 	(void)ctx;
+	if (tag == DW_TAG_typedef) {
+		name = dwarf_diename(d);
+		if (name && peel(d, &peeled) && is_composite_tag(dwarf_tag(&peeled)) &&
+		    is_definition(&peeled))
+			return pt_index_add(&p->typedefs, false, name, dwarf_dieoffset(d));
+		return 0;
+	}
 	if (!is_composite_tag(tag) || !is_definition(d))
 		return 0;
 	name = dwarf_diename(d);
@@ -281,79 +305,63 @@ static int index_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
 	return pt_index_add(&src->index, tag == DW_TAG_union_type, name, dwarf_dieoffset(d));
 }
 
+/* One walk over every CU; the index keeps the first definition of each name. */
 static int dwarf_index(struct ptregs_source *src)
 {
-	return each_top_die(src, index_one, NULL);
+	struct dwarf_priv *p = src->priv;
+	int err = each_top_die(src, index_one, NULL);
+
+	return err ? err : pt_index_finish(&p->typedefs);
 }
 
-struct find_ctx {
-	enum pt_name_kind kind;
-	const char *name;
-	bool typedefs;
-	Dwarf_Die found;
-};
-
-static int find_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
+/* The DIE the index recorded at OFF, a top-level DIE of the main file. */
+static struct ptregs_layout *layout_at(struct ptregs_source *src, Dwarf_Off off,
+				       const char *name, bool typedef_die)
 {
-	struct find_ctx *c = ctx;
-	const char *name = dwarf_diename(d);
-	int tag = dwarf_tag(d);
-	Dwarf_Die peeled;
+	struct dwarf_priv *p = src->priv;
+	Dwarf_Die die, peeled;
 
-	(void)src;
-	if (!name || strcmp(name, c->name) != 0)
-		return 0;
-	if (c->typedefs) {
-		if (tag == DW_TAG_typedef && peel(d, &peeled) &&
-		    is_composite_tag(dwarf_tag(&peeled)) && is_definition(&peeled)) {
-			c->found = peeled;
-			return 1;
-		}
-		return 0;
+	if (!dwarf_offdie(p->dw, off, &die))
+		return pt_err_null(EINVAL, "%s: malformed DWARF: %s", src->path,
+				   dwarf_errmsg(-1));
+	if (typedef_die) {
+		if (!peel(&die, &peeled))
+			return pt_err_null(EINVAL, "%s: malformed DWARF: typedef %s", src->path,
+					   name);
+		die = peeled;
 	}
-	if (!is_definition(d))
-		return 0;
-	if ((tag == DW_TAG_structure_type || tag == DW_TAG_class_type) && c->kind != PT_UNION) {
-		c->found = *d;
-		return 1;
-	}
-	if (tag == DW_TAG_union_type && c->kind != PT_STRUCT) {
-		c->found = *d;
-		return 1;
-	}
-	return 0;
+	return dwarf_layout_of(src, &die, name);
 }
 
+/*
+ * Every lookup goes through the index: one walk over the CUs when the
+ * source is first asked, then a binary search and dwarf_offdie, so a
+ * diff --all over a whole kernel is not a walk per type.
+ */
 static struct ptregs_layout *dwarf_layout(struct ptregs_source *src, enum pt_name_kind kind,
 					  const char *name)
 {
-	struct find_ctx c = { .kind = kind, .name = name };
-	int r;
+	struct dwarf_priv *p = src->priv;
+	const struct pt_type_ent *e = NULL;
+	int err;
 
-	/* structs are preferred over unions of the same name */
-	if (kind == PT_ANY) {
-		c.kind = PT_STRUCT;
-		r = each_top_die(src, find_one, &c);
-		if (r == 0) {
-			c.kind = PT_UNION;
-			r = each_top_die(src, find_one, &c);
-		}
-		if (r == 0) {
-			c.typedefs = true;
-			r = each_top_die(src, find_one, &c);
-		}
-	} else {
-		r = each_top_die(src, find_one, &c);
-	}
-	if (r < 0) {
-		errno = -r;
+	err = pt_source_index(src);
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
-	if (r == 0)
-		return pt_err_null(ENOENT, "%s: no %s named '%s' in DWARF", src->path,
-				   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
-				   "struct or union", name);
-	return dwarf_layout_of(src, &c.found, name);
+	/* structs are preferred over unions of the same name, then typedefs */
+	if (kind != PT_UNION)
+		e = pt_index_find(&src->index, false, name);
+	if (!e && kind != PT_STRUCT)
+		e = pt_index_find(&src->index, true, name);
+	if (e)
+		return layout_at(src, e->ref, name, false);
+	if (kind == PT_ANY && (e = pt_index_find(&p->typedefs, false, name)))
+		return layout_at(src, e->ref, name, true);
+	return pt_err_null(ENOENT, "%s: no %s named '%s' in DWARF", src->path,
+			   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
+			   "struct or union", name);
 }
 
 static void dwarf_close(struct ptregs_source *src)
@@ -362,8 +370,9 @@ static void dwarf_close(struct ptregs_source *src)
 
 	if (!p)
 		return;
-	if (p->dw)
-		dwarf_end(p->dw);
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	pt_index_free(&p->typedefs);
 	if (p->elf)
 		elf_end(p->elf);
 	if (p->fd >= 0)
@@ -380,13 +389,13 @@ static const struct pt_source_ops dwarf_ops = {
 
 /* Which debug sections does the ELF carry? */
 static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *has_btf,
-			bool *has_dwarf)
+			bool *has_dwarf, bool *has_link)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, shnum;
 	GElf_Ehdr eh;
 
-	*has_btf = *has_dwarf = false;
+	*has_btf = *has_dwarf = *has_link = false;
 	if (elf_kind(elf) != ELF_K_ELF)
 		return pt_err(EINVAL, "%s: not an ELF object (%s)", path,
 			      elf_kind(elf) == ELF_K_AR ? "archive" : "unknown kind");
@@ -398,6 +407,8 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *ha
 			      "the file (truncated?)", path);
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
+	/* libelf's error is per thread and sticky: drop one an earlier file left */
+	(void)elf_errno();
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		const char *n;
@@ -417,16 +428,55 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *ha
 			*has_btf = true;
 		else if (strcmp(n, ".debug_info") == 0 || strcmp(n, ".zdebug_info") == 0)
 			*has_dwarf = true;
+		else if (strcmp(n, ".gnu_debuglink") == 0 || strcmp(n, ".note.gnu.build-id") == 0)
+			*has_link = true;
 	}
 	if (elf_errno())
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
 	return 0;
 }
 
+static char *debuginfo_path;	/* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+/* The file as one offline module: libdwfl relocates ET_REL debug sections. */
+static int dwfl_load(struct ptregs_source *src, struct dwarf_priv *p, const char *path,
+		     bool has_dwarf)
+{
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+
+	p->dwfl = dwfl_begin(&offline_callbacks);
+	if (!p->dwfl)
+		return pt_err(ENOMEM, "%s: %s", path, dwfl_errmsg(-1));
+	mod = dwfl_report_offline(p->dwfl, path, path, -1);
+	if (!mod)
+		return pt_err(EINVAL, "%s: malformed ELF: %s", path, dwfl_errmsg(-1));
+	if (dwfl_report_end(p->dwfl, NULL, NULL) != 0)
+		return pt_err(EINVAL, "%s: %s", path, dwfl_errmsg(-1));
+	p->dw = dwfl_module_getdwarf(mod, &bias);
+	if (p->dw)
+		return 0;
+	if (has_dwarf)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", path, dwfl_errmsg(-1));
+	/* only a build-id or debuglink, and no debug file found for it */
+	if (src->opts.force_dwarf)
+		return pt_err(ENODATA, "%s: no DWARF debug info (none in the file, no separate "
+			      "debug file found)", path);
+	return pt_err(ENODATA, "%s: ELF file has neither .BTF nor DWARF debug info (no "
+		      "separate debug file found)", path);
+}
+
 int pt_dwarf_open(struct ptregs_source *src, const char *path)
 {
 	struct dwarf_priv *p;
-	bool has_btf, has_dwarf;
+	bool has_btf, has_dwarf, has_link;
 	struct stat st;
 	int err;
 
@@ -447,7 +497,7 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
 	if (!p->elf)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
-	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &has_btf, &has_dwarf);
+	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &has_btf, &has_dwarf, &has_link);
 	if (err)
 		return err;
 
@@ -455,7 +505,8 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 		dwarf_close(src);
 		return pt_btf_open(src, path, true);
 	}
-	if (!has_dwarf) {
+	/* without .debug_info here, DWARF may still be in a separate file */
+	if (!has_dwarf && !has_link) {
 		if (src->opts.force_dwarf)
 			return pt_err(ENODATA, "%s: no DWARF debug info", path);
 		return pt_err(ENODATA, "%s: ELF file has neither .BTF nor DWARF debug info",
@@ -464,8 +515,5 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	err = pt_source_set_name(src, PTREGS_SOURCE_DWARF, "dwarf", path);
 	if (err)
 		return err;
-	p->dw = dwarf_begin_elf(p->elf, DWARF_C_READ, NULL);
-	if (!p->dw)
-		return pt_err(EINVAL, "%s: malformed DWARF: %s", path, dwarf_errmsg(-1));
-	return 0;
+	return dwfl_load(src, p, path, has_dwarf);
 }
