@@ -68,6 +68,67 @@ const struct pt_type_ent *pt_index_find(const struct pt_type_index *ix, bool is_
 					const char *name);
 void pt_index_free(struct pt_type_index *ix);
 
+/*
+ * layout_walk.c: the member walk and type naming both loaders share. A
+ * loader describes its types and members through these ops, on handles
+ * it defines (a BTF id, a DWARF DIE); the walk does the rest.
+ */
+struct pt_ref {
+	uint64_t w[6];		/* loader's handle: BTF id (and member index), Dwarf_Die */
+};
+
+enum pt_tkind {
+	PT_T_INVALID,		/* a dangling reference */
+	PT_T_VOID,
+	PT_T_PTR,
+	PT_T_CONST,
+	PT_T_VOLATILE,
+	PT_T_TRANSPARENT,	/* restrict, type tags, _Atomic: spelled as their target */
+	PT_T_TYPEDEF,
+	PT_T_ARRAY,
+	PT_T_STRUCT,
+	PT_T_UNION,
+	PT_T_ENUM,
+	PT_T_FUNC,
+	PT_T_OTHER,		/* base types, forward declarations...: spelled by name */
+};
+
+struct pt_tinfo {
+	enum pt_tkind kind;
+	const char *name;	/* NULL or "" when anonymous */
+	uint64_t nelems;	/* arrays */
+	bool has_target;	/* what a pointer, qualifier, typedef or array refers to */
+	struct pt_ref target;
+};
+
+struct pt_member {
+	const char *name;	/* NULL or "" when anonymous */
+	uint32_t bit_offset;	/* from the start of the containing type */
+	uint32_t bit_size;	/* 0 unless a bitfield */
+	struct pt_ref type;
+};
+
+struct pt_walk_ops {
+	/* The first member of T, then the one after *M: 1, 0 at the end, or -errno. */
+	int (*first_member)(void *priv, const struct pt_ref *t, struct pt_ref *m);
+	int (*next_member)(void *priv, struct pt_ref *m);
+	/* Describe member M (the IDXth of L's type, for messages), or -errno. */
+	int (*member)(void *priv, const struct ptregs_layout *l, const struct pt_ref *m,
+		      unsigned int idx, struct pt_member *out);
+	void (*type)(void *priv, const struct pt_ref *t, struct pt_tinfo *out);
+	/* sizeof T; 0 when it has none (flexible arrays) */
+	uint32_t (*size)(void *priv, const struct pt_ref *t);
+};
+
+/*
+ * The layout of struct or union T: anonymous members flattened, members of
+ * named anonymous types as "name.member", TYPES: each member's type spelled.
+ * NAME names T when it is anonymous (reached through a typedef).
+ */
+struct ptregs_layout *pt_walk_layout(const struct pt_walk_ops *ops, void *priv,
+				     const struct pt_ref *t, const char *name,
+				     const char *origin, bool types);
+
 /* source.c */
 struct pt_source_ops {
 	struct ptregs_layout *(*layout)(struct ptregs_source *src, enum pt_name_kind kind,

@@ -30,137 +30,128 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *
 	return guard < 0 ? NULL : t;
 }
 
-/* A C-like spelling of type ID, enough to tell fields apart. */
-static void type_str(const struct btf *btf, __u32 id, char *buf, size_t len, int depth)
+/* Handles: a type is its id in w[0]; a member, its parent's id and its index. */
+static int btf_first_member(void *priv, const struct pt_ref *t, struct pt_ref *m)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	char inner[256];
-	const char *n;
+	const struct btf_type *bt = btf__type_by_id(priv, (__u32)t->w[0]);
 
-	if (len)
-		buf[0] = '\0';
+	if (!bt || !btf_is_composite(bt) || btf_vlen(bt) == 0)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->w[0] = t->w[0];
+	return 1;
+}
+
+static int btf_next_member(void *priv, struct pt_ref *m)
+{
+	const struct btf_type *bt = btf__type_by_id(priv, (__u32)m->w[0]);
+
+	return ++m->w[1] < btf_vlen(bt);
+}
+
+static int btf_member(void *priv, const struct ptregs_layout *l, const struct pt_ref *m,
+		      unsigned int idx, struct pt_member *out)
+{
+	const struct btf *btf = priv;
+	const struct btf_type *t = btf__type_by_id(btf, (__u32)m->w[0]);
+	__u32 i = (__u32)m->w[1];
+	const struct btf_member *bm = btf_members(t) + i;
+
+	(void)l;
+	(void)idx;
+	out->name = btf__name_by_offset(btf, bm->name_off);
+	out->bit_offset = btf_member_bit_offset(t, i);
+	out->bit_size = btf_member_bitfield_size(t, i);
+	memset(&out->type, 0, sizeof(out->type));
+	out->type.w[0] = bm->type;
+	return 0;
+}
+
+static void btf_type(void *priv, const struct pt_ref *ref, struct pt_tinfo *out)
+{
+	const struct btf *btf = priv;
+	__u32 id = (__u32)ref->w[0];
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	memset(out, 0, sizeof(*out));
 	if (id == 0) {
-		snprintf(buf, len, "void");
+		out->kind = PT_T_VOID;
 		return;
 	}
-	if (!t || depth > 8) {
-		snprintf(buf, len, "?");
+	if (!t) {
+		out->kind = PT_T_INVALID;
 		return;
 	}
-	n = btf__name_by_offset(btf, t->name_off);
-	if (!n)
-		n = "";
+	out->name = btf__name_by_offset(btf, t->name_off);
+	out->has_target = true;
+	out->target.w[0] = t->type;
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
-		type_str(btf, t->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s *", inner);
-		break;
+		out->kind = PT_T_PTR;
+		return;
 	case BTF_KIND_CONST:
+		out->kind = PT_T_CONST;
+		return;
 	case BTF_KIND_VOLATILE:
+		out->kind = PT_T_VOLATILE;
+		return;
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		type_str(btf, t->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s%s", btf_is_const(t) ? "const " :
-			 btf_is_volatile(t) ? "volatile " : "", inner);
-		break;
+		out->kind = PT_T_TRANSPARENT;
+		return;
+	case BTF_KIND_TYPEDEF:
+		out->kind = PT_T_TYPEDEF;
+		return;
 	case BTF_KIND_ARRAY:
-		type_str(btf, btf_array(t)->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s[%u]", inner, btf_array(t)->nelems);
-		break;
+		out->kind = PT_T_ARRAY;
+		out->target.w[0] = btf_array(t)->type;
+		out->nelems = btf_array(t)->nelems;
+		return;
+	}
+	out->has_target = false;
+	out->target.w[0] = 0;
+	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
+		out->kind = PT_T_STRUCT;
+		break;
 	case BTF_KIND_UNION:
-		snprintf(buf, len, "%s %s", btf_is_struct(t) ? "struct" : "union",
-			 *n ? n : "(anon)");
+		out->kind = PT_T_UNION;
 		break;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
-		snprintf(buf, len, "enum %s", *n ? n : "(anon)");
+		out->kind = PT_T_ENUM;
 		break;
 	case BTF_KIND_FUNC_PROTO:
-		snprintf(buf, len, "function");
+		out->kind = PT_T_FUNC;
 		break;
 	default:
-		snprintf(buf, len, "%s", *n ? n : "?");
+		out->kind = PT_T_OTHER;
 	}
 }
 
-static int flatten(struct ptregs_layout *l, const struct btf *btf, const struct btf_type *t,
-		   uint32_t base_bits, const char *prefix, bool types, int depth)
+static uint32_t btf_size(void *priv, const struct pt_ref *t)
 {
-	const struct btf_member *m = btf_members(t);
-	__u16 vlen = btf_vlen(t);
-	char tbuf[256];
-	int err;
+	__s64 sz = btf__resolve_size(priv, (__u32)t->w[0]);
 
-	if (depth > MAX_DEPTH)
-		return pt_err(ELOOP, "%s: type nesting too deep (malformed BTF?)", l->origin);
-	for (__u16 i = 0; i < vlen; i++, m++) {
-		const char *name = btf__name_by_offset(btf, m->name_off);
-		uint32_t bit_off = base_bits + btf_member_bit_offset(t, i);
-		uint32_t bits = btf_member_bitfield_size(t, i);
-		const struct btf_type *mt;
-		__u32 mid;
-		__s64 sz;
-
-		mt = skip_mods(btf, m->type, &mid);
-		if (!mt)
-			return pt_err(EINVAL, "%s: %s member #%u has invalid type id %u",
-				      l->origin, l->name, i, m->type);
-		if (!name)
-			name = "";
-		if (!*name && !btf_is_composite(mt))
-			continue;	/* unnamed bitfield padding */
-		if (!*name) {
-			err = flatten(l, btf, mt, bit_off, prefix, types, depth + 1);
-			if (err)
-				return err;
-			continue;
-		}
-		sz = btf__resolve_size(btf, m->type);
-		if (sz < 0) {
-			/* flexible or unsized array members are legal */
-			sz = 0;
-		}
-		if (types)
-			type_str(btf, m->type, tbuf, sizeof(tbuf), 0);
-		err = pt_layout_add(l, prefix, name, types ? tbuf : NULL, bit_off, bits,
-				    (uint32_t)sz);
-		if (err)
-			return err;
-		if (btf_is_composite(mt) && mt->name_off == 0) {
-			char *pfx = pt_arena_concat(&l->strings, prefix, name);
-
-			if (!pfx || !(pfx = pt_arena_concat(&l->strings, pfx, ".")))
-				return pt_err(ENOMEM, "out of memory");
-			err = flatten(l, btf, mt, bit_off, pfx, types, depth + 1);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	/* flexible or unsized array members are legal */
+	return sz < 0 ? 0 : (uint32_t)sz;
 }
+
+static const struct pt_walk_ops btf_walk_ops = {
+	.first_member = btf_first_member,
+	.next_member = btf_next_member,
+	.member = btf_member,
+	.type = btf_type,
+	.size = btf_size,
+};
 
 /* NAME names an anonymous type reached through a typedef. */
 static struct ptregs_layout *btf_layout_of(struct ptregs_source *src, __u32 id, const char *name)
 {
 	struct btf_priv *p = src->priv;
-	const struct btf_type *t = btf__type_by_id(p->btf, id);
-	const char *tname = btf__name_by_offset(p->btf, t->name_off);
-	struct ptregs_layout *l;
-	int err;
+	struct pt_ref t = { .w = { id } };
 
-	l = pt_layout_new(tname && *tname ? tname : name, btf_is_union(t), t->size,
-			  src->name);
-	if (!l)
-		return NULL;
-	err = flatten(l, p->btf, t, 0, NULL, !src->opts.no_types, 0);
-	if (err) {
-		ptregs_layout_free(l);
-		errno = -err;
-		return NULL;
-	}
-	pt_layout_finish(l);
-	return l;
+	return pt_walk_layout(&btf_walk_ops, p->btf, &t, name, src->name, !src->opts.no_types);
 }
 
 static struct ptregs_layout *btf_layout(struct ptregs_source *src, enum pt_name_kind kind,

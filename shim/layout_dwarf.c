@@ -67,71 +67,6 @@ static bool member_type(Dwarf_Die *m, Dwarf_Die *type)
 	return dwarf_attr_integrate(m, DW_AT_type, &a) && dwarf_formref_die(&a, type);
 }
 
-static void type_str(Dwarf_Die *t, char *buf, size_t len, int depth)
-{
-	const char *n = dwarf_diename(t);
-	char inner[256];
-	Dwarf_Die sub;
-	Dwarf_Word cnt;
-
-	if (depth > 8) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	switch (dwarf_tag(t)) {
-	case DW_TAG_pointer_type:
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "void");
-		snprintf(buf, len, "%s *", inner);
-		break;
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "void");
-		snprintf(buf, len, "%s %s", dwarf_tag(t) == DW_TAG_const_type ? "const" :
-			 "volatile", inner);
-		break;
-	case DW_TAG_array_type: {
-		Dwarf_Die child;
-		Dwarf_Attribute a;
-
-		cnt = 0;
-		if (dwarf_child(t, &child) == 0) {
-			if (dwarf_attr_integrate(&child, DW_AT_count, &a))
-				dwarf_formudata(&a, &cnt);
-			else if (dwarf_attr_integrate(&child, DW_AT_upper_bound, &a) &&
-				 dwarf_formudata(&a, &cnt) == 0)
-				cnt++;
-		}
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "?");
-		snprintf(buf, len, "%s[%llu]", inner, (unsigned long long)cnt);
-		break;
-	}
-	case DW_TAG_structure_type:
-	case DW_TAG_class_type:
-		snprintf(buf, len, "struct %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_union_type:
-		snprintf(buf, len, "union %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_enumeration_type:
-		snprintf(buf, len, "enum %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_subroutine_type:
-		snprintf(buf, len, "function");
-		break;
-	default:
-		snprintf(buf, len, "%s", n ? n : "?");
-	}
-}
-
 static int member_offset(Dwarf_Die *m, Dwarf_Word *off)
 {
 	Dwarf_Attribute a;
@@ -151,103 +86,193 @@ static int member_offset(Dwarf_Die *m, Dwarf_Word *off)
 	return -1;
 }
 
-static int flatten(struct ptregs_layout *l, Dwarf_Die *s, uint32_t base_bits,
-		   const char *prefix, bool types, int depth)
+/* Handles for the shared walk: a DIE, copied into the handle's words. */
+_Static_assert(sizeof(Dwarf_Die) <= sizeof(struct pt_ref), "a pt_ref holds a Dwarf_Die");
+
+static Dwarf_Die die_of(const struct pt_ref *r)
 {
-	Dwarf_Die m;
-	char tbuf[256];
-	int err, r;
+	Dwarf_Die d;
 
-	if (depth > MAX_DEPTH)
-		return pt_err(ELOOP, "%s: type nesting too deep", l->origin);
-	if (dwarf_child(s, &m) != 0)
-		return 0;
-	do {
-		const char *name = dwarf_diename(&m);
-		Dwarf_Die mt, peeled;
-		Dwarf_Word off, size = 0, dbo;
-		Dwarf_Attribute a;
-		uint32_t bit_off, bits = 0;
-		int bs;
-
-		if (dwarf_tag(&m) != DW_TAG_member)
-			continue;
-		if (!member_type(&m, &mt) || !peel(&mt, &peeled))
-			return pt_err(EINVAL, "%s: %s member '%s' has no usable type", l->origin,
-				      l->name, name ? name : "(anon)");
-		if (member_offset(&m, &off))
-			return pt_err(EINVAL, "%s: %s member '%s' has an unsupported location",
-				      l->origin, l->name, name ? name : "(anon)");
-		bit_off = base_bits + (uint32_t)off * 8;
-		bs = dwarf_bitsize(&m);
-		if (bs > 0) {
-			bits = (uint32_t)bs;
-			if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &a) &&
-			    dwarf_formudata(&a, &dbo) == 0) {
-				bit_off = base_bits + (uint32_t)dbo;
-			} else {
-				int bo = dwarf_bitoffset(&m);
-				Dwarf_Word bytes = 0;
-
-				if (dwarf_attr_integrate(&m, DW_AT_byte_size, &a))
-					dwarf_formudata(&a, &bytes);
-				else
-					dwarf_aggregate_size(&mt, &bytes);
-				if (bo >= 0)
-					bit_off += (uint32_t)(bytes * 8 - (Dwarf_Word)bo - bits);
-			}
-		}
-		if (!name && !is_composite_tag(dwarf_tag(&peeled)))
-			continue;
-		if (!name) {
-			err = flatten(l, &peeled, bit_off, prefix, types, depth + 1);
-			if (err)
-				return err;
-			continue;
-		}
-		if (dwarf_aggregate_size(&mt, &size) != 0)
-			size = 0;	/* flexible array */
-		if (types)
-			type_str(&mt, tbuf, sizeof(tbuf), 0);
-		err = pt_layout_add(l, prefix, name, types ? tbuf : NULL, bit_off, bits,
-				    (uint32_t)size);
-		if (err)
-			return err;
-		if (is_composite_tag(dwarf_tag(&peeled)) && !dwarf_diename(&peeled)) {
-			char *pfx = pt_arena_concat(&l->strings, prefix, name);
-
-			if (!pfx || !(pfx = pt_arena_concat(&l->strings, pfx, ".")))
-				return pt_err(ENOMEM, "out of memory");
-			err = flatten(l, &peeled, bit_off, pfx, types, depth + 1);
-			if (err)
-				return err;
-		}
-	} while ((r = dwarf_siblingof(&m, &m)) == 0);
-	return r < 0 ? pt_err(EINVAL, "%s: malformed DWARF: %s", l->origin, dwarf_errmsg(-1)) : 0;
+	memcpy(&d, r->w, sizeof(d));
+	return d;
 }
+
+static void set_ref(struct pt_ref *r, const Dwarf_Die *d)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->w, d, sizeof(*d));
+}
+
+/* From *D on, the first DW_TAG_member among D and its siblings. */
+static int skip_to_member(const char *origin, Dwarf_Die *d, struct pt_ref *m)
+{
+	int r = 0;
+
+	while (r == 0 && dwarf_tag(d) != DW_TAG_member)
+		r = dwarf_siblingof(d, d);
+	if (r < 0)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", origin, dwarf_errmsg(-1));
+	if (r > 0)
+		return 0;
+	set_ref(m, d);
+	return 1;
+}
+
+static int dw_first_member(void *priv, const struct pt_ref *t, struct pt_ref *m)
+{
+	Dwarf_Die d = die_of(t), c;
+
+	if (dwarf_child(&d, &c) != 0)
+		return 0;
+	return skip_to_member(priv, &c, m);
+}
+
+static int dw_next_member(void *priv, struct pt_ref *m)
+{
+	Dwarf_Die d = die_of(m);
+	int r;
+
+	r = dwarf_siblingof(&d, &d);
+	if (r < 0)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", (const char *)priv,
+			      dwarf_errmsg(-1));
+	return r > 0 ? 0 : skip_to_member(priv, &d, m);
+}
+
+static int dw_member(void *priv, const struct ptregs_layout *l, const struct pt_ref *ref,
+		     unsigned int idx, struct pt_member *out)
+{
+	Dwarf_Die m = die_of(ref), mt;
+	const char *name = dwarf_diename(&m);
+	Dwarf_Word off, dbo;
+	Dwarf_Attribute a;
+	int bs;
+
+	(void)priv;
+	(void)idx;
+	if (!member_type(&m, &mt))
+		return pt_err(EINVAL, "%s: %s member '%s' has no usable type", l->origin,
+			      l->name, name ? name : "(anon)");
+	if (member_offset(&m, &off))
+		return pt_err(EINVAL, "%s: %s member '%s' has an unsupported location",
+			      l->origin, l->name, name ? name : "(anon)");
+	out->name = name;
+	out->bit_offset = (uint32_t)off * 8;
+	out->bit_size = 0;
+	set_ref(&out->type, &mt);
+	bs = dwarf_bitsize(&m);
+	if (bs <= 0)
+		return 0;
+	out->bit_size = (uint32_t)bs;
+	if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &a) &&
+	    dwarf_formudata(&a, &dbo) == 0) {
+		out->bit_offset = (uint32_t)dbo;
+	} else {
+		/* DWARF 2/3: DW_AT_bit_offset counts from the storage unit's MSB */
+		int bo = dwarf_bitoffset(&m);
+		Dwarf_Word bytes = 0;
+
+		if (dwarf_attr_integrate(&m, DW_AT_byte_size, &a))
+			dwarf_formudata(&a, &bytes);
+		else
+			dwarf_aggregate_size(&mt, &bytes);
+		if (bo >= 0)
+			out->bit_offset += (uint32_t)(bytes * 8 - (Dwarf_Word)bo - (Dwarf_Word)bs);
+	}
+	return 0;
+}
+
+static void dw_type(void *priv, const struct pt_ref *ref, struct pt_tinfo *out)
+{
+	Dwarf_Die t = die_of(ref), sub;
+
+	(void)priv;
+	memset(out, 0, sizeof(*out));
+	out->name = dwarf_diename(&t);
+	if (member_type(&t, &sub)) {
+		out->has_target = true;
+		set_ref(&out->target, &sub);
+	}
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+		out->kind = PT_T_PTR;
+		break;
+	case DW_TAG_const_type:
+		out->kind = PT_T_CONST;
+		break;
+	case DW_TAG_volatile_type:
+		out->kind = PT_T_VOLATILE;
+		break;
+	case DW_TAG_restrict_type:
+	case DW_TAG_atomic_type:
+		out->kind = PT_T_TRANSPARENT;
+		break;
+	case DW_TAG_typedef:
+		out->kind = PT_T_TYPEDEF;
+		break;
+	case DW_TAG_array_type: {
+		Dwarf_Die child;
+		Dwarf_Attribute a;
+		Dwarf_Word cnt = 0;
+
+		/* the first dimension only */
+		if (dwarf_child(&t, &child) == 0) {
+			if (dwarf_attr_integrate(&child, DW_AT_count, &a))
+				dwarf_formudata(&a, &cnt);
+			else if (dwarf_attr_integrate(&child, DW_AT_upper_bound, &a) &&
+				 dwarf_formudata(&a, &cnt) == 0)
+				cnt++;
+		}
+		out->kind = PT_T_ARRAY;
+		out->nelems = cnt;
+		break;
+	}
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+		out->kind = PT_T_STRUCT;
+		break;
+	case DW_TAG_union_type:
+		out->kind = PT_T_UNION;
+		break;
+	case DW_TAG_enumeration_type:
+		out->kind = PT_T_ENUM;
+		break;
+	case DW_TAG_subroutine_type:
+		out->kind = PT_T_FUNC;
+		break;
+	default:
+		out->kind = PT_T_OTHER;
+	}
+}
+
+static uint32_t dw_size(void *priv, const struct pt_ref *ref)
+{
+	Dwarf_Die t = die_of(ref);
+	Dwarf_Word size = 0;
+
+	(void)priv;
+	if (dwarf_aggregate_size(&t, &size) != 0)
+		size = 0;	/* flexible array */
+	return (uint32_t)size;
+}
+
+static const struct pt_walk_ops dwarf_walk_ops = {
+	.first_member = dw_first_member,
+	.next_member = dw_next_member,
+	.member = dw_member,
+	.type = dw_type,
+	.size = dw_size,
+};	/* priv: the source's name, for messages */
 
 /* NAME names an anonymous type reached through a typedef. */
 static struct ptregs_layout *dwarf_layout_of(struct ptregs_source *src, Dwarf_Die *die,
 					     const char *name)
 {
-	struct ptregs_layout *l;
-	Dwarf_Word size = 0;
-	int err;
+	struct pt_ref t;
 
-	dwarf_aggregate_size(die, &size);
-	l = pt_layout_new(dwarf_diename(die) ? dwarf_diename(die) : name,
-			  dwarf_tag(die) == DW_TAG_union_type,
-			  (uint32_t)size, src->name);
-	if (!l)
-		return NULL;
-	err = flatten(l, die, 0, NULL, !src->opts.no_types, 0);
-	if (err) {
-		ptregs_layout_free(l);
-		errno = -err;
-		return NULL;
-	}
-	pt_layout_finish(l);
-	return l;
+	set_ref(&t, die);
+	return pt_walk_layout(&dwarf_walk_ops, src->name, &t, name, src->name,
+			      !src->opts.no_types);
 }
 
 /* Call FN on every top-level DIE of every compilation unit. */
