@@ -14,10 +14,6 @@ int pt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* As pt_err(), but set errno and return NULL. */
 void *pt_err_null(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pt_err_clear(void);
-/* Silence libbpf while parsing; keep its last warning for our message. */
-void pt_libbpf_capture_begin(void);
-void pt_libbpf_capture_end(void);
-const char *pt_libbpf_last(void);
 
 /* arena.c: strings that live as long as their owner, never moved */
 struct pt_arena {
@@ -154,6 +150,13 @@ int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,
 /* Build the type index once (ops->index, then sorted and deduplicated). */
 int pt_source_index(struct ptregs_source *src);
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf);
+/*
+ * Check raw BTF (a file, an ELF's .BTF) before libbpf parses it, naming
+ * PATH and the problem; WHAT says which BTF ("BTF", "base BTF"). SPLIT: it
+ * extends a base, so its string section may be empty.
+ */
+int pt_btf_check(const char *path, const char *what, const void *data, size_t len,
+		 bool split);
 /* An ELF file: picks .BTF or DWARF (opts.force_dwarf) and opens it. */
 int pt_dwarf_open(struct ptregs_source *src, const char *path);
 int pt_builtin_open(struct ptregs_source *src, const char *which);

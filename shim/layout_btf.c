@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* BTF loader: raw BTF, ELF .BTF and split BTF, through libbpf. */
+#include <byteswap.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include "internal.h"
 
 #define MAX_DEPTH 32
@@ -232,19 +233,131 @@ static const struct pt_source_ops btf_ops = {
 	.close = btf_close,
 };
 
+/*
+ * libbpf tells why it refused BTF only through its print callback, which
+ * is process-wide and belongs to the program that links us: we never
+ * replace it. The header problems users actually meet (a truncated or
+ * foreign file) are checked here instead, so the message names them; for
+ * the rest, libbpf's errno.
+ */
+static int bad(const char *path, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(const char *path, const char *what, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return pt_err(EINVAL, "%s: invalid %s: %s", path, what, why);
+}
+
+int pt_btf_check(const char *path, const char *what, const void *data, size_t len, bool split)
+{
+	const unsigned char *raw = data;
+	struct btf_header h;
+	uint64_t body;
+
+	if (len < sizeof(h))
+		return bad(path, what, "truncated: %zu bytes, shorter than the %zu-byte header",
+			   len, sizeof(h));
+	memcpy(&h, raw, sizeof(h));
+	if (h.magic == bswap_16(BTF_MAGIC)) {
+		/* the other byte order, which libbpf also reads */
+		h.hdr_len = bswap_32(h.hdr_len);
+		h.type_off = bswap_32(h.type_off);
+		h.type_len = bswap_32(h.type_len);
+		h.str_off = bswap_32(h.str_off);
+		h.str_len = bswap_32(h.str_len);
+	} else if (h.magic != BTF_MAGIC) {
+		return bad(path, what, "bad magic 0x%04x (expected 0x%04x)", h.magic, BTF_MAGIC);
+	}
+	if (h.version != BTF_VERSION)
+		return bad(path, what, "unsupported version %u (expected %u)", h.version,
+			   BTF_VERSION);
+	if (h.hdr_len < sizeof(h))
+		return bad(path, what, "header length %u is shorter than the %zu-byte header",
+			   h.hdr_len, sizeof(h));
+	if (h.hdr_len > len)
+		return bad(path, what, "truncated: header length %u, only %zu bytes", h.hdr_len,
+			   len);
+	body = len - h.hdr_len;
+	if ((uint64_t)h.type_off + h.type_len > body)
+		return bad(path, what, "truncated: the type section ends at byte %llu after the "
+			   "header, the data has %llu", (unsigned long long)h.type_off + h.type_len,
+			   (unsigned long long)body);
+	if ((uint64_t)h.str_off + h.str_len > body)
+		return bad(path, what, "truncated: the string section ends at byte %llu after "
+			   "the header, the data has %llu",
+			   (unsigned long long)h.str_off + h.str_len, (unsigned long long)body);
+	if (h.type_off % 4)
+		return bad(path, what, "type section offset %u is not 4-byte aligned", h.type_off);
+	if ((uint64_t)h.type_off + h.type_len > h.str_off)
+		return bad(path, what, "the type section (%u + %u) overlaps or follows the "
+			   "string section at %u", h.type_off, h.type_len, h.str_off);
+	if (h.str_len == 0) {
+		if (split)
+			return 0;
+		return bad(path, what, "empty string section");
+	}
+	/* split BTF's strings continue its base's: only a base starts with "" */
+	if (!split && raw[h.hdr_len + h.str_off] != '\0')
+		return bad(path, what, "the string section does not start with an empty string");
+	if (raw[h.hdr_len + h.str_off + h.str_len - 1] != '\0')
+		return bad(path, what, "the string section is not NUL-terminated");
+	return 0;
+}
+
+/* Read FILE and check it, when it is raw BTF (an ELF is checked by its opener). */
+static int check_file(const char *path, const char *what, bool split)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int err = 0;
+	FILE *f;
+
+	f = fopen(path, "rbe");
+	if (!f)
+		return pt_err(errno, "%s: %s", path, strerror(errno));
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			void *nb = realloc(buf, cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				err = pt_err(ENOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err = pt_err(EIO, "%s: read error", path);
+		goto out;
+	}
+	if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0)
+		goto out;
+	err = pt_btf_check(path, what, buf, len, split);
+out:
+	free(buf);
+	fclose(f);
+	return err;
+}
+
 static int parse_fail(const char *path, const char *what, int err)
 {
-	const char *detail = pt_libbpf_last();
-
-	if (err == ENOENT && !*detail)
+	if (err == ENOENT)
 		return pt_err(err, "%s: no .BTF section", path);
-	if (*detail) {
-		if (strncmp(detail, "libbpf: ", 8) == 0)
-			detail += 8;
-		return pt_err(err ? err : EINVAL, "%s: invalid %s: %s", path, what, detail);
-	}
-	return pt_err(err ? err : EINVAL, "%s: invalid %s (%s)", path, what,
-		      strerror(err ? err : EINVAL));
+	err = err ? err : EINVAL;
+	return pt_err(err, "%s: invalid %s (libbpf: %s)", path, what, strerror(err));
 }
 
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
@@ -260,23 +373,27 @@ int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
 	if (err)
 		return err;
 
-	if (src->opts.base_btf && access(src->opts.base_btf, R_OK) != 0)
-		return pt_err(errno, "%s: base BTF: %s", src->opts.base_btf, strerror(errno));
-	pt_libbpf_capture_begin();
 	if (src->opts.base_btf) {
+		if (access(src->opts.base_btf, R_OK) != 0)
+			return pt_err(errno, "%s: base BTF: %s", src->opts.base_btf,
+				      strerror(errno));
+		err = check_file(src->opts.base_btf, "base BTF", false);
+		if (err)
+			return err;
 		p->base = btf__parse(src->opts.base_btf, NULL);
-		if (!p->base) {
-			err = parse_fail(src->opts.base_btf, "base BTF", errno);
-			goto out;
-		}
+		if (!p->base)
+			return parse_fail(src->opts.base_btf, "base BTF", errno);
+	}
+	if (!is_elf) {
+		err = check_file(path, p->base ? "split BTF" : "BTF", p->base);
+		if (err)
+			return err;
 	}
 	if (is_elf)
 		p->btf = btf__parse_elf_split(path, p->base);
 	else
 		p->btf = btf__parse_raw_split(path, p->base);
 	if (!p->btf)
-		err = parse_fail(path, p->base ? "split BTF" : "BTF", errno);
-out:
-	pt_libbpf_capture_end();
-	return err;
+		return parse_fail(path, p->base ? "split BTF" : "BTF", errno);
+	return 0;
 }

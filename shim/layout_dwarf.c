@@ -413,14 +413,15 @@ static const struct pt_source_ops dwarf_ops = {
 };
 
 /* Which debug sections does the ELF carry? */
-static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *has_btf,
+static int elf_sections(const char *path, Elf *elf, uint64_t file_size, Elf_Scn **btf,
 			bool *has_dwarf, bool *has_link)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, shnum;
 	GElf_Ehdr eh;
 
-	*has_btf = *has_dwarf = *has_link = false;
+	*btf = NULL;
+	*has_dwarf = *has_link = false;
 	if (elf_kind(elf) != ELF_K_ELF)
 		return pt_err(EINVAL, "%s: not an ELF object (%s)", path,
 			      elf_kind(elf) == ELF_K_AR ? "archive" : "unknown kind");
@@ -450,7 +451,7 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *ha
 			return pt_err(EINVAL, "%s: malformed ELF: section %s beyond the end of "
 				      "the file (truncated?)", path, n);
 		if (strcmp(n, ".BTF") == 0)
-			*has_btf = true;
+			*btf = scn;
 		else if (strcmp(n, ".debug_info") == 0 || strcmp(n, ".zdebug_info") == 0)
 			*has_dwarf = true;
 		else if (strcmp(n, ".gnu_debuglink") == 0 || strcmp(n, ".note.gnu.build-id") == 0)
@@ -501,7 +502,8 @@ static int dwfl_load(struct ptregs_source *src, struct dwarf_priv *p, const char
 int pt_dwarf_open(struct ptregs_source *src, const char *path)
 {
 	struct dwarf_priv *p;
-	bool has_btf, has_dwarf, has_link;
+	bool has_dwarf, has_link;
+	Elf_Scn *btf;
 	struct stat st;
 	int err;
 
@@ -522,11 +524,19 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
 	if (!p->elf)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
-	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &has_btf, &has_dwarf, &has_link);
+	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &btf, &has_dwarf, &has_link);
 	if (err)
 		return err;
 
-	if (!src->opts.force_dwarf && has_btf) {
+	if (!src->opts.force_dwarf && btf) {
+		Elf_Data *d = elf_getdata(btf, NULL);
+
+		if (!d || !d->d_buf)
+			return pt_err(EINVAL, "%s: malformed ELF: .BTF: %s", path, elf_errmsg(-1));
+		err = pt_btf_check(path, src->opts.base_btf ? "split BTF" : "BTF", d->d_buf,
+				   d->d_size, src->opts.base_btf);
+		if (err)
+			return err;
 		dwarf_close(src);
 		return pt_btf_open(src, path, true);
 	}
