@@ -531,10 +531,11 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	if (!src->opts.force_dwarf && btf) {
 		Elf_Data *d = elf_getdata(btf, NULL);
 
-		if (!d || !d->d_buf)
+		/* an empty .BTF has no buffer: the check calls it truncated */
+		if (!d)
 			return pt_err(EINVAL, "%s: malformed ELF: .BTF: %s", path, elf_errmsg(-1));
 		err = pt_btf_check(path, src->opts.base_btf ? "split BTF" : "BTF", d->d_buf,
-				   d->d_size, src->opts.base_btf);
+				   d->d_size, src->opts.base_btf != NULL);
 		if (err)
 			return err;
 		dwarf_close(src);
