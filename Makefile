@@ -32,7 +32,9 @@ HDRS     := $(wildcard include/ptregs/*.h shim/*.h btf-tools/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
-              $(BUILD)/fixtures/nodebug.o $(BUILD)/fixtures/loadable.bpf.o
+              $(BUILD)/fixtures/nodebug.o $(BUILD)/fixtures/loadable.bpf.o \
+              $(BUILD)/fixtures/regs_dwarf_rel.o \
+              $(BUILD)/fixtures/many_structs.o $(BUILD)/fixtures/regs_stripped
 
 .PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
         uninstall clean help
@@ -82,6 +84,19 @@ $(BUILD)/fixtures/loadable.bpf.o: $(BUILD)/bpf/uapi/loadable.bpf.o
 $(BUILD)/fixtures/nodebug.o: tests/unit/fixtures/regs_dwarf.c
 	@mkdir -p $(dir $@)
 	gcc -O0 -g0 -c -o $@ $<
+# Relocatable objects: their DWARF is only right once .rela.debug_* is applied.
+$(BUILD)/fixtures/regs_dwarf_rel.o: tests/unit/fixtures/regs_dwarf.c
+	@mkdir -p $(dir $@)
+	gcc -g -O0 -c -o $@ $<
+$(BUILD)/fixtures/many_structs.c: tests/unit/fixtures/many_structs.sh
+	@mkdir -p $(dir $@)
+	tests/unit/fixtures/many_structs.sh 60 >$@
+$(BUILD)/fixtures/many_structs.o: $(BUILD)/fixtures/many_structs.c
+	gcc -g -O0 -c -o $@ $<
+# DWARF only in a separate file, found through .gnu_debuglink.
+$(BUILD)/fixtures/regs_stripped: $(BUILD)/fixtures/regs_dwarf
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-debug --add-gnu-debuglink=$@.debug $< $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/fixtures.c tests/unit/fixtures.h \
 		$(BUILD)/libptregs.a

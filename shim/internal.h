@@ -15,10 +15,6 @@ int pt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* As pt_err(), but set errno and return NULL. */
 void *pt_err_null(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pt_err_clear(void);
-/* Silence libbpf while parsing; keep its last warning for our message. */
-void pt_libbpf_capture_begin(void);
-void pt_libbpf_capture_end(void);
-const char *pt_libbpf_last(void);
 
 /*
  * Options structs grow at the end: a caller built against an older header
@@ -109,6 +105,66 @@ struct ptregs_diff {
 
 /* analysis.c: "pt_regs" or a CO-RE flavor of it ("pt_regs___x86") */
 bool pt_is_pt_regs_name(const char *n);
+/*
+ * layout_walk.c: the member walk and type naming both loaders share. A
+ * loader describes its types and members through these ops, on handles
+ * it defines (a BTF id, a DWARF DIE); the walk does the rest.
+ */
+struct pt_ref {
+	uint64_t w[6];		/* loader's handle: BTF id (and member index), Dwarf_Die */
+};
+
+enum pt_tkind {
+	PT_T_INVALID,		/* a dangling reference */
+	PT_T_VOID,
+	PT_T_PTR,
+	PT_T_CONST,
+	PT_T_VOLATILE,
+	PT_T_TRANSPARENT,	/* restrict, type tags, _Atomic: spelled as their target */
+	PT_T_TYPEDEF,
+	PT_T_ARRAY,
+	PT_T_STRUCT,
+	PT_T_UNION,
+	PT_T_ENUM,
+	PT_T_FUNC,
+	PT_T_OTHER,		/* base types, forward declarations...: spelled by name */
+};
+
+struct pt_tinfo {
+	enum pt_tkind kind;
+	const char *name;	/* NULL or "" when anonymous */
+	uint64_t nelems;	/* arrays */
+	bool has_target;	/* what a pointer, qualifier, typedef or array refers to */
+	struct pt_ref target;
+};
+
+struct pt_member {
+	const char *name;	/* NULL or "" when anonymous */
+	uint32_t bit_offset;	/* from the start of the containing type */
+	uint32_t bit_size;	/* 0 unless a bitfield */
+	struct pt_ref type;
+};
+
+struct pt_walk_ops {
+	/* The first member of T, then the one after *M: 1, 0 at the end, or -errno. */
+	int (*first_member)(void *priv, const struct pt_ref *t, struct pt_ref *m);
+	int (*next_member)(void *priv, struct pt_ref *m);
+	/* Describe member M (the IDXth of L's type, for messages), or -errno. */
+	int (*member)(void *priv, const struct ptregs_layout *l, const struct pt_ref *m,
+		      unsigned int idx, struct pt_member *out);
+	void (*type)(void *priv, const struct pt_ref *t, struct pt_tinfo *out);
+	/* sizeof T; 0 when it has none (flexible arrays) */
+	uint32_t (*size)(void *priv, const struct pt_ref *t);
+};
+
+/*
+ * The layout of struct or union T: anonymous members flattened, members of
+ * named anonymous types as "name.member", TYPES: each member's type spelled.
+ * NAME names T when it is anonymous (reached through a typedef).
+ */
+struct ptregs_layout *pt_walk_layout(const struct pt_walk_ops *ops, void *priv,
+				     const struct pt_ref *t, const char *name,
+				     const char *origin, bool types);
 
 /* source.c */
 struct pt_source_ops {
@@ -132,7 +188,16 @@ struct ptregs_source {
 /* Set kind and the "prefix:path" name (src->path points into it). */
 int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,
 		       const char *prefix, const char *path);
+/* Build the type index once (ops->index, then sorted and deduplicated). */
+int pt_source_index(struct ptregs_source *src);
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf);
+/*
+ * Check raw BTF (a file, an ELF's .BTF) before libbpf parses it, naming
+ * PATH and the problem; WHAT says which BTF ("BTF", "base BTF"). SPLIT: it
+ * extends a base, so its string section may be empty.
+ */
+int pt_btf_check(const char *path, const char *what, const void *data, size_t len,
+		 bool split);
 /* An ELF file: picks .BTF or DWARF (opts.force_dwarf) and opens it. */
 int pt_dwarf_open(struct ptregs_source *src, const char *path);
 int pt_builtin_open(struct ptregs_source *src, const char *which);

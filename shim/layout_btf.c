@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* BTF loader: raw BTF, ELF .BTF and split BTF, through libbpf. */
+#include <byteswap.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include "internal.h"
 
 #define MAX_DEPTH 32
@@ -30,137 +31,128 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *
 	return guard < 0 ? NULL : t;
 }
 
-/* A C-like spelling of type ID, enough to tell fields apart. */
-static void type_str(const struct btf *btf, __u32 id, char *buf, size_t len, int depth)
+/* Handles: a type is its id in w[0]; a member, its parent's id and its index. */
+static int btf_first_member(void *priv, const struct pt_ref *t, struct pt_ref *m)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	char inner[256];
-	const char *n;
+	const struct btf_type *bt = btf__type_by_id(priv, (__u32)t->w[0]);
 
-	if (len)
-		buf[0] = '\0';
+	if (!bt || !btf_is_composite(bt) || btf_vlen(bt) == 0)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->w[0] = t->w[0];
+	return 1;
+}
+
+static int btf_next_member(void *priv, struct pt_ref *m)
+{
+	const struct btf_type *bt = btf__type_by_id(priv, (__u32)m->w[0]);
+
+	return ++m->w[1] < btf_vlen(bt);
+}
+
+static int btf_member(void *priv, const struct ptregs_layout *l, const struct pt_ref *m,
+		      unsigned int idx, struct pt_member *out)
+{
+	const struct btf *btf = priv;
+	const struct btf_type *t = btf__type_by_id(btf, (__u32)m->w[0]);
+	__u32 i = (__u32)m->w[1];
+	const struct btf_member *bm = btf_members(t) + i;
+
+	(void)l;
+	(void)idx;
+	out->name = btf__name_by_offset(btf, bm->name_off);
+	out->bit_offset = btf_member_bit_offset(t, i);
+	out->bit_size = btf_member_bitfield_size(t, i);
+	memset(&out->type, 0, sizeof(out->type));
+	out->type.w[0] = bm->type;
+	return 0;
+}
+
+static void btf_type(void *priv, const struct pt_ref *ref, struct pt_tinfo *out)
+{
+	const struct btf *btf = priv;
+	__u32 id = (__u32)ref->w[0];
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	memset(out, 0, sizeof(*out));
 	if (id == 0) {
-		snprintf(buf, len, "void");
+		out->kind = PT_T_VOID;
 		return;
 	}
-	if (!t || depth > 8) {
-		snprintf(buf, len, "?");
+	if (!t) {
+		out->kind = PT_T_INVALID;
 		return;
 	}
-	n = btf__name_by_offset(btf, t->name_off);
-	if (!n)
-		n = "";
+	out->name = btf__name_by_offset(btf, t->name_off);
+	out->has_target = true;
+	out->target.w[0] = t->type;
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
-		type_str(btf, t->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s *", inner);
-		break;
+		out->kind = PT_T_PTR;
+		return;
 	case BTF_KIND_CONST:
+		out->kind = PT_T_CONST;
+		return;
 	case BTF_KIND_VOLATILE:
+		out->kind = PT_T_VOLATILE;
+		return;
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		type_str(btf, t->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s%s", btf_is_const(t) ? "const " :
-			 btf_is_volatile(t) ? "volatile " : "", inner);
-		break;
+		out->kind = PT_T_TRANSPARENT;
+		return;
+	case BTF_KIND_TYPEDEF:
+		out->kind = PT_T_TYPEDEF;
+		return;
 	case BTF_KIND_ARRAY:
-		type_str(btf, btf_array(t)->type, inner, sizeof(inner), depth + 1);
-		snprintf(buf, len, "%s[%u]", inner, btf_array(t)->nelems);
-		break;
+		out->kind = PT_T_ARRAY;
+		out->target.w[0] = btf_array(t)->type;
+		out->nelems = btf_array(t)->nelems;
+		return;
+	}
+	out->has_target = false;
+	out->target.w[0] = 0;
+	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
+		out->kind = PT_T_STRUCT;
+		break;
 	case BTF_KIND_UNION:
-		snprintf(buf, len, "%s %s", btf_is_struct(t) ? "struct" : "union",
-			 *n ? n : "(anon)");
+		out->kind = PT_T_UNION;
 		break;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
-		snprintf(buf, len, "enum %s", *n ? n : "(anon)");
+		out->kind = PT_T_ENUM;
 		break;
 	case BTF_KIND_FUNC_PROTO:
-		snprintf(buf, len, "function");
+		out->kind = PT_T_FUNC;
 		break;
 	default:
-		snprintf(buf, len, "%s", *n ? n : "?");
+		out->kind = PT_T_OTHER;
 	}
 }
 
-static int flatten(struct ptregs_layout *l, const struct btf *btf, const struct btf_type *t,
-		   uint32_t base_bits, const char *prefix, bool types, int depth)
+static uint32_t btf_size(void *priv, const struct pt_ref *t)
 {
-	const struct btf_member *m = btf_members(t);
-	__u16 vlen = btf_vlen(t);
-	char tbuf[256];
-	int err;
+	__s64 sz = btf__resolve_size(priv, (__u32)t->w[0]);
 
-	if (depth > MAX_DEPTH)
-		return pt_err(ELOOP, "%s: type nesting too deep (malformed BTF?)", l->origin);
-	for (__u16 i = 0; i < vlen; i++, m++) {
-		const char *name = btf__name_by_offset(btf, m->name_off);
-		uint32_t bit_off = base_bits + btf_member_bit_offset(t, i);
-		uint32_t bits = btf_member_bitfield_size(t, i);
-		const struct btf_type *mt;
-		__u32 mid;
-		__s64 sz;
-
-		mt = skip_mods(btf, m->type, &mid);
-		if (!mt)
-			return pt_err(EINVAL, "%s: %s member #%u has invalid type id %u",
-				      l->origin, l->name, i, m->type);
-		if (!name)
-			name = "";
-		if (!*name && !btf_is_composite(mt))
-			continue;	/* unnamed bitfield padding */
-		if (!*name) {
-			err = flatten(l, btf, mt, bit_off, prefix, types, depth + 1);
-			if (err)
-				return err;
-			continue;
-		}
-		sz = btf__resolve_size(btf, m->type);
-		if (sz < 0) {
-			/* flexible or unsized array members are legal */
-			sz = 0;
-		}
-		if (types)
-			type_str(btf, m->type, tbuf, sizeof(tbuf), 0);
-		err = pt_layout_add(l, prefix, name, types ? tbuf : NULL, bit_off, bits,
-				    (uint32_t)sz);
-		if (err)
-			return err;
-		if (btf_is_composite(mt) && mt->name_off == 0) {
-			char *pfx = pt_arena_concat(&l->strings, prefix, name);
-
-			if (!pfx || !(pfx = pt_arena_concat(&l->strings, pfx, ".")))
-				return pt_err(ENOMEM, "out of memory");
-			err = flatten(l, btf, mt, bit_off, pfx, types, depth + 1);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	/* flexible or unsized array members are legal */
+	return sz < 0 ? 0 : (uint32_t)sz;
 }
+
+static const struct pt_walk_ops btf_walk_ops = {
+	.first_member = btf_first_member,
+	.next_member = btf_next_member,
+	.member = btf_member,
+	.type = btf_type,
+	.size = btf_size,
+};
 
 /* NAME names an anonymous type reached through a typedef. */
 static struct ptregs_layout *btf_layout_of(struct ptregs_source *src, __u32 id, const char *name)
 {
 	struct btf_priv *p = src->priv;
-	const struct btf_type *t = btf__type_by_id(p->btf, id);
-	const char *tname = btf__name_by_offset(p->btf, t->name_off);
-	struct ptregs_layout *l;
-	int err;
+	struct pt_ref t = { .w = { id } };
 
-	l = pt_layout_new(tname && *tname ? tname : name, btf_is_union(t), t->size,
-			  src->name);
-	if (!l)
-		return NULL;
-	err = flatten(l, p->btf, t, 0, NULL, !src->opts.no_types, 0);
-	if (err) {
-		ptregs_layout_free(l);
-		errno = -err;
-		return NULL;
-	}
-	pt_layout_finish(l);
-	return l;
+	return pt_walk_layout(&btf_walk_ops, p->btf, &t, name, src->name, !src->opts.no_types);
 }
 
 static struct ptregs_layout *btf_layout(struct ptregs_source *src, enum pt_name_kind kind,
@@ -241,19 +233,131 @@ static const struct pt_source_ops btf_ops = {
 	.close = btf_close,
 };
 
+/*
+ * libbpf tells why it refused BTF only through its print callback, which
+ * is process-wide and belongs to the program that links us: we never
+ * replace it. The header problems users actually meet (a truncated or
+ * foreign file) are checked here instead, so the message names them; for
+ * the rest, libbpf's errno.
+ */
+static int bad(const char *path, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(const char *path, const char *what, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return pt_err(EINVAL, "%s: invalid %s: %s", path, what, why);
+}
+
+int pt_btf_check(const char *path, const char *what, const void *data, size_t len, bool split)
+{
+	const unsigned char *raw = data;
+	struct btf_header h;
+	uint64_t body;
+
+	if (len < sizeof(h))
+		return bad(path, what, "truncated: %zu bytes, shorter than the %zu-byte header",
+			   len, sizeof(h));
+	memcpy(&h, raw, sizeof(h));
+	if (h.magic == bswap_16(BTF_MAGIC)) {
+		/* the other byte order, which libbpf also reads */
+		h.hdr_len = bswap_32(h.hdr_len);
+		h.type_off = bswap_32(h.type_off);
+		h.type_len = bswap_32(h.type_len);
+		h.str_off = bswap_32(h.str_off);
+		h.str_len = bswap_32(h.str_len);
+	} else if (h.magic != BTF_MAGIC) {
+		return bad(path, what, "bad magic 0x%04x (expected 0x%04x)", h.magic, BTF_MAGIC);
+	}
+	if (h.version != BTF_VERSION)
+		return bad(path, what, "unsupported version %u (expected %u)", h.version,
+			   BTF_VERSION);
+	if (h.hdr_len < sizeof(h))
+		return bad(path, what, "header length %u is shorter than the %zu-byte header",
+			   h.hdr_len, sizeof(h));
+	if (h.hdr_len > len)
+		return bad(path, what, "truncated: header length %u, only %zu bytes", h.hdr_len,
+			   len);
+	body = len - h.hdr_len;
+	if ((uint64_t)h.type_off + h.type_len > body)
+		return bad(path, what, "truncated: the type section ends at byte %llu after the "
+			   "header, the data has %llu", (unsigned long long)h.type_off + h.type_len,
+			   (unsigned long long)body);
+	if ((uint64_t)h.str_off + h.str_len > body)
+		return bad(path, what, "truncated: the string section ends at byte %llu after "
+			   "the header, the data has %llu",
+			   (unsigned long long)h.str_off + h.str_len, (unsigned long long)body);
+	if (h.type_off % 4)
+		return bad(path, what, "type section offset %u is not 4-byte aligned", h.type_off);
+	if ((uint64_t)h.type_off + h.type_len > h.str_off)
+		return bad(path, what, "the type section (%u + %u) overlaps or follows the "
+			   "string section at %u", h.type_off, h.type_len, h.str_off);
+	if (h.str_len == 0) {
+		if (split)
+			return 0;
+		return bad(path, what, "empty string section");
+	}
+	/* split BTF's strings continue its base's: only a base starts with "" */
+	if (!split && raw[h.hdr_len + h.str_off] != '\0')
+		return bad(path, what, "the string section does not start with an empty string");
+	if (raw[h.hdr_len + h.str_off + h.str_len - 1] != '\0')
+		return bad(path, what, "the string section is not NUL-terminated");
+	return 0;
+}
+
+/* Read FILE and check it, when it is raw BTF (an ELF is checked by its opener). */
+static int check_file(const char *path, const char *what, bool split)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int err = 0;
+	FILE *f;
+
+	f = fopen(path, "rbe");
+	if (!f)
+		return pt_err(errno, "%s: %s", path, strerror(errno));
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			void *nb = realloc(buf, cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				err = pt_err(ENOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err = pt_err(EIO, "%s: read error", path);
+		goto out;
+	}
+	if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0)
+		goto out;
+	err = pt_btf_check(path, what, buf, len, split);
+out:
+	free(buf);
+	fclose(f);
+	return err;
+}
+
 static int parse_fail(const char *path, const char *what, int err)
 {
-	const char *detail = pt_libbpf_last();
-
-	if (err == ENOENT && !*detail)
+	if (err == ENOENT)
 		return pt_err(err, "%s: no .BTF section", path);
-	if (*detail) {
-		if (strncmp(detail, "libbpf: ", 8) == 0)
-			detail += 8;
-		return pt_err(err ? err : EINVAL, "%s: invalid %s: %s", path, what, detail);
-	}
-	return pt_err(err ? err : EINVAL, "%s: invalid %s (%s)", path, what,
-		      strerror(err ? err : EINVAL));
+	err = err ? err : EINVAL;
+	return pt_err(err, "%s: invalid %s: libbpf refused it (%s)", path, what, strerror(err));
 }
 
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
@@ -269,23 +373,27 @@ int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
 	if (err)
 		return err;
 
-	if (src->opts.base_btf && access(src->opts.base_btf, R_OK) != 0)
-		return pt_err(errno, "%s: base BTF: %s", src->opts.base_btf, strerror(errno));
-	pt_libbpf_capture_begin();
 	if (src->opts.base_btf) {
+		if (access(src->opts.base_btf, R_OK) != 0)
+			return pt_err(errno, "%s: base BTF: %s", src->opts.base_btf,
+				      strerror(errno));
+		err = check_file(src->opts.base_btf, "base BTF", false);
+		if (err)
+			return err;
 		p->base = btf__parse(src->opts.base_btf, NULL);
-		if (!p->base) {
-			err = parse_fail(src->opts.base_btf, "base BTF", errno);
-			goto out;
-		}
+		if (!p->base)
+			return parse_fail(src->opts.base_btf, "base BTF", errno);
+	}
+	if (!is_elf) {
+		err = check_file(path, p->base ? "split BTF" : "BTF", p->base);
+		if (err)
+			return err;
 	}
 	if (is_elf)
 		p->btf = btf__parse_elf_split(path, p->base);
 	else
 		p->btf = btf__parse_raw_split(path, p->base);
 	if (!p->btf)
-		err = parse_fail(path, p->base ? "split BTF" : "BTF", errno);
-out:
-	pt_libbpf_capture_end();
-	return err;
+		return parse_fail(path, p->base ? "split BTF" : "BTF", errno);
+	return 0;
 }

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* DWARF loader through libdw, and the choice between .BTF and DWARF in an ELF. */
+/*
+ * DWARF loader, and the choice between .BTF and DWARF in an ELF.
+ *
+ * DWARF is read through libdwfl, not libdw alone: libdw does not apply the
+ * .rela.debug_* relocations of relocatable objects (.o, .ko), whose names
+ * and references then all read as offset 0, and libdwfl also finds separate
+ * debug info (build-id under /usr/lib/debug, .gnu_debuglink).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +16,7 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "internal.h"
@@ -18,7 +26,14 @@
 struct dwarf_priv {
 	int fd;
 	Elf *elf;
-	Dwarf *dw;
+	Dwfl *dwfl;
+	Dwarf *dw;		/* owned by dwfl */
+	/*
+	 * Typedefs naming a struct or union, for "anon_typedef_t" lookups: a
+	 * second index so the one callers list stays structs and unions only.
+	 * Entries are spelled "struct NAME" whatever the target is.
+	 */
+	struct pt_type_index typedefs;
 };
 
 static bool is_composite_tag(int tag)
@@ -52,71 +67,6 @@ static bool member_type(Dwarf_Die *m, Dwarf_Die *type)
 	return dwarf_attr_integrate(m, DW_AT_type, &a) && dwarf_formref_die(&a, type);
 }
 
-static void type_str(Dwarf_Die *t, char *buf, size_t len, int depth)
-{
-	const char *n = dwarf_diename(t);
-	char inner[256];
-	Dwarf_Die sub;
-	Dwarf_Word cnt;
-
-	if (depth > 8) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	switch (dwarf_tag(t)) {
-	case DW_TAG_pointer_type:
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "void");
-		snprintf(buf, len, "%s *", inner);
-		break;
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "void");
-		snprintf(buf, len, "%s %s", dwarf_tag(t) == DW_TAG_const_type ? "const" :
-			 "volatile", inner);
-		break;
-	case DW_TAG_array_type: {
-		Dwarf_Die child;
-		Dwarf_Attribute a;
-
-		cnt = 0;
-		if (dwarf_child(t, &child) == 0) {
-			if (dwarf_attr_integrate(&child, DW_AT_count, &a))
-				dwarf_formudata(&a, &cnt);
-			else if (dwarf_attr_integrate(&child, DW_AT_upper_bound, &a) &&
-				 dwarf_formudata(&a, &cnt) == 0)
-				cnt++;
-		}
-		if (member_type(t, &sub))
-			type_str(&sub, inner, sizeof(inner), depth + 1);
-		else
-			snprintf(inner, sizeof(inner), "?");
-		snprintf(buf, len, "%s[%llu]", inner, (unsigned long long)cnt);
-		break;
-	}
-	case DW_TAG_structure_type:
-	case DW_TAG_class_type:
-		snprintf(buf, len, "struct %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_union_type:
-		snprintf(buf, len, "union %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_enumeration_type:
-		snprintf(buf, len, "enum %s", n ? n : "(anon)");
-		break;
-	case DW_TAG_subroutine_type:
-		snprintf(buf, len, "function");
-		break;
-	default:
-		snprintf(buf, len, "%s", n ? n : "?");
-	}
-}
-
 static int member_offset(Dwarf_Die *m, Dwarf_Word *off)
 {
 	Dwarf_Attribute a;
@@ -136,103 +86,193 @@ static int member_offset(Dwarf_Die *m, Dwarf_Word *off)
 	return -1;
 }
 
-static int flatten(struct ptregs_layout *l, Dwarf_Die *s, uint32_t base_bits,
-		   const char *prefix, bool types, int depth)
+/* Handles for the shared walk: a DIE, copied into the handle's words. */
+_Static_assert(sizeof(Dwarf_Die) <= sizeof(struct pt_ref), "a pt_ref holds a Dwarf_Die");
+
+static Dwarf_Die die_of(const struct pt_ref *r)
 {
-	Dwarf_Die m;
-	char tbuf[256];
-	int err, r;
+	Dwarf_Die d;
 
-	if (depth > MAX_DEPTH)
-		return pt_err(ELOOP, "%s: type nesting too deep", l->origin);
-	if (dwarf_child(s, &m) != 0)
-		return 0;
-	do {
-		const char *name = dwarf_diename(&m);
-		Dwarf_Die mt, peeled;
-		Dwarf_Word off, size = 0, dbo;
-		Dwarf_Attribute a;
-		uint32_t bit_off, bits = 0;
-		int bs;
-
-		if (dwarf_tag(&m) != DW_TAG_member)
-			continue;
-		if (!member_type(&m, &mt) || !peel(&mt, &peeled))
-			return pt_err(EINVAL, "%s: %s member '%s' has no usable type", l->origin,
-				      l->name, name ? name : "(anon)");
-		if (member_offset(&m, &off))
-			return pt_err(EINVAL, "%s: %s member '%s' has an unsupported location",
-				      l->origin, l->name, name ? name : "(anon)");
-		bit_off = base_bits + (uint32_t)off * 8;
-		bs = dwarf_bitsize(&m);
-		if (bs > 0) {
-			bits = (uint32_t)bs;
-			if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &a) &&
-			    dwarf_formudata(&a, &dbo) == 0) {
-				bit_off = base_bits + (uint32_t)dbo;
-			} else {
-				int bo = dwarf_bitoffset(&m);
-				Dwarf_Word bytes = 0;
-
-				if (dwarf_attr_integrate(&m, DW_AT_byte_size, &a))
-					dwarf_formudata(&a, &bytes);
-				else
-					dwarf_aggregate_size(&mt, &bytes);
-				if (bo >= 0)
-					bit_off += (uint32_t)(bytes * 8 - (Dwarf_Word)bo - bits);
-			}
-		}
-		if (!name && !is_composite_tag(dwarf_tag(&peeled)))
-			continue;
-		if (!name) {
-			err = flatten(l, &peeled, bit_off, prefix, types, depth + 1);
-			if (err)
-				return err;
-			continue;
-		}
-		if (dwarf_aggregate_size(&mt, &size) != 0)
-			size = 0;	/* flexible array */
-		if (types)
-			type_str(&mt, tbuf, sizeof(tbuf), 0);
-		err = pt_layout_add(l, prefix, name, types ? tbuf : NULL, bit_off, bits,
-				    (uint32_t)size);
-		if (err)
-			return err;
-		if (is_composite_tag(dwarf_tag(&peeled)) && !dwarf_diename(&peeled)) {
-			char *pfx = pt_arena_concat(&l->strings, prefix, name);
-
-			if (!pfx || !(pfx = pt_arena_concat(&l->strings, pfx, ".")))
-				return pt_err(ENOMEM, "out of memory");
-			err = flatten(l, &peeled, bit_off, pfx, types, depth + 1);
-			if (err)
-				return err;
-		}
-	} while ((r = dwarf_siblingof(&m, &m)) == 0);
-	return r < 0 ? pt_err(EINVAL, "%s: malformed DWARF: %s", l->origin, dwarf_errmsg(-1)) : 0;
+	memcpy(&d, r->w, sizeof(d));
+	return d;
 }
+
+static void set_ref(struct pt_ref *r, const Dwarf_Die *d)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->w, d, sizeof(*d));
+}
+
+/* From *D on, the first DW_TAG_member among D and its siblings. */
+static int skip_to_member(const char *origin, Dwarf_Die *d, struct pt_ref *m)
+{
+	int r = 0;
+
+	while (r == 0 && dwarf_tag(d) != DW_TAG_member)
+		r = dwarf_siblingof(d, d);
+	if (r < 0)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", origin, dwarf_errmsg(-1));
+	if (r > 0)
+		return 0;
+	set_ref(m, d);
+	return 1;
+}
+
+static int dw_first_member(void *priv, const struct pt_ref *t, struct pt_ref *m)
+{
+	Dwarf_Die d = die_of(t), c;
+
+	if (dwarf_child(&d, &c) != 0)
+		return 0;
+	return skip_to_member(priv, &c, m);
+}
+
+static int dw_next_member(void *priv, struct pt_ref *m)
+{
+	Dwarf_Die d = die_of(m);
+	int r;
+
+	r = dwarf_siblingof(&d, &d);
+	if (r < 0)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", (const char *)priv,
+			      dwarf_errmsg(-1));
+	return r > 0 ? 0 : skip_to_member(priv, &d, m);
+}
+
+static int dw_member(void *priv, const struct ptregs_layout *l, const struct pt_ref *ref,
+		     unsigned int idx, struct pt_member *out)
+{
+	Dwarf_Die m = die_of(ref), mt;
+	const char *name = dwarf_diename(&m);
+	Dwarf_Word off, dbo;
+	Dwarf_Attribute a;
+	int bs;
+
+	(void)priv;
+	(void)idx;
+	if (!member_type(&m, &mt))
+		return pt_err(EINVAL, "%s: %s member '%s' has no usable type", l->origin,
+			      l->name, name ? name : "(anon)");
+	if (member_offset(&m, &off))
+		return pt_err(EINVAL, "%s: %s member '%s' has an unsupported location",
+			      l->origin, l->name, name ? name : "(anon)");
+	out->name = name;
+	out->bit_offset = (uint32_t)off * 8;
+	out->bit_size = 0;
+	set_ref(&out->type, &mt);
+	bs = dwarf_bitsize(&m);
+	if (bs <= 0)
+		return 0;
+	out->bit_size = (uint32_t)bs;
+	if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &a) &&
+	    dwarf_formudata(&a, &dbo) == 0) {
+		out->bit_offset = (uint32_t)dbo;
+	} else {
+		/* DWARF 2/3: DW_AT_bit_offset counts from the storage unit's MSB */
+		int bo = dwarf_bitoffset(&m);
+		Dwarf_Word bytes = 0;
+
+		if (dwarf_attr_integrate(&m, DW_AT_byte_size, &a))
+			dwarf_formudata(&a, &bytes);
+		else
+			dwarf_aggregate_size(&mt, &bytes);
+		if (bo >= 0)
+			out->bit_offset += (uint32_t)(bytes * 8 - (Dwarf_Word)bo - (Dwarf_Word)bs);
+	}
+	return 0;
+}
+
+static void dw_type(void *priv, const struct pt_ref *ref, struct pt_tinfo *out)
+{
+	Dwarf_Die t = die_of(ref), sub;
+
+	(void)priv;
+	memset(out, 0, sizeof(*out));
+	out->name = dwarf_diename(&t);
+	if (member_type(&t, &sub)) {
+		out->has_target = true;
+		set_ref(&out->target, &sub);
+	}
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+		out->kind = PT_T_PTR;
+		break;
+	case DW_TAG_const_type:
+		out->kind = PT_T_CONST;
+		break;
+	case DW_TAG_volatile_type:
+		out->kind = PT_T_VOLATILE;
+		break;
+	case DW_TAG_restrict_type:
+	case DW_TAG_atomic_type:
+		out->kind = PT_T_TRANSPARENT;
+		break;
+	case DW_TAG_typedef:
+		out->kind = PT_T_TYPEDEF;
+		break;
+	case DW_TAG_array_type: {
+		Dwarf_Die child;
+		Dwarf_Attribute a;
+		Dwarf_Word cnt = 0;
+
+		/* the first dimension only */
+		if (dwarf_child(&t, &child) == 0) {
+			if (dwarf_attr_integrate(&child, DW_AT_count, &a))
+				dwarf_formudata(&a, &cnt);
+			else if (dwarf_attr_integrate(&child, DW_AT_upper_bound, &a) &&
+				 dwarf_formudata(&a, &cnt) == 0)
+				cnt++;
+		}
+		out->kind = PT_T_ARRAY;
+		out->nelems = cnt;
+		break;
+	}
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+		out->kind = PT_T_STRUCT;
+		break;
+	case DW_TAG_union_type:
+		out->kind = PT_T_UNION;
+		break;
+	case DW_TAG_enumeration_type:
+		out->kind = PT_T_ENUM;
+		break;
+	case DW_TAG_subroutine_type:
+		out->kind = PT_T_FUNC;
+		break;
+	default:
+		out->kind = PT_T_OTHER;
+	}
+}
+
+static uint32_t dw_size(void *priv, const struct pt_ref *ref)
+{
+	Dwarf_Die t = die_of(ref);
+	Dwarf_Word size = 0;
+
+	(void)priv;
+	if (dwarf_aggregate_size(&t, &size) != 0)
+		size = 0;	/* flexible array */
+	return (uint32_t)size;
+}
+
+static const struct pt_walk_ops dwarf_walk_ops = {
+	.first_member = dw_first_member,
+	.next_member = dw_next_member,
+	.member = dw_member,
+	.type = dw_type,
+	.size = dw_size,
+};	/* priv: the source's name, for messages */
 
 /* NAME names an anonymous type reached through a typedef. */
 static struct ptregs_layout *dwarf_layout_of(struct ptregs_source *src, Dwarf_Die *die,
 					     const char *name)
 {
-	struct ptregs_layout *l;
-	Dwarf_Word size = 0;
-	int err;
+	struct pt_ref t;
 
-	dwarf_aggregate_size(die, &size);
-	l = pt_layout_new(dwarf_diename(die) ? dwarf_diename(die) : name,
-			  dwarf_tag(die) == DW_TAG_union_type,
-			  (uint32_t)size, src->name);
-	if (!l)
-		return NULL;
-	err = flatten(l, die, 0, NULL, !src->opts.no_types, 0);
-	if (err) {
-		ptregs_layout_free(l);
-		errno = -err;
-		return NULL;
-	}
-	pt_layout_finish(l);
-	return l;
+	set_ref(&t, die);
+	return pt_walk_layout(&dwarf_walk_ops, src->name, &t, name, src->name,
+			      !src->opts.no_types);
 }
 
 /* Call FN on every top-level DIE of every compilation unit. */
@@ -269,10 +309,19 @@ static bool is_definition(Dwarf_Die *d)
 
 static int index_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
 {
+	struct dwarf_priv *p = src->priv;
 	int tag = dwarf_tag(d);
 	const char *name;
+	Dwarf_Die peeled;
 
 	(void)ctx;
+	if (tag == DW_TAG_typedef) {
+		name = dwarf_diename(d);
+		if (name && peel(d, &peeled) && is_composite_tag(dwarf_tag(&peeled)) &&
+		    is_definition(&peeled))
+			return pt_index_add(&p->typedefs, false, name, dwarf_dieoffset(d));
+		return 0;
+	}
 	if (!is_composite_tag(tag) || !is_definition(d))
 		return 0;
 	name = dwarf_diename(d);
@@ -281,79 +330,63 @@ static int index_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
 	return pt_index_add(&src->index, tag == DW_TAG_union_type, name, dwarf_dieoffset(d));
 }
 
+/* One walk over every CU; the index keeps the first definition of each name. */
 static int dwarf_index(struct ptregs_source *src)
 {
-	return each_top_die(src, index_one, NULL);
+	struct dwarf_priv *p = src->priv;
+	int err = each_top_die(src, index_one, NULL);
+
+	return err ? err : pt_index_finish(&p->typedefs);
 }
 
-struct find_ctx {
-	enum pt_name_kind kind;
-	const char *name;
-	bool typedefs;
-	Dwarf_Die found;
-};
-
-static int find_one(struct ptregs_source *src, Dwarf_Die *d, void *ctx)
+/* The DIE the index recorded at OFF, a top-level DIE of the main file. */
+static struct ptregs_layout *layout_at(struct ptregs_source *src, Dwarf_Off off,
+				       const char *name, bool typedef_die)
 {
-	struct find_ctx *c = ctx;
-	const char *name = dwarf_diename(d);
-	int tag = dwarf_tag(d);
-	Dwarf_Die peeled;
+	struct dwarf_priv *p = src->priv;
+	Dwarf_Die die, peeled;
 
-	(void)src;
-	if (!name || strcmp(name, c->name) != 0)
-		return 0;
-	if (c->typedefs) {
-		if (tag == DW_TAG_typedef && peel(d, &peeled) &&
-		    is_composite_tag(dwarf_tag(&peeled)) && is_definition(&peeled)) {
-			c->found = peeled;
-			return 1;
-		}
-		return 0;
+	if (!dwarf_offdie(p->dw, off, &die))
+		return pt_err_null(EINVAL, "%s: malformed DWARF: %s", src->path,
+				   dwarf_errmsg(-1));
+	if (typedef_die) {
+		if (!peel(&die, &peeled))
+			return pt_err_null(EINVAL, "%s: malformed DWARF: typedef %s", src->path,
+					   name);
+		die = peeled;
 	}
-	if (!is_definition(d))
-		return 0;
-	if ((tag == DW_TAG_structure_type || tag == DW_TAG_class_type) && c->kind != PT_UNION) {
-		c->found = *d;
-		return 1;
-	}
-	if (tag == DW_TAG_union_type && c->kind != PT_STRUCT) {
-		c->found = *d;
-		return 1;
-	}
-	return 0;
+	return dwarf_layout_of(src, &die, name);
 }
 
+/*
+ * Every lookup goes through the index: one walk over the CUs when the
+ * source is first asked, then a binary search and dwarf_offdie, so a
+ * diff --all over a whole kernel is not a walk per type.
+ */
 static struct ptregs_layout *dwarf_layout(struct ptregs_source *src, enum pt_name_kind kind,
 					  const char *name)
 {
-	struct find_ctx c = { .kind = kind, .name = name };
-	int r;
+	struct dwarf_priv *p = src->priv;
+	const struct pt_type_ent *e = NULL;
+	int err;
 
-	/* structs are preferred over unions of the same name */
-	if (kind == PT_ANY) {
-		c.kind = PT_STRUCT;
-		r = each_top_die(src, find_one, &c);
-		if (r == 0) {
-			c.kind = PT_UNION;
-			r = each_top_die(src, find_one, &c);
-		}
-		if (r == 0) {
-			c.typedefs = true;
-			r = each_top_die(src, find_one, &c);
-		}
-	} else {
-		r = each_top_die(src, find_one, &c);
-	}
-	if (r < 0) {
-		errno = -r;
+	err = pt_source_index(src);
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
-	if (r == 0)
-		return pt_err_null(ENOENT, "%s: no %s named '%s' in DWARF", src->path,
-				   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
-				   "struct or union", name);
-	return dwarf_layout_of(src, &c.found, name);
+	/* structs are preferred over unions of the same name, then typedefs */
+	if (kind != PT_UNION)
+		e = pt_index_find(&src->index, false, name);
+	if (!e && kind != PT_STRUCT)
+		e = pt_index_find(&src->index, true, name);
+	if (e)
+		return layout_at(src, e->ref, name, false);
+	if (kind == PT_ANY && (e = pt_index_find(&p->typedefs, false, name)))
+		return layout_at(src, e->ref, name, true);
+	return pt_err_null(ENOENT, "%s: no %s named '%s' in DWARF", src->path,
+			   kind == PT_UNION ? "union" : kind == PT_STRUCT ? "struct" :
+			   "struct or union", name);
 }
 
 static void dwarf_close(struct ptregs_source *src)
@@ -362,8 +395,9 @@ static void dwarf_close(struct ptregs_source *src)
 
 	if (!p)
 		return;
-	if (p->dw)
-		dwarf_end(p->dw);
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	pt_index_free(&p->typedefs);
 	if (p->elf)
 		elf_end(p->elf);
 	if (p->fd >= 0)
@@ -379,14 +413,15 @@ static const struct pt_source_ops dwarf_ops = {
 };
 
 /* Which debug sections does the ELF carry? */
-static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *has_btf,
-			bool *has_dwarf)
+static int elf_sections(const char *path, Elf *elf, uint64_t file_size, Elf_Scn **btf,
+			bool *has_dwarf, bool *has_link)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, shnum;
 	GElf_Ehdr eh;
 
-	*has_btf = *has_dwarf = false;
+	*btf = NULL;
+	*has_dwarf = *has_link = false;
 	if (elf_kind(elf) != ELF_K_ELF)
 		return pt_err(EINVAL, "%s: not an ELF object (%s)", path,
 			      elf_kind(elf) == ELF_K_AR ? "archive" : "unknown kind");
@@ -398,6 +433,8 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *ha
 			      "the file (truncated?)", path);
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
+	/* libelf's error is per thread and sticky: drop one an earlier file left */
+	(void)elf_errno();
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		const char *n;
@@ -414,19 +451,59 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, bool *ha
 			return pt_err(EINVAL, "%s: malformed ELF: section %s beyond the end of "
 				      "the file (truncated?)", path, n);
 		if (strcmp(n, ".BTF") == 0)
-			*has_btf = true;
+			*btf = scn;
 		else if (strcmp(n, ".debug_info") == 0 || strcmp(n, ".zdebug_info") == 0)
 			*has_dwarf = true;
+		else if (strcmp(n, ".gnu_debuglink") == 0 || strcmp(n, ".note.gnu.build-id") == 0)
+			*has_link = true;
 	}
 	if (elf_errno())
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
 	return 0;
 }
 
+static char *debuginfo_path;	/* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+/* The file as one offline module: libdwfl relocates ET_REL debug sections. */
+static int dwfl_load(struct ptregs_source *src, struct dwarf_priv *p, const char *path,
+		     bool has_dwarf)
+{
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+
+	p->dwfl = dwfl_begin(&offline_callbacks);
+	if (!p->dwfl)
+		return pt_err(ENOMEM, "%s: %s", path, dwfl_errmsg(-1));
+	mod = dwfl_report_offline(p->dwfl, path, path, -1);
+	if (!mod)
+		return pt_err(EINVAL, "%s: malformed ELF: %s", path, dwfl_errmsg(-1));
+	if (dwfl_report_end(p->dwfl, NULL, NULL) != 0)
+		return pt_err(EINVAL, "%s: %s", path, dwfl_errmsg(-1));
+	p->dw = dwfl_module_getdwarf(mod, &bias);
+	if (p->dw)
+		return 0;
+	if (has_dwarf)
+		return pt_err(EINVAL, "%s: malformed DWARF: %s", path, dwfl_errmsg(-1));
+	/* only a build-id or debuglink, and no debug file found for it */
+	if (src->opts.force_dwarf)
+		return pt_err(ENODATA, "%s: no DWARF debug info (none in the file, no separate "
+			      "debug file found)", path);
+	return pt_err(ENODATA, "%s: ELF file has neither .BTF nor DWARF debug info (no "
+		      "separate debug file found)", path);
+}
+
 int pt_dwarf_open(struct ptregs_source *src, const char *path)
 {
 	struct dwarf_priv *p;
-	bool has_btf, has_dwarf;
+	bool has_dwarf, has_link;
+	Elf_Scn *btf;
 	struct stat st;
 	int err;
 
@@ -447,15 +524,25 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
 	if (!p->elf)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));
-	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &has_btf, &has_dwarf);
+	err = elf_sections(path, p->elf, (uint64_t)st.st_size, &btf, &has_dwarf, &has_link);
 	if (err)
 		return err;
 
-	if (!src->opts.force_dwarf && has_btf) {
+	if (!src->opts.force_dwarf && btf) {
+		Elf_Data *d = elf_getdata(btf, NULL);
+
+		/* an empty .BTF has no buffer: the check calls it truncated */
+		if (!d)
+			return pt_err(EINVAL, "%s: malformed ELF: .BTF: %s", path, elf_errmsg(-1));
+		err = pt_btf_check(path, src->opts.base_btf ? "split BTF" : "BTF", d->d_buf,
+				   d->d_size, src->opts.base_btf != NULL);
+		if (err)
+			return err;
 		dwarf_close(src);
 		return pt_btf_open(src, path, true);
 	}
-	if (!has_dwarf) {
+	/* without .debug_info here, DWARF may still be in a separate file */
+	if (!has_dwarf && !has_link) {
 		if (src->opts.force_dwarf)
 			return pt_err(ENODATA, "%s: no DWARF debug info", path);
 		return pt_err(ENODATA, "%s: ELF file has neither .BTF nor DWARF debug info",
@@ -464,8 +551,5 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	err = pt_source_set_name(src, PTREGS_SOURCE_DWARF, "dwarf", path);
 	if (err)
 		return err;
-	p->dw = dwarf_begin_elf(p->elf, DWARF_C_READ, NULL);
-	if (!p->dw)
-		return pt_err(EINVAL, "%s: malformed DWARF: %s", path, dwarf_errmsg(-1));
-	return 0;
+	return dwfl_load(src, p, path, has_dwarf);
 }

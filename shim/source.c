@@ -134,15 +134,9 @@ int ptregs_source_types(struct ptregs_source *src, const char *const **names, si
 	pt_err_clear();
 	if (!src->ops)
 		return pt_err(EINVAL, "source not open");
-	if (!src->indexed) {
-		err = src->ops->index(src);
-		if (err)
-			return err;
-		err = pt_index_finish(&src->index);
-		if (err)
-			return err;
-		src->indexed = true;
-	}
+	err = pt_source_index(src);
+	if (err)
+		return err;
 	*names = src->index.names;
 	*cnt = src->index.cnt;
 	return 0;
@@ -162,6 +156,22 @@ struct ptregs_layout *ptregs_layout_load(const char *spec, const char *name,
 	ptregs_source_close(src);
 	errno = err;
 	return l;
+}
+
+int pt_source_index(struct ptregs_source *src)
+{
+	int err;
+
+	if (src->indexed)
+		return 0;
+	err = src->ops->index(src);
+	if (err)
+		return err;
+	err = pt_index_finish(&src->index);
+	if (err)
+		return err;
+	src->indexed = true;
+	return 0;
 }
 
 int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,

@@ -1,5 +1,7 @@
 /* Every bad input gets one clear message naming the file, and no crash. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 #include <linux/btf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <ptregs/ptregs.h>
 #include "fixtures.h"
 
@@ -172,6 +175,116 @@ static void btf_header_lies_about_lengths(void **state)
 	free(raw);
 }
 
+/* Each header problem gets a message naming the file and the problem. */
+static void btf_header_problems_are_named(void **state)
+{
+	size_t len;
+	char *raw = legacy_btf(&len);
+	struct btf_header *h = (struct btf_header *)raw;
+	struct {
+		const char *what;
+		size_t len;
+		uint32_t off, val;	/* write VAL at byte OFF, if OFF != 0 */
+	} cases[] = {
+		{ "shorter than the 24-byte header", 20, 0, 0 },
+		{ "unsupported version 2", len, offsetof(struct btf_header, version), 2 },
+		{ "header length 8 is shorter", len, offsetof(struct btf_header, hdr_len), 8 },
+		{ "type section ends at byte", len, offsetof(struct btf_header, type_len),
+		  h->type_len + 4096 },
+		{ "string section ends at byte", len - 1, 0, 0 },
+		{ "not 4-byte aligned", len, offsetof(struct btf_header, type_off), 2 },
+		{ "empty string section", len, offsetof(struct btf_header, str_len), 0 },
+		{ "not NUL-terminated", len, h->hdr_len + h->str_off + h->str_len - 1, 'x' },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *copy = malloc(len);
+		char *p;
+
+		memcpy(copy, raw, len);
+		/* version and string bytes are one byte wide, header lengths four */
+		if (cases[i].off == offsetof(struct btf_header, version) ||
+		    cases[i].off >= h->hdr_len)
+			copy[cases[i].off] = (char)cases[i].val;
+		else if (cases[i].off)
+			memcpy(copy + cases[i].off, &cases[i].val, 4);
+		p = fx_write_bytes(copy, cases[i].len);
+		assert_refused(p, NULL, p, "invalid BTF");
+		assert_refused(p, NULL, p, cases[i].what);
+		fx_unlink(p);
+		free(copy);
+	}
+	free(raw);
+}
+
+/*
+ * libbpf's print callback is process-wide and belongs to the host
+ * program: libptregs must never swap it, not even for a moment, not even
+ * while threads open BTF (valid and invalid) at the same time.
+ */
+static atomic_int host_prints;
+static atomic_int threads_done;
+
+static int host_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	atomic_fetch_add(&host_prints, 1);
+	return 0;
+}
+
+static void *open_loop(void *arg)
+{
+	char *const *paths = arg;
+
+	for (int i = 0; i < 200; i++) {
+		for (int j = 0; j < 3; j++)
+			ptregs_source_close(ptregs_source_open(paths[j], NULL));
+	}
+	atomic_fetch_add(&threads_done, 1);
+	return NULL;
+}
+
+static void libbpf_print_callback_is_never_swapped(void **state)
+{
+	struct btf *btf = fx_btf_pt_regs(FX_LEGACY);
+	size_t len;
+	char *raw = legacy_btf(&len);
+	struct btf_header *h = (struct btf_header *)raw;
+	char *paths[3];
+	pthread_t th[4];
+	int swapped = 0;
+	libbpf_print_fn_t prev;
+
+	(void)state;
+	paths[0] = fx_write_btf(btf);
+	paths[1] = fx_write_bytes(raw, len - 1);	/* refused by our header check */
+	/* a well-formed header over a type of kind 31: refused by libbpf */
+	((struct btf_type *)(raw + h->hdr_len + h->type_off))->info = 31u << 24;
+	paths[2] = fx_write_bytes(raw, len);
+
+	prev = libbpf_set_print(host_print);
+	atomic_store(&threads_done, 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, open_loop, paths), 0);
+	/* setting the same callback again tells whether anyone replaced it */
+	while (atomic_load(&threads_done) < 4)
+		swapped += libbpf_set_print(host_print) != host_print;
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	assert_true(libbpf_set_print(prev) == host_print);
+	assert_int_equal(swapped, 0);
+	/* libbpf's own reasons still reached the host's callback */
+	assert_true(atomic_load(&host_prints) > 0);
+
+	for (int i = 0; i < 3; i++)
+		fx_unlink(paths[i]);
+	free(raw);
+	btf__free(btf);
+}
+
 static void btf_with_unknown_kind(void **state)
 {
 	size_t len;
@@ -271,6 +384,8 @@ int main(void)
 		cmocka_unit_test(truncated_btf),
 		cmocka_unit_test(btf_header_lies_about_lengths),
 		cmocka_unit_test(btf_with_unknown_kind),
+		cmocka_unit_test(btf_header_problems_are_named),
+		cmocka_unit_test(libbpf_print_callback_is_never_swapped),
 		cmocka_unit_test(btf_member_pointing_nowhere),
 		cmocka_unit_test(dwarf_forced_on_raw_btf),
 		cmocka_unit_test(struct_that_does_not_exist),

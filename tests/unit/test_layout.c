@@ -12,6 +12,8 @@
 #include <ptregs/ptregs.h>
 #include "fixtures.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const legacy_order[] = {
 	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
 	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
@@ -282,6 +284,80 @@ static void dwarf_reads_a_programs_own_pt_regs(void **state)
 	ptregs_layout_free(l);
 }
 
+static void assert_type(const struct ptregs_layout *l, const char *name, const char *type)
+{
+	const struct ptregs_field *f = ptregs_layout_find(l, name);
+
+	if (!f)
+		fail_msg("no field %s in %s", name, ptregs_layout_origin(l));
+	if (!f->type || strcmp(f->type, type) != 0)
+		fail_msg("%s: field %s has type '%s', expected '%s'", ptregs_layout_origin(l),
+			 name, f->type ? f->type : "(none)", type);
+}
+
+static void dwarf_relocatable_object_gives_pt_regs_with_types(void **state)
+{
+	struct ptregs_layout *l = ptregs_layout_load(fx_path("regs_dwarf_rel.o"), "pt_regs",
+						     NULL);
+
+	(void)state;
+	if (!l)
+		fail_msg("%s", ptregs_errmsg());
+	assert_non_null(strstr(ptregs_layout_origin(l), "dwarf:"));
+	assert_int_equal(ptregs_layout_size(l), 168);
+	assert_int_equal(ptregs_layout_field_cnt(l), 21);
+	assert_legacy_shape(l, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(legacy_order); i++)
+		assert_type(l, legacy_order[i], "long unsigned int");
+	ptregs_layout_free(l);
+}
+
+static void dwarf_relocatable_object_with_many_structs_keeps_member_types(void **state)
+{
+	struct ptregs_source *s = ptregs_source_open(fx_path("many_structs.o"), NULL);
+	struct ptregs_layout *l, *m;
+
+	(void)state;
+	if (!s)
+		fail_msg("%s", ptregs_errmsg());
+	l = ptregs_source_layout(s, "pt_regs");
+	if (!l)
+		fail_msg("%s", ptregs_errmsg());
+	assert_int_equal(ptregs_layout_size(l), 208);
+	assert_field(l, "di", 112, 8);
+	assert_type(l, "di", "long unsigned int");
+	assert_field(l, "last", 168, 8);
+	assert_type(l, "last", "struct s59 *");
+	assert_field(l, "mid", 176, 16);
+	assert_type(l, "mid", "s30_t");
+	assert_type(l, "first", "const struct s0 *");
+	assert_field(l, "tail", 200, 3);
+	assert_type(l, "tail", "unsigned char[3]");
+	/* and a struct found by name is the one of that name */
+	m = ptregs_source_layout(s, "s41");
+	assert_non_null(m);
+	assert_string_equal(ptregs_layout_name(m), "s41");
+	assert_field(m, "a41", 0, 8);
+	assert_field(m, "b41", 8, 41 % 7 + 1);
+	ptregs_layout_free(m);
+	ptregs_layout_free(l);
+	ptregs_source_close(s);
+}
+
+static void dwarf_found_through_gnu_debuglink(void **state)
+{
+	struct ptregs_layout *l = ptregs_layout_load(fx_path("regs_stripped"), "pt_regs", NULL);
+
+	(void)state;
+	if (!l)
+		fail_msg("%s", ptregs_errmsg());
+	assert_non_null(strstr(ptregs_layout_origin(l), "dwarf:"));
+	assert_int_equal(ptregs_layout_size(l), 168);
+	assert_legacy_shape(l, 0);
+	assert_type(l, "di", "long unsigned int");
+	ptregs_layout_free(l);
+}
+
 static void dwarf_reads_user_regs_struct(void **state)
 {
 	struct ptregs_layout *l = ptregs_layout_load(fx_path("regs_dwarf"), "user_regs_struct",
@@ -393,6 +469,9 @@ int main(void)
 		cmocka_unit_test(elf_prefers_btf_and_dwarf_agrees),
 		cmocka_unit_test(dwarf_reads_a_programs_own_pt_regs),
 		cmocka_unit_test(dwarf_reads_user_regs_struct),
+		cmocka_unit_test(dwarf_relocatable_object_gives_pt_regs_with_types),
+		cmocka_unit_test(dwarf_relocatable_object_with_many_structs_keeps_member_types),
+		cmocka_unit_test(dwarf_found_through_gnu_debuglink),
 		cmocka_unit_test(dwarf_flattens_anonymous_and_paths_named_members),
 		cmocka_unit_test(typedef_and_union_names_resolve),
 		cmocka_unit_test(source_types_are_sorted_and_unique),
