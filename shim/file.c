@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <elf.h>
+#include <stdio.h>
 #include "internal.h"
 
 int pt_file_map(struct pt_file *f, const char *path)
@@ -70,4 +72,35 @@ bool pt_opts_valid(const void *opts, size_t user_sz, size_t min_sz, size_t our_s
 		}
 	}
 	return true;
+}
+
+int pt_elf_truncated(const void *hdr, size_t avail, uint64_t file_size, char *msg, size_t len)
+{
+	Elf64_Ehdr eh;
+	uint64_t end;
+
+	if (avail < sizeof(eh) || file_size < sizeof(eh)) {
+		snprintf(msg, len, "truncated: %llu bytes, shorter than an ELF header (%zu)",
+			 (unsigned long long)file_size, sizeof(eh));
+		return 1;
+	}
+	/* 32-bit files have other offsets; libelf checks them */
+	if (((const unsigned char *)hdr)[EI_CLASS] != ELFCLASS64)
+		return 0;
+	memcpy(&eh, hdr, sizeof(eh));
+	/* with extended numbering e_shnum is 0 and the table has at least one entry */
+	end = eh.e_shoff + (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * eh.e_shentsize;
+	if (eh.e_shoff > file_size) {
+		/* a cut file and a garbage offset look the same from here */
+		snprintf(msg, len, "truncated or malformed ELF: the section headers start at "
+			 "byte %llu, past the end of the file (%llu bytes)",
+			 (unsigned long long)eh.e_shoff, (unsigned long long)file_size);
+		return 1;
+	}
+	if (eh.e_shoff && end > file_size) {
+		snprintf(msg, len, "truncated: the section headers end at byte %llu, the file "
+			 "has %llu bytes", (unsigned long long)end, (unsigned long long)file_size);
+		return 1;
+	}
+	return 0;
 }

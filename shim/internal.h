@@ -38,6 +38,12 @@ struct pt_file {
 /* 0, or a negative errno with a message naming PATH. */
 int pt_file_map(struct pt_file *f, const char *path);
 void pt_file_unmap(struct pt_file *f);
+/*
+ * Does the ELF header at HDR (AVAIL bytes of it read) promise more than
+ * FILE_SIZE bytes? 1 with "truncated: ..." in MSG. libelf does not say:
+ * it reads a cut file as one without sections.
+ */
+int pt_elf_truncated(const void *hdr, size_t avail, uint64_t file_size, char *msg, size_t len);
 
 /* arena.c: strings that live as long as their owner, never moved */
 struct pt_arena {

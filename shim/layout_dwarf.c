@@ -503,6 +503,9 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 {
 	struct dwarf_priv *p;
 	bool has_dwarf, has_link;
+	unsigned char hdr[sizeof(Elf64_Ehdr)];
+	char msg[160];
+	ssize_t hdr_len;
 	Elf_Scn *btf;
 	struct stat st;
 	int err;
@@ -521,6 +524,10 @@ int pt_dwarf_open(struct ptregs_source *src, const char *path)
 	src->ops = &dwarf_ops;
 	if (fstat(p->fd, &st) != 0)
 		return pt_err(errno, "%s: %s", path, strerror(errno));
+	hdr_len = pread(p->fd, hdr, sizeof(hdr), 0);
+	if (pt_elf_truncated(hdr, hdr_len > 0 ? (size_t)hdr_len : 0, (uint64_t)st.st_size, msg,
+			     sizeof(msg)))
+		return pt_err(EINVAL, "%s: %s", path, msg);
 	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
 	if (!p->elf)
 		return pt_err(EINVAL, "%s: malformed ELF: %s", path, elf_errmsg(-1));

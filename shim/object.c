@@ -786,11 +786,8 @@ static int open_elf(struct ptregs_object *o, char *err, size_t errlen)
 		snprintf(err, errlen, "not an ELF file");
 		return -ENOEXEC;
 	}
-	if (o->size < sizeof(Elf64_Ehdr)) {
-		snprintf(err, errlen, "truncated: %zu bytes, shorter than an ELF header (%zu)",
-			 o->size, sizeof(Elf64_Ehdr));
+	if (pt_elf_truncated(o->buf, o->size, o->size, err, errlen))
 		return -EINVAL;
-	}
 	o->elf = elf_memory((char *)o->buf, o->size);
 	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF || !gelf_getehdr(o->elf, &eh)) {
 		snprintf(err, errlen, "malformed ELF header: %s", elf_errmsg(-1));
@@ -806,8 +803,7 @@ static int open_elf(struct ptregs_object *o, char *err, size_t errlen)
 	}
 	need = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
 	if (eh.e_shoff > o->size || need > o->size) {
-		snprintf(err, errlen, "truncated: the section headers end at byte %llu, the "
-			 "object has %zu bytes", (unsigned long long)need, o->size);
+		snprintf(err, errlen, "malformed ELF: section headers beyond the end of the object");
 		return -EINVAL;
 	}
 	return 0;

@@ -47,11 +47,8 @@ struct ptregs_source *ptregs_source_open(const char *spec, const struct ptregs_o
 	pt_err_clear();
 	if (!spec || !*spec)
 		return pt_err_null(EINVAL, "no layout source given");
-	if (opts && opts->sz > sizeof(*opts)) {
-		for (size_t i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return pt_err_null(EINVAL, "unknown fields in ptregs_open_opts");
-	}
+	if (!PT_OPTS_VALID(opts, ptregs_open_opts, no_types))
+		return NULL;
 
 	src = calloc(1, sizeof(*src));
 	if (!src)

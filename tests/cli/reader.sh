@@ -34,11 +34,23 @@ run no-bpf-beside 1 scan /bin/true "$UAPI" && has no-bpf-beside "/bin/true: no B
 # cut objects are truncated, whatever the cut
 size=$(stat -c %s "$UAPI")
 head -c $((size - 1)) "$UAPI" >"$TMP/cut1.o"
-run cut-by-one 2 scan "$TMP/cut1.o" && has cut-by-one "cut1.o: truncated: the section headers end at byte $size, the object has $((size - 1)) bytes" err
+run cut-by-one 2 scan "$TMP/cut1.o" && has cut-by-one "cut1.o: truncated: the section headers end at byte $size, the file has $((size - 1)) bytes" err
 head -c 16 "$UAPI" >"$TMP/cut16.o"
 run cut-to-16 2 scan "$TMP/cut16.o" && has cut-to-16 "cut16.o: truncated: 16 bytes, shorter than an ELF header" err
 run cut-counts 2 -j scan "$TMP/cut16.o"
 json_check cut-counts "d['summary']['objects'] == 0 and len(d['errors']) >= 1"
+
+# layout reads the same cut files as truncated, not as files without debug info
+run layout-cut-bpf 2 layout "$TMP/cut1.o" && one_line_err layout-cut-bpf "cut1.o: truncated: the section headers end at byte $size"
+run layout-cut-16 2 layout "$TMP/cut16.o" && one_line_err layout-cut-16 "cut16.o: truncated: 16 bytes"
+if [ -f "$FX/regs_dwarf_rel.o" ]; then
+	rsize=$(stat -c %s "$FX/regs_dwarf_rel.o")
+	head -c $((rsize - 1)) "$FX/regs_dwarf_rel.o" >"$TMP/rel-cut.o"
+	run layout-cut-dwarf 2 layout "$TMP/rel-cut.o"
+	one_line_err layout-cut-dwarf "rel-cut.o: truncated: the section headers end at byte $rsize, the file has $((rsize - 1)) bytes"
+else
+	bad "layout-cut-dwarf: fixture regs_dwarf_rel.o missing"
+fi
 
 # light skeletons by their loader program, not by a string
 run light-skeleton 0 scan "$FX/lskel" && has light-skeleton "light skeleton" err

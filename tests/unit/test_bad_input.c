@@ -110,7 +110,7 @@ static void truncated_elf(void **state)
 	char *p = fx_write_bytes(data, 200);
 
 	(void)state;
-	assert_refused(p, NULL, p, "malformed ELF");
+	assert_refused(p, NULL, p, "truncated or malformed ELF: the section headers start at byte");
 	fx_unlink(p);
 	free(data);
 }
@@ -370,6 +370,17 @@ static void opts_from_the_future_are_refused(void **state)
 	ptregs_source_close(ptregs_source_open("builtin:legacy", &big.o));
 }
 
+static void opts_smaller_than_their_first_version_are_refused(void **state)
+{
+	struct ptregs_open_opts o = { .sz = sizeof(size_t) + 1 };
+
+	(void)state;
+	errno = 0;
+	assert_null(ptregs_source_open("builtin:legacy", &o));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(ptregs_errmsg(), "ptregs_open_opts: sz"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +402,7 @@ int main(void)
 		cmocka_unit_test(struct_that_does_not_exist),
 		cmocka_unit_test(missing_base_btf),
 		cmocka_unit_test(opts_from_the_future_are_refused),
+		cmocka_unit_test(opts_smaller_than_their_first_version_are_refused),
 	};
 
 	return cmocka_run_group_tests_name("bad_input", tests, NULL, NULL);
