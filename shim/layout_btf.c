@@ -10,25 +10,22 @@
 #include <bpf/btf.h>
 #include "internal.h"
 
-#define MAX_DEPTH 32
 
 struct btf_priv {
 	struct btf *btf;
 	struct btf *base;
 };
 
+/* ID's type with typedefs and modifiers resolved by libbpf, or NULL. */
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *res_id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int guard = MAX_DEPTH;
+	int r = btf__resolve_type(btf, id);
 
-	while (t && guard-- && (btf_is_mod(t) || btf_is_typedef(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
+	if (r < 0)
+		return NULL;
 	if (res_id)
-		*res_id = id;
-	return guard < 0 ? NULL : t;
+		*res_id = (__u32)r;
+	return btf__type_by_id(btf, (__u32)r);
 }
 
 /* Handles: a type is its id in w[0]; a member, its parent's id and its index. */
