@@ -26,6 +26,13 @@ static void what_text(const struct finding *f, char *buf, size_t len)
 	const char *old_field = f->old_field ? f->old_field : "no field";
 	const char *new_field = f->new_field ? f->new_field : "no field";
 
+	/* a copy of a range of registers is no one field on either side */
+	if ((a->verdict == PTREGS_VERDICT_BREAKS || a->verdict == PTREGS_VERDICT_SUSPECT) &&
+	    !f->old_field && !f->new_field && !f->relo_field && a->size > 8) {
+		snprintf(buf, len, "%s %s+%u (%u bytes): several registers at once", kind, origin,
+			 a->offset, a->size);
+		return;
+	}
 	switch (a->verdict) {
 	case PTREGS_VERDICT_BREAKS:
 		snprintf(buf, len, "%s %s+%u (%u bytes): %s before, %s after", kind, origin,
@@ -152,6 +159,13 @@ void finding_json_fields(struct json_writer *w, const struct finding *f)
 		jsonw_string_field(w, "core_field", f->relo_field);
 	if (f->acc.note)
 		jsonw_string_field(w, "note", f->acc.note);
+	/* a read of a copy names the probe read that made it */
+	if (f->acc.copy_size) {
+		jsonw_uint_field(w, "copy_size", f->acc.copy_size);
+		/* a copy takes a few insns to set up: insn 0 never makes one */
+		if (f->acc.copy_insn && f->acc.copy_insn != f->acc.insn)
+			jsonw_uint_field(w, "copy_insn", f->acc.copy_insn);
+	}
 	if (f->src_file) {
 		jsonw_name(w, "source");
 		jsonw_start_object(w);

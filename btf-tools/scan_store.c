@@ -46,32 +46,35 @@ static char *vformat(const char *file, const char *fmt, va_list ap)
 	return out;
 }
 
+/* Print "ptregs: FILE: MSG" unless QUIET, and append it to *LIST. */
+static void collect(char ***list, size_t *cnt, bool quiet, const char *file, const char *fmt,
+		    va_list ap)
+{
+	char *m = vformat(file, fmt, ap);
+
+	if (!quiet)
+		fprintf(stderr, "%s: %s\n", bin_name, m);
+	*list = grow(*list, *cnt, sizeof(**list));
+	(*list)[(*cnt)++] = m;
+}
+
 void scan_error(struct scan *s, const char *file, const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
 
-	va_start(ap, fmt);
-	m = vformat(file, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", bin_name, m);
 	/* errors[] and err_cnt stay in step: the JSON output and the exit use both */
-	s->errors = grow(s->errors, s->err_cnt, sizeof(*s->errors));
-	s->errors[s->err_cnt++] = m;
+	va_start(ap, fmt);
+	collect(&s->errors, &s->err_cnt, false, file, fmt, ap);
+	va_end(ap);
 }
 
 void scan_notice(struct scan *s, const char *file, const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	m = vformat(file, fmt, ap);
+	collect(&s->notices, &s->notice_cnt, s->quiet_notices, file, fmt, ap);
 	va_end(ap);
-	if (!s->quiet_notices)
-		fprintf(stderr, "%s: %s\n", bin_name, m);
-	s->notices = grow(s->notices, s->notice_cnt, sizeof(*s->notices));
-	s->notices[s->notice_cnt++] = m;
 }
 
 static bool verdict_shown(const struct scan *s, enum ptregs_verdict v)

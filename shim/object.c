@@ -212,13 +212,16 @@ static void classify(struct ptregs_object_prog *p)
 	enum ptregs_ctx_type ctx = PTREGS_CTX_OTHER;
 	bool known = ctx_from_libbpf(sec, &libbpf_type, &ctx);
 
-	if (!d && !known)
+	if (!d) {
+		if (known) {
+			p->type = libbpf_type;
+			p->linked.ctx = ctx;
+		}
 		return;
+	}
 	/* the finer name (uprobe, usdt, ksyscall) and the attach target are ours */
-	p->type = d ? d->type : libbpf_type;
+	p->type = d->type;
 	p->linked.ctx = known ? ctx : d->ctx;
-	if (!d)
-		return;
 	switch (p->linked.ctx) {
 	case PTREGS_CTX_PT_REGS:
 		/* wrappers: the real arguments sit in the inner pt_regs */
@@ -901,7 +904,8 @@ static struct ptregs_object *object_open(const char *name, const void *buf, size
 	struct ptregs_object *o;
 	int r;
 
-	if (!PT_OPTS_VALID(opts, ptregs_object_opts, to))
+	/* the first version ends with a pointer to a layout: its size is meant */
+	if (!PT_OPTS_VALID(opts, ptregs_object_opts, to)) /* NOLINT(bugprone-sizeof-expression) */
 		return NULL;
 	o = calloc(1, sizeof(*o));
 	if (!o)

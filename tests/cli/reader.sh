@@ -40,6 +40,13 @@ run cut-to-16 2 scan "$TMP/cut16.o" && has cut-to-16 "cut16.o: truncated: 16 byt
 run cut-counts 2 -j scan "$TMP/cut16.o"
 json_check cut-counts "d['summary']['objects'] == 0 and len(d['errors']) >= 1"
 
+# copies of the registers: the copy of the old sizeof, and the reads of it
+run copies 1 -j scan "$OBJS/uapi/copies.bpf.o"
+json_check copies-size "[(f['insn'], f['verdict'], f['copy_size'], 'copy_insn' in f) for f in d['findings'] if f['program']=='whole_copy'] == [(4, 'suspect', 168, False), (7, 'breaks', 168, True), (11, 'breaks', 168, True)]"
+json_check copies-read "[(f['offset'], f['old_field'], f['new_field'], f['copy_insn']) for f in d['findings'] if f['program']=='map_copy' and f['kind']=='load'] == [(128, 'ip', 'orig_ax', 13)]"
+run copies-text 1 scan "$OBJS/uapi/copies.bpf.o"
+has copies-text "suspect: probe-read ctx+0 (168 bytes): several registers at once (copies sizeof(struct pt_regs)" out
+
 # layout reads the same cut files as truncated, not as files without debug info
 run layout-cut-bpf 2 layout "$TMP/cut1.o" && one_line_err layout-cut-bpf "cut1.o: truncated: the section headers end at byte $size"
 run layout-cut-16 2 layout "$TMP/cut16.o" && one_line_err layout-cut-16 "cut16.o: truncated: 16 bytes"
