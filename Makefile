@@ -33,6 +33,7 @@ HDRS     := $(wildcard include/ptregs/*.h shim/*.h btf-tools/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/nodebug.o $(BUILD)/fixtures/loadable.bpf.o \
+              $(BUILD)/fixtures/regs_bpfeb.o \
               $(BUILD)/fixtures/regs_dwarf_rel.o \
               $(BUILD)/fixtures/many_structs.o $(BUILD)/fixtures/regs_stripped
 
@@ -78,6 +79,9 @@ $(BUILD)/fixtures/regs_dwarf: tests/unit/fixtures/regs_dwarf.c
 $(BUILD)/fixtures/regs_bpf.o: tests/unit/fixtures/regs_bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) -target bpf -g -O2 -c -o $@ $<
+$(BUILD)/fixtures/regs_bpfeb.o: tests/unit/fixtures/regs_bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -target bpfeb -g -O2 -c -o $@ $<
 $(BUILD)/fixtures/loadable.bpf.o: $(BUILD)/bpf/uapi/loadable.bpf.o
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -127,6 +127,8 @@ void scan_print_text(const struct scan *s)
 	    s->verdicts[PTREGS_VERDICT_BREAKS_HOST_LIBBPF])
 		printf("verdict: programs here read the wrong registers or fail to load on "
 		       "the target kernel\n");
+	else if (s->err_cnt)
+		printf("verdict: incomplete: nothing found that breaks in what could be read\n");
 	else
 		printf("verdict: nothing found that breaks on the target kernel\n");
 }

@@ -101,14 +101,15 @@ static void scan_object(struct scan *s, const char *name, const uint8_t *buf, si
 	ptregs_object_close(o);
 }
 
+/* e_machine in the header's own byte order: a big-endian BPF object is
+ * one too, for the reader to refuse by name */
 static bool elf_machine_bpf(const uint8_t *buf, size_t size)
 {
-	uint16_t machine;
-
 	if (size < 20 || memcmp(buf, ELFMAG, SELFMAG) != 0)
 		return false;
-	memcpy(&machine, buf + 18, sizeof(machine));
-	return machine == EM_BPF;
+	if (buf[EI_DATA] == ELFDATA2MSB)
+		return buf[18] == (EM_BPF >> 8) && buf[19] == (EM_BPF & 0xff);
+	return buf[18] == (EM_BPF & 0xff) && buf[19] == (EM_BPF >> 8);
 }
 
 /* A file: a BPF object itself, or a host embedding some. */

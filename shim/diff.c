@@ -133,6 +133,8 @@ struct ptregs_diff *ptregs_layout_diff(const struct ptregs_layout *o, const stru
 	size_t cap = 0;
 
 	pt_err_clear();
+	if (!o || !n)
+		return pt_err_null(EINVAL, "ptregs_layout_diff: no layout given");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return pt_err_null(ENOMEM, "out of memory");

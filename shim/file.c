@@ -84,8 +84,9 @@ int pt_elf_truncated(const void *hdr, size_t avail, uint64_t file_size, char *ms
 			 (unsigned long long)file_size, sizeof(eh));
 		return 1;
 	}
-	/* 32-bit files have other offsets; libelf checks them */
-	if (((const unsigned char *)hdr)[EI_CLASS] != ELFCLASS64)
+	/* 32-bit and big-endian files: other offsets or byte order; libelf checks them */
+	if (((const unsigned char *)hdr)[EI_CLASS] != ELFCLASS64 ||
+	    ((const unsigned char *)hdr)[EI_DATA] != ELFDATA2LSB)
 		return 0;
 	memcpy(&eh, hdr, sizeof(eh));
 	/* with extended numbering e_shnum is 0 and the table has at least one entry */

@@ -462,13 +462,92 @@ static int elf_sections(const char *path, Elf *elf, uint64_t file_size, Elf_Scn 
 	return 0;
 }
 
-static char *debuginfo_path;	/* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
+/* Open PATH as a debug file unless it is the file itself. */
+static int try_debug_file(const char *path, const char *self, char **found)
+{
+	int fd;
+
+	if (self && strcmp(path, self) == 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*found = strdup(path);
+	if (!*found) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Separate debug info, looked for on this machine only: by build-id under
+ * /usr/lib/debug/.build-id, then by .gnu_debuglink next to the file, in its
+ * .debug/ and under /usr/lib/debug. libdwfl's standard search also asks
+ * debuginfod servers when DEBUGINFOD_URLS is set (Debian sets it), with a
+ * 90 s timeout: a library linked into other programs stays off the network.
+ */
+static int find_debuginfo_local(Dwfl_Module *mod, void **userdata, const char *modname,
+				Dwarf_Addr base, const char *file_name, const char *debuglink,
+				GElf_Word crc, char **found)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	char path[4096], dir[4096];
+	int len, fd, n;
+
+	(void)userdata;
+	(void)modname;
+	(void)base;
+	(void)crc;
+	len = dwfl_module_build_id(mod, &id, &vaddr);
+	if (len > 1) {
+		n = snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%02x/", id[0]);
+		for (int i = 1; i < len && n > 0 && (size_t)n + 3 < sizeof(path); i++)
+			n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", id[i]);
+		if (n > 0 && (size_t)n + 7 < sizeof(path)) {
+			memcpy(path + n, ".debug", 7);
+			fd = try_debug_file(path, file_name, found);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	if (debuglink && *debuglink && !strchr(debuglink, '/') && file_name) {
+		const char *slash = strrchr(file_name, '/');
+		const char *const fmts[] = { "%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s" };
+
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file_name) : 1,
+			 slash ? file_name : ".");
+		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+			if (snprintf(path, sizeof(path), fmts[i], dir, debuglink) >= (int)sizeof(path))
+				continue;
+			fd = try_debug_file(path, file_name, found);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* The file is reported by path; libdwfl never needs to look for it. */
+static int find_elf_none(Dwfl_Module *mod, void **userdata, const char *modname,
+			 Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	(void)mod;
+	(void)userdata;
+	(void)modname;
+	(void)base;
+	(void)file_name;
+	(void)elfp;
+	errno = ENOENT;
+	return -1;
+}
 
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_elf = find_elf_none,
+	.find_debuginfo = find_debuginfo_local,
 	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
 };
 
 /* The file as one offline module: libdwfl relocates ET_REL debug sections. */

@@ -225,11 +225,10 @@ static void classify(struct ptregs_object_prog *p)
 	switch (p->linked.ctx) {
 	case PTREGS_CTX_PT_REGS:
 		/* wrappers: the real arguments sit in the inner pt_regs */
-		if (strcmp(d->type, "ksyscall") == 0 || strcmp(d->type, "kretsyscall") == 0 ||
-		    ((strcmp(d->type, "kprobe") == 0 || strcmp(d->type, "kretprobe") == 0) &&
-		     regs_arg_target(target)))
-			p->linked.syscall_wrapper = strcmp(d->type, "kretsyscall") != 0 &&
-						    strcmp(d->type, "kretprobe") != 0;
+		if (strcmp(d->type, "ksyscall") == 0 ||
+		    ((strcmp(d->type, "kprobe") == 0 || strcmp(d->type, "kprobe.multi") == 0 ||
+		      strcmp(d->type, "kprobe.session") == 0) && regs_arg_target(target)))
+			p->linked.syscall_wrapper = true;
 		break;
 	case PTREGS_CTX_RAW_TP_ARGS:
 		if (strcmp(target, "sys_enter") == 0 || strcmp(target, "sys_exit") == 0)
@@ -785,7 +784,7 @@ static int open_elf(struct ptregs_object *o, char *err, size_t errlen)
 	uint64_t need;
 
 	elf_version(EV_CURRENT);
-	if (o->size < EI_NIDENT || memcmp(o->buf, ELFMAG, SELFMAG) != 0) {
+	if (o->size < SELFMAG || memcmp(o->buf, ELFMAG, SELFMAG) != 0) {
 		snprintf(err, errlen, "not an ELF file");
 		return -ENOEXEC;
 	}
@@ -933,9 +932,12 @@ struct ptregs_object *ptregs_object_open_file(const char *path,
 {
 	struct ptregs_object *o;
 	struct pt_file f;
+	int r = pt_file_map(&f, path);
 
-	if (pt_file_map(&f, path))
+	if (r) {
+		errno = -r;
 		return NULL;
+	}
 	o = object_open(opts_name(opts, path), f.data, f.size, opts);
 	pt_file_unmap(&f);
 	return o;

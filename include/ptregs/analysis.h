@@ -30,7 +30,12 @@ enum ptregs_ctx_type {
 	PTREGS_CTX_BTF_ARGS,	/* fentry/fexit: u64 args[]; see pt_regs_args */
 };
 
-/* A CO-RE relocation that produced an instruction's offset or immediate. */
+/*
+ * A CO-RE relocation that produced an instruction's offset or immediate.
+ * Callers hand the library arrays of these, so this record is frozen: it
+ * never grows, and what later versions need comes in through new members
+ * of struct ptregs_prog.
+ */
 struct ptregs_insn_relo {
 	uint32_t insn;		/* index in the linked program */
 	uint32_t kind;		/* enum bpf_core_relo_kind */

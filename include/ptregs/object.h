@@ -3,7 +3,7 @@
  * libptregs object reader: BPF ELF objects, alone or embedded in the
  * executables and libraries that carry them (libbpf skeletons). Each
  * program libbpf would open comes out linked with its subprograms, its
- * CO-RE relocations and line info, ready for ptregs_analyze().
+ * CO-RE relocations and line info, ready for ptregs_analysis_new().
  */
 #ifndef PTREGS_OBJECT_H
 #define PTREGS_OBJECT_H

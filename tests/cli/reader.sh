@@ -59,6 +59,17 @@ else
 	bad "layout-cut-dwarf: fixture regs_dwarf_rel.o missing"
 fi
 
+# a big-endian object: its layout reads (libelf swaps), scan refuses it by name
+run bpfeb-layout 0 layout "$FX/regs_bpfeb.o" && has bpfeb-layout "struct pt_regs:" out
+run bpfeb-scan 2 scan "$FX/regs_bpfeb.o" && has bpfeb-scan "regs_bpfeb.o: big-endian BPF objects are not supported" err
+has bpfeb-scan "verdict: incomplete" out
+
+# separate debug info is found on this machine, never through debuginfod
+DEBUGINFOD_URLS=http://127.0.0.1:9 DEBUGINFOD_VERBOSE=1 "$PTREGS" layout "$FX/regs_stripped" >"$TMP/out" 2>"$TMP/err"
+if grep -q "struct pt_regs: 168 bytes" "$TMP/out" && ! grep -q -i "url\|debuginfod" "$TMP/err"; then ok; else bad "no-debuginfod: $(head -3 "$TMP/err")"; fi
+DEBUGINFOD_URLS=http://127.0.0.1:9 DEBUGINFOD_VERBOSE=1 "$PTREGS" layout /bin/true >"$TMP/out" 2>"$TMP/err"
+if grep -q "no separate debug file found" "$TMP/err" && ! grep -q -i "url\|debuginfod" "$TMP/err"; then ok; else bad "no-debuginfod-missing: $(head -3 "$TMP/err")"; fi
+
 # light skeletons by their loader program, not by a string
 run light-skeleton 0 scan "$FX/lskel" && has light-skeleton "light skeleton" err
 printf 'xx __loader.prog xx __loader.map\0 xx' >"$TMP/strings-only"

@@ -1,4 +1,5 @@
 /* Comparing layouts: moved, resized, added and removed fields; the verdict. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -226,6 +227,19 @@ static void struct_size_changes_are_judged(void **state)
 	ptregs_layout_free(n);
 }
 
+static void diff_without_a_layout_is_an_error(void **state)
+{
+	struct ptregs_layout *l = ptregs_layout_load("builtin:legacy", NULL, NULL);
+
+	(void)state;
+	assert_non_null(l);
+	errno = 0;
+	assert_null(ptregs_layout_diff(NULL, l));
+	assert_int_equal(errno, EINVAL);
+	assert_null(ptregs_layout_diff(l, NULL));
+	ptregs_layout_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +252,7 @@ int main(void)
 		cmocka_unit_test(removed_field_with_no_keeper_is_incompatible),
 		cmocka_unit_test(moved_bitfield_is_incompatible),
 		cmocka_unit_test(struct_size_changes_are_judged),
+		cmocka_unit_test(diff_without_a_layout_is_an_error),
 	};
 
 	return cmocka_run_group_tests_name("diff", tests, NULL, NULL);

@@ -111,7 +111,7 @@ static void an_object_cut_short_is_truncated(void **state)
 {
 	size_t len;
 	void *buf = fx_read(fx_path("loadable.bpf.o"), &len);
-	size_t cuts[] = { len - 1, len / 2, 63, 16 };
+	size_t cuts[] = { len - 1, len / 2, 63, 16, 10, 4 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
@@ -130,6 +130,26 @@ static void a_missing_file_is_named(void **state)
 	assert_null(ptregs_object_open_file("/nonexistent/x.o", NULL));
 	assert_int_equal(errno, ENOENT);
 	assert_non_null(strstr(ptregs_errmsg(), "/nonexistent/x.o"));
+}
+
+static void a_directory_or_device_sets_errno(void **state)
+{
+	(void)state;
+	errno = 0;
+	assert_null(ptregs_object_open_file("/tmp", NULL));
+	assert_int_equal(errno, EISDIR);
+	errno = 0;
+	assert_null(ptregs_object_open_file("/dev/null", NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(ptregs_errmsg(), "not a regular file"));
+}
+
+static void a_big_endian_object_is_refused_by_name(void **state)
+{
+	(void)state;
+	assert_null(ptregs_object_open_file(fx_path("regs_bpfeb.o"), NULL));
+	assert_int_equal(errno, ENOTSUP);
+	assert_non_null(strstr(ptregs_errmsg(), "big-endian BPF objects are not supported"));
 }
 
 static void an_embedded_object_is_found_after_its_host(void **state)
@@ -161,6 +181,8 @@ int main(void)
 		cmocka_unit_test(options_from_a_newer_header_with_unknown_bits_are_rejected),
 		cmocka_unit_test(an_object_cut_short_is_truncated),
 		cmocka_unit_test(a_missing_file_is_named),
+		cmocka_unit_test(a_directory_or_device_sets_errno),
+		cmocka_unit_test(a_big_endian_object_is_refused_by_name),
 		cmocka_unit_test(an_embedded_object_is_found_after_its_host),
 	};
 
