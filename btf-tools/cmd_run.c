@@ -154,6 +154,11 @@ static bool layout_usable(const char *what, const char *spec)
 	return true;
 }
 
+static int set_env(const char *name, const char *value)
+{
+	return setenv(name, value ? value : "", 1);
+}
+
 int do_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -203,11 +208,12 @@ int do_run(int argc, char **argv)
 			return p_opt_err("run", opt, argv);
 		}
 	}
-	if (strcmp(policy, "auto") && strcmp(policy, "all") && strcmp(policy, "none")) {
+	if (strcmp(policy, "auto") != 0 && strcmp(policy, "all") != 0 &&
+	    strcmp(policy, "none") != 0) {
 		p_err("run: --policy must be auto, all or none, not '%s'", policy);
 		return EXIT_USAGE;
 	}
-	if (strcmp(unanalysed, "refuse") && strcmp(unanalysed, "pass")) {
+	if (strcmp(unanalysed, "refuse") != 0 && strcmp(unanalysed, "pass") != 0) {
 		p_err("run: --on-unanalysed must be refuse or pass, not '%s'", unanalysed);
 		return EXIT_USAGE;
 	}
@@ -276,11 +282,10 @@ int do_run(int argc, char **argv)
 		}
 		snprintf(ld, n, "%s:%s", old_ld, preload);
 	}
-	if (setenv("LD_PRELOAD", ld ? ld : preload, 1) || setenv("PTREGS_RUN_FROM", from, 1) ||
-	    setenv("PTREGS_RUN_TO", to ? to : "kernel", 1) ||
-	    setenv("PTREGS_RUN_POLICY", policy, 1) ||
-	    setenv("PTREGS_RUN_PROGRAMS", programs, 1) ||
-	    setenv("PTREGS_RUN_ON_UNANALYSED", unanalysed, 1) ||
+	if (set_env("LD_PRELOAD", ld ? ld : preload) || set_env("PTREGS_RUN_FROM", from) ||
+	    set_env("PTREGS_RUN_TO", to ? to : "kernel") || set_env("PTREGS_RUN_POLICY", policy) ||
+	    set_env("PTREGS_RUN_PROGRAMS", programs) ||
+	    set_env("PTREGS_RUN_ON_UNANALYSED", unanalysed) ||
 	    (log ? setenv("PTREGS_RUN_LOG", log, 1) : unsetenv("PTREGS_RUN_LOG"))) {
 		p_err("run: setting the environment: %s", strerror(errno));
 		goto err;

@@ -186,7 +186,7 @@ static void cfg_init(void)
 		cfg.policy = POLICY_ALL;
 	else if (!strcmp(policy, "none"))
 		cfg.policy = POLICY_NONE;
-	else if (strcmp(policy, "auto"))
+	else if (strcmp(policy, "auto") != 0)
 		say("unknown PTREGS_RUN_POLICY '%s', using auto", policy);
 	cfg.pass_unanalysed = !strcmp(env("PTREGS_RUN_ON_UNANALYSED", "refuse"), "pass");
 	n = strlen(progs);
@@ -353,7 +353,7 @@ static int translate_spec(unsigned char *v, const char *map, uint32_t key)
 	if (cnt < 0 || cnt > USDT_ARG_CNT)
 		return 0;
 	for (int i = 0; i < cnt; i++) {
-		unsigned char *arg = v + i * 16;
+		unsigned char *arg = v + (size_t)i * 16;
 		uint32_t type;
 		int16_t off;
 		const char *field;

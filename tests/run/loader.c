@@ -175,7 +175,7 @@ static int with_btf(int uapi)
 					    "orig_rax", "rip", "cs", "eflags", "rsp", "ss" };
 	struct btf *btf = btf__new_empty();
 	struct bpf_func_info fi = { 0 };
-	int ul, st, ptr, proto, fn, i32;
+	int ul, st, ptr, proto, fn, i32, ret;
 
 	if (!btf)
 		return 1;
@@ -190,12 +190,15 @@ static int with_btf(int uapi)
 	fn = btf__add_func(btf, uapi ? "uapi_btf" : "kernel_btf", BTF_FUNC_STATIC, proto);
 	if (fn < 0 || btf__load_into_kernel(btf)) {
 		printf("BTF load failed: %s\n", strerror(errno));
+		btf__free(btf);
 		return 1;
 	}
 	fi.insn_off = 0;
 	fi.type_id = (uint32_t)fn;
-	return report_load(load(uapi ? "uapi_btf" : "kernel_btf", BPF_PROG_TYPE_KPROBE, uapi_prog,
-				sizeof(uapi_prog) / sizeof(uapi_prog[0]), btf__fd(btf), &fi));
+	ret = report_load(load(uapi ? "uapi_btf" : "kernel_btf", BPF_PROG_TYPE_KPROBE, uapi_prog,
+			       sizeof(uapi_prog) / sizeof(uapi_prog[0]), btf__fd(btf), &fi));
+	btf__free(btf);
+	return ret;
 }
 
 /* libbpf 1.1's struct __bpf_usdt_spec: 12 x 16-byte args, cookie, arg_cnt */
