@@ -54,7 +54,8 @@ help:
 	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
 	@echo "make test     check, a bounded fuzz run, make kernel and make check-qemu"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
-	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump"
+	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump;"
+	@echo "              syscall() and BPF_PROG_LOAD with and without the preload"
 	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
 	@echo "make kernel-compile-check  arch/x86 of both with Debian's config, warnings compared"
 	@echo "make check-qemu  boot both in QEMU: every guest test, selftests, soak"
@@ -288,11 +289,13 @@ $(BUILD)/bench/mkbtf: tests/bench/mkbtf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: deps all $(BUILD)/bench/mkbtf
+bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader
 	@echo "== diff --all: ptregs against pahole + diff"
 	@MKBTF=$(BUILD)/bench/mkbtf ./scripts/bench-diff.sh $(BUILD)/ptregs
 	@echo "== scan: ptregs against llvm-objdump on libbpf-tools"
 	@./scripts/bench-scan.sh $(BUILD)/ptregs
+	@echo "== ptregs run: syscall() and BPF_PROG_LOAD with and without the preload"
+	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)
