@@ -250,6 +250,9 @@ check-install:
 	@test -x $(BUILD)/destdir/usr/bin/ptregs
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
 	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
+	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
+		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \
+		{ echo "install: the installed ptregs run does not find its preload"; exit 1; }
 	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILD)/destdir \
 	 PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/destdir/usr/lib/pkgconfig \
 	 sh -c '$(CC) -o $(BUILD)/consumer tests/install/consumer.c \
