@@ -19,6 +19,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude -fvisibility=hidden -fPIC
 LDLIBS   := -lbpf -ldw -lelf -lz
+# The preload goes into other people's processes, which ASan cannot be
+# preloaded into: its objects never carry the sanitizers (PRELOAD_CFLAGS is
+# taken before SAN adds them); the ASan-built tests still run through it.
+PRELOAD_CFLAGS := $(CFLAGS)
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=address,undefined
@@ -37,10 +41,13 @@ FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/regs_dwarf_rel.o \
               $(BUILD)/fixtures/many_structs.o $(BUILD)/fixtures/regs_stripped
 
-.PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-install test demo bench install \
+.PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-run check-install test demo bench install \
         uninstall clean help
 
-all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so
+PRELOAD_SRCS := $(wildcard shim/preload/*.c)
+PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/nosan/%.o) $(LIB_SRCS:%.c=$(BUILD)/nosan/%.o)
+
+all: $(BUILD)/ptregs $(BUILD)/libptregs.a $(BUILD)/libptregs.so $(BUILD)/libptregs-preload.so
 
 help:
 	@echo "make deps     install the Debian packages (scripts/install-deps.sh)"
@@ -48,7 +55,8 @@ help:
 	@echo "make check    fast userspace tests, plain and with ASan+UBSan"
 	@echo "make test     check, a bounded fuzz run, make kernel and make check-qemu"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
-	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump"
+	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump;"
+	@echo "              syscall() and BPF_PROG_LOAD with and without the preload"
 	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
 	@echo "make kernel-compile-check  arch/x86 of both with Debian's config, warnings compared"
 	@echo "make check-qemu  boot both in QEMU: every guest test, selftests, soak"
@@ -60,6 +68,17 @@ deps:
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/nosan/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
+
+# libptregs inside, hidden: the only export is syscall().
+$(BUILD)/libptregs-preload.so: $(PRELOAD_OBJS) shim/preload/preload.map
+	$(CC) -shared -Wl,--version-script=shim/preload/preload.map -Wl,-z,defs \
+		-o $@ $(PRELOAD_OBJS) $(LDLIBS)
+
+$(BUILD)/btf-tools/cmd_run.o: override CFLAGS += -DPTREGS_LIBDIR='"$(LIBDIR)"'
 
 $(BUILD)/libptregs.a: $(LIB_OBJS)
 	@rm -f $@
@@ -144,6 +163,19 @@ check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel
 		tests/cli/reader.sh
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
 
+# ptregs run and the preload: a host program issuing bpf() through
+# syscall(), translated to builtin:pkrs on this machine's kernel.
+$(BUILD)/tests/run/loader: tests/run/loader.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf -ldl
+$(BUILD)/tests/run/static: tests/run/static.c
+	@mkdir -p $(dir $@)
+	gcc -O2 -static -o $@ $<
+
+check-run: all $(BUILD)/tests/run/loader $(BUILD)/tests/run/static
+	@PTREGS=$(BUILD)/ptregs LOADER=$(BUILD)/tests/run/loader STATIC=$(BUILD)/tests/run/static \
+		tests/run/run.sh
+
 check-unit: all $(UNIT_TESTS) $(FIXTURES)
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
@@ -221,6 +253,10 @@ check-install:
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/destdir PREFIX=/usr
 	@test -x $(BUILD)/destdir/usr/bin/ptregs
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
+	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
+	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
+		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \
+		{ echo "install: the installed ptregs run does not find its preload"; exit 1; }
 	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILD)/destdir \
 	 PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/destdir/usr/lib/pkgconfig \
 	 sh -c '$(CC) -o $(BUILD)/consumer tests/install/consumer.c \
@@ -231,10 +267,10 @@ check-install:
 	@echo "install: staged install and pkg-config consumer OK"
 
 check-san:
-	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli check-bpf
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 check-unit check-cli check-bpf check-run
 
 # Library and command sources; cmocka's asserts are opaque to the analyzer.
-LINT_SRCS := $(LIB_SRCS) $(CMD_SRCS)
+LINT_SRCS := $(LIB_SRCS) $(CMD_SRCS) $(PRELOAD_SRCS)
 lint:
 	@echo "== lint: clang-tidy, cppcheck"
 	@mkdir -p $(BUILD)
@@ -246,7 +282,7 @@ lint:
 
 check: deps
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory check-unit check-cli check-bpf check-install
+	@$(MAKE) --no-print-directory check-unit check-cli check-bpf check-run check-install
 	@$(MAKE) --no-print-directory check-san
 
 test: check
@@ -260,11 +296,13 @@ $(BUILD)/bench/mkbtf: tests/bench/mkbtf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: deps all $(BUILD)/bench/mkbtf
+bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader
 	@echo "== diff --all: ptregs against pahole + diff"
 	@MKBTF=$(BUILD)/bench/mkbtf ./scripts/bench-diff.sh $(BUILD)/ptregs
 	@echo "== scan: ptregs against llvm-objdump on libbpf-tools"
 	@./scripts/bench-scan.sh $(BUILD)/ptregs
+	@echo "== ptregs run: syscall() and BPF_PROG_LOAD with and without the preload"
+	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)
@@ -276,6 +314,8 @@ install: all $(BUILD)/libptregs.pc
 	install -m 0755 $(BUILD)/ptregs $(DESTDIR)$(BINDIR)/ptregs
 	install -m 0644 $(BUILD)/libptregs.a $(DESTDIR)$(LIBDIR)/libptregs.a
 	install -m 0755 $(BUILD)/libptregs.so $(DESTDIR)$(LIBDIR)/libptregs.so.$(VERSION)
+	install -d $(DESTDIR)$(LIBDIR)/ptregs
+	install -m 0755 $(BUILD)/libptregs-preload.so $(DESTDIR)$(LIBDIR)/ptregs/libptregs-preload.so
 	ln -sf libptregs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libptregs.so.$(SOVER)
 	ln -sf libptregs.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libptregs.so
 	install -m 0644 include/ptregs/*.h $(DESTDIR)$(INCDIR)/ptregs/
@@ -285,7 +325,7 @@ install: all $(BUILD)/libptregs.pc
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ptregs $(DESTDIR)$(LIBDIR)/libptregs.* \
 		$(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc $(DESTDIR)$(MANDIR)/man1/ptregs*.1
-	rm -rf $(DESTDIR)$(INCDIR)/ptregs
+	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs
 
 clean:
 	rm -rf build

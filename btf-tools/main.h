@@ -46,8 +46,10 @@ bool common_opt(int opt);
 int do_layout(int argc, char **argv);
 int do_diff(int argc, char **argv);
 int do_scan(int argc, char **argv);
+int do_run(int argc, char **argv);
 void help_layout(void);
 void help_diff(void);
 void help_scan(void);
+void help_run(void);
 
 #endif

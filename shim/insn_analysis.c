@@ -57,7 +57,17 @@ struct val {
 	uint8_t pad;	/* always 0: states are compared with memcmp */
 	int32_t relo;	/* index of the CO-RE relocation behind the offset, or -1 */
 	int64_t off;	/* pointer offset, or the constant */
+	/*
+	 * Pointers: 1 + the index of the last 64-bit add of an immediate
+	 * that moved this pointer, 0 when none did, DEF_MANY when the offset
+	 * is not held by one such immediate (paths disagree, a register
+	 * operand, a constant plus a pointer).
+	 */
+	uint32_t def;
+	uint32_t pad2;	/* always 0 */
 };
+
+#define DEF_MANY UINT32_MAX
 
 struct state {
 	struct val r[NREGS];
@@ -122,7 +132,7 @@ static bool is_ptr(const struct val *v)
 static bool val_eq(const struct val *a, const struct val *b)
 {
 	return a->kind == b->kind && a->origin == b->origin && a->flags == b->flags &&
-	       a->relo == b->relo && a->off == b->off;
+	       a->relo == b->relo && a->off == b->off && a->def == b->def;
 }
 
 /* Join B into A; true when A changed. */
@@ -153,6 +163,8 @@ static bool val_join(struct val *a, const struct val *b)
 			if (!both)
 				j.relo = -1;
 		}
+		if (a->def != b->def)
+			j.def = DEF_MANY;
 		if (val_eq(a, &j))
 			return false;
 		*a = j;
@@ -237,7 +249,8 @@ static void add_access(struct actx *c, const struct ptregs_access *a)
 		const struct ptregs_access *b = &c->acc[i];
 
 		if (b->insn == a->insn && b->kind == a->kind && b->origin == a->origin &&
-		    b->offset == a->offset && b->size == a->size && b->verdict == a->verdict)
+		    b->offset == a->offset && b->size == a->size && b->verdict == a->verdict &&
+		    b->off_site == a->off_site && b->off_insn == a->off_insn)
 			return;
 	}
 	if (c->acc_cnt == c->acc_cap) {
@@ -319,6 +332,15 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 		return;
 	}
 	a.offset = (uint32_t)off;
+	if (!cp && v->kind != VK_SUSPECT) {
+		if (v->def == 0 && v->off == 0 && kind != PTREGS_ACC_PROBE_READ) {
+			a.off_site = PTREGS_OFF_INSN;
+			a.off_insn = insn;
+		} else if (v->def != 0 && v->def != DEF_MANY) {
+			a.off_site = PTREGS_OFF_ALU_IMM;
+			a.off_insn = v->def - 1;
+		}
+	}
 	of = ptregs_layout_field_at(c->from, a.offset, size);
 	nf = ptregs_layout_field_at(c->to, a.offset, size);
 	a.old_field = of ? of->name : NULL;
@@ -943,8 +965,10 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 
 		if (is_ptr(d) && src.kind == VK_CONST) {
 			*d = ptr_add(c, *d, sign * src.off, src.relo);
+			d->def = x ? DEF_MANY : insn + 1;
 		} else if (op == BPF_ADD && d->kind == VK_CONST && is_ptr(&src)) {
 			*d = ptr_add(c, src, d->off, d->relo);
+			d->def = DEF_MANY;
 		} else if (d->kind == VK_CONST && src.kind == VK_CONST) {
 			*d = alu_const(op, d->off, src.off, &ok);
 		} else if ((d->kind == VK_REGS || d->kind == VK_PERF || d->kind == VK_SUSPECT) &&

@@ -79,6 +79,13 @@ enum ptregs_access_kind {
 	PTREGS_ACC_SIZEOF,	/* arithmetic with sizeof(struct pt_regs) */
 };
 
+/* Where an access's offset is written in the program. */
+enum ptregs_off_site {
+	PTREGS_OFF_NONE = 0,
+	PTREGS_OFF_INSN,	/* the off field of the access insn */
+	PTREGS_OFF_ALU_IMM,	/* the imm of the add at off_insn */
+};
+
 /* Where the pointer came from. */
 enum ptregs_origin {
 	PTREGS_FROM_CTX = 1,	/* the program's pt_regs context */
@@ -110,6 +117,16 @@ struct ptregs_access {
 	 */
 	uint32_t copy_insn;
 	uint32_t copy_size;
+	/*
+	 * Which constant holds the offset, for a rewriter: the off field of
+	 * the access insn itself (a load or store through the pointer as it
+	 * came), or the immediate of the 64-bit add at off_insn that made the
+	 * pointer (ctx + 112 passed to a probe read). PTREGS_OFF_NONE when no
+	 * one constant does: reads of copies, offsets that differ by path or
+	 * come from a register.
+	 */
+	enum ptregs_off_site off_site;
+	uint32_t off_insn;
 };
 
 /*

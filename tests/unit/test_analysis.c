@@ -165,6 +165,54 @@ static void paths_with_different_offsets_are_unanalysed(void **state)
 	free(a);
 }
 
+/* Where a rewriter finds each offset: the load's own off, the add's imm. */
+static void offset_sites_name_the_insn_holding_the_constant(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LDX64(6, 1, 112),		/* 0: off field */
+		MOV64_REG(3, 1),		/* 1 */
+		ADD64_IMM(3, 104),		/* 2: imm of the add */
+		MOV64_IMM(2, 8),		/* 3 */
+		MOV64_REG(1, 10),		/* 4 */
+		ADD64_IMM(1, -8),		/* 5 */
+		CALL(BPF_FUNC_probe_read_kernel),	/* 6 */
+		MOV64_IMM(0, 0),
+		EXIT(),
+	};
+	const struct bpf_insn joined[] = {
+		MOV64_REG(3, 1),		/* 0 */
+		JEQ_IMM(2, 0, 2),		/* 1 */
+		ADD64_IMM(3, 8),		/* 2 */
+		JA(1),				/* 3 */
+		ADD64_IMM(3, 8),		/* 4: same offset, another insn */
+		MOV64_IMM(2, 8),
+		MOV64_REG(1, 10),
+		ADD64_IMM(1, -8),
+		CALL(BPF_FUNC_probe_read_kernel),	/* 8 */
+		MOV64_IMM(0, 0),
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 9, PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[0].insn, 0);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_INSN);
+	assert_int_equal(a[0].off_insn, 0);
+	assert_int_equal(a[1].insn, 6);
+	assert_int_equal(a[1].kind, PTREGS_ACC_PROBE_READ);
+	assert_int_equal(a[1].offset, 104);
+	assert_int_equal(a[1].off_site, PTREGS_OFF_ALU_IMM);
+	assert_int_equal(a[1].off_insn, 2);
+	free(a);
+
+	assert_int_equal(analyze(joined, 11, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 8);
+	assert_int_equal(a[0].offset, 8);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_NONE);
+	free(a);
+}
+
 static void subprogram_gets_the_context_argument(void **state)
 {
 	const struct bpf_insn prog[] = {
@@ -624,6 +672,7 @@ int main(void)
 		cmocka_unit_test(copy_between_equal_layouts_is_unchanged),
 		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
 		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
+		cmocka_unit_test(offset_sites_name_the_insn_holding_the_constant),
 	};
 
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);

@@ -1,0 +1,44 @@
+#!/bin/bash
+# ptregs run's costs on this machine: non-bpf system calls through
+# syscall() with and without the preload (goal: ratio <= 1.01), and
+# BPF_PROG_LOAD of a bpftrace-like program (eight ctx + index * 8 reads,
+# two helpers) plain, through the preload with nothing to translate (the
+# running kernel's layout), and translated to builtin:pkrs. The first load
+# of each run, where the preload reads its settings, is not timed.
+# Usage: scripts/bench-run.sh build/ptregs build/tests/run/loader
+set -eu
+PTREGS=${1:-build/ptregs}
+LOADER=${2:-build/tests/run/loader}
+CALLS=${BENCH_CALLS:-2000000}
+LOADS=${BENCH_LOADS:-300}
+ROUNDS=${BENCH_ROUNDS:-5}
+
+# best of ROUNDS, rounds interleaved so that drift hits both sides
+best() { sort -n | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+plain=() pre=()
+for _ in $(seq "$ROUNDS"); do
+	plain+=("$("$LOADER" bench "$CALLS")")
+	pre+=("$("$PTREGS" run -- "$LOADER" bench "$CALLS")")
+done
+p=$(printf '%s\n' "${plain[@]}" | best)
+q=$(printf '%s\n' "${pre[@]}" | best)
+printf 'syscall(SYS_getppid), %s calls, best of %s: %s ns plain, %s ns preloaded, ratio %s (goal <= 1.01)\n' \
+	"$CALLS" "$ROUNDS" "$p" "$q" "$(ratio "$q" "$p")"
+
+if ! "$LOADER" probe >/dev/null 2>&1; then
+	echo "BPF_PROG_LOAD: skipped (bpf() refused: needs root)"
+	exit 0
+fi
+plain=() same=() xl=()
+for _ in $(seq "$ROUNDS"); do
+	plain+=("$("$LOADER" loadbench "$LOADS")")
+	same+=("$("$PTREGS" run -- "$LOADER" loadbench "$LOADS")")
+	xl+=("$("$PTREGS" run --to builtin:pkrs -- "$LOADER" loadbench "$LOADS")")
+done
+p=$(printf '%s\n' "${plain[@]}" | best)
+s=$(printf '%s\n' "${same[@]}" | best)
+x=$(printf '%s\n' "${xl[@]}" | best)
+printf 'BPF_PROG_LOAD, bpftrace-like program, %s loads, best of %s: %s us plain\n' "$LOADS" "$ROUNDS" "$p"
+printf '  preloaded, same layout (nothing analysed): %s us, ratio %s\n' "$s" "$(ratio "$s" "$p")"
+printf '  preloaded, translated to builtin:pkrs:     %s us, ratio %s (goal <= 1.05)\n' "$x" "$(ratio "$x" "$p")"

@@ -1,0 +1,869 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libptregs-preload.so: `ptregs run` preloads it into a program built for
+ * an older struct pt_regs. It interposes glibc's syscall(), through which
+ * bpftrace, libbcc, libbpf (shared or static) and perf issue bpf(), and
+ * translates at that call:
+ *
+ * - BPF_PROG_LOAD of a kprobe-type program that evidence says was built
+ *   with fixed offsets for the source layout: every context access is
+ *   rewritten to the target layout in a copy of the instructions;
+ * - BPF_MAP_UPDATE_ELEM / _BATCH on libbpf's USDT spec map: the reg_off of
+ *   register arguments, in a copy of the value.
+ *
+ * Every other system call costs one comparison. The caller's memory is
+ * never written; on any internal failure the call goes ahead unchanged,
+ * unless loading it would read the wrong registers, in which case it
+ * fails with EINVAL and a message on stderr. Settings come from the
+ * environment (PTREGS_RUN_*), read once, on the first bpf() call.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/bpf.h>
+#include <bpf/btf.h>
+#include <ptregs/analysis.h>
+#include <ptregs/runtime.h>
+
+#define TAG "ptregs-run: "
+#define MAX_INSNS (1u << 20)
+#define USDT_SPEC_SIZE 208	/* libbpf's struct __bpf_usdt_spec */
+#define USDT_ARG_CNT 12
+#define USDT_ARG_REG 1
+#define USDT_ARG_REG_DEREF 2
+#define MAX_PATCHES 4096
+
+/*
+ * syscall(nr, a1..a6): anything but bpf() goes straight to the kernel, as
+ * glibc's own syscall() does (no stack frame, so vfork through it behaves
+ * the same); bpf() jumps to preload_bpf() with the arguments untouched.
+ */
+__asm__(".text\n"
+	".globl syscall\n"
+	".type syscall, @function\n"
+	"syscall:\n"
+	"	cmpq $" "321" ", %rdi\n"	/* __NR_bpf on x86_64 */
+	"	je preload_bpf\n"
+	"	movq %rdi, %rax\n"
+	"	movq %rsi, %rdi\n"
+	"	movq %rdx, %rsi\n"
+	"	movq %rcx, %rdx\n"
+	"	movq %r8, %r10\n"
+	"	movq %r9, %r8\n"
+	"	movq 8(%rsp), %r9\n"
+	"	syscall\n"
+	"	cmpq $-4095, %rax\n"
+	"	jae 1f\n"
+	"	ret\n"
+	"1:	movq %rax, %rdi\n"
+	"	jmp preload_set_errno\n"
+	".size syscall, .-syscall\n");
+
+_Static_assert(SYS_bpf == 321, "the entry above compares with __NR_bpf");
+
+/* Called from the entry above only. */
+long preload_set_errno(long ret) __attribute__((used, visibility("hidden")));
+long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
+	__attribute__((used, visibility("hidden")));
+
+long preload_set_errno(long ret)
+{
+	errno = (int)-ret;
+	return -1;
+}
+
+/* The kernel's answer: a value, or -errno. */
+static long raw_syscall(long nr, long a1, long a2, long a3)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long sys_bpf(int cmd, void *attr, unsigned int size)
+{
+	return raw_syscall(SYS_bpf, cmd, (long)attr, size);
+}
+
+static long result(long ret)
+{
+	return ret < 0 && ret > -4096 ? preload_set_errno(ret) : ret;
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+enum policy { POLICY_AUTO, POLICY_ALL, POLICY_NONE };
+
+static struct {
+	bool ok;		/* layouts loaded and different */
+	bool same;		/* every register where it was: nothing to do */
+	struct ptregs_layout *from;
+	const struct ptregs_layout *to;
+	struct ptregs_layout *to_owned;
+	char from_name[256], to_name[256];
+	enum policy policy;
+	bool pass_unanalysed;
+	char *programs;		/* ",a,b," */
+	int log_fd;
+} cfg = { .log_fd = -1 };
+
+static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	memcpy(buf, TAG, sizeof(TAG) - 1);
+	va_start(ap, fmt);
+	n = vsnprintf(buf + sizeof(TAG) - 1, sizeof(buf) - sizeof(TAG), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n += (int)sizeof(TAG) - 1;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (cfg.log_fd < 0)
+		return;
+	memcpy(buf, TAG, sizeof(TAG) - 1);
+	va_start(ap, fmt);
+	n = vsnprintf(buf + sizeof(TAG) - 1, sizeof(buf) - sizeof(TAG), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n += (int)sizeof(TAG) - 1;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(cfg.log_fd, buf, (size_t)n) < 0)
+		return;
+}
+
+static const char *env(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+static void cfg_init(void)
+{
+	const char *from = env("PTREGS_RUN_FROM", "builtin:legacy");
+	const char *to = env("PTREGS_RUN_TO", "kernel");
+	const char *policy = env("PTREGS_RUN_POLICY", "auto");
+	const char *progs = env("PTREGS_RUN_PROGRAMS", "");
+	const char *log = env("PTREGS_RUN_LOG", NULL);
+	size_t n;
+
+	if (!strcmp(policy, "all"))
+		cfg.policy = POLICY_ALL;
+	else if (!strcmp(policy, "none"))
+		cfg.policy = POLICY_NONE;
+	else if (strcmp(policy, "auto") != 0)
+		say("unknown PTREGS_RUN_POLICY '%s', using auto", policy);
+	cfg.pass_unanalysed = !strcmp(env("PTREGS_RUN_ON_UNANALYSED", "refuse"), "pass");
+	n = strlen(progs);
+	cfg.programs = malloc(n + 3);
+	if (cfg.programs)
+		snprintf(cfg.programs, n + 3, ",%s,", progs);
+	if (log) {
+		cfg.log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (cfg.log_fd < 0)
+			say("log %s: %s", log, strerror(errno));
+	}
+
+	cfg.from = ptregs_layout_load(from, "pt_regs", NULL);
+	if (!cfg.from) {
+		say("source layout %s: %s; bpf() goes through untranslated", from,
+		    ptregs_errmsg());
+		return;
+	}
+	if (!strcmp(to, "kernel")) {
+		cfg.to = ptregs_kernel_layout();
+	} else {
+		cfg.to_owned = ptregs_layout_load(to, "pt_regs", NULL);
+		cfg.to = cfg.to_owned;
+	}
+	if (!cfg.to) {
+		say("target layout %s: %s; bpf() goes through untranslated", to,
+		    ptregs_errmsg());
+		return;
+	}
+	snprintf(cfg.from_name, sizeof(cfg.from_name), "%s", ptregs_layout_origin(cfg.from));
+	snprintf(cfg.to_name, sizeof(cfg.to_name), "%s", ptregs_layout_origin(cfg.to));
+	/* nothing to do when every register of the source is where it was */
+	cfg.same = true;
+	for (size_t i = 0; i < ptregs_layout_field_cnt(cfg.from); i++) {
+		const struct ptregs_field *f = ptregs_layout_field(cfg.from, i);
+
+		if (ptregs_reg_offset(cfg.to, f->name) != (int)f->offset)
+			cfg.same = false;
+	}
+	cfg.ok = true;
+}
+
+/* Settings, loaded on the first bpf() call; NULL: translate nothing. */
+static bool cfg_ready(void)
+{
+	if (pthread_once(&cfg_once, cfg_init) != 0)
+		return false;
+	return cfg.ok && !cfg.same;
+}
+
+/* ---- reading the caller's memory --------------------------------------- */
+
+/* Copy LEN bytes the caller pointed to; false (not a crash) for a bad pointer. */
+static bool peek(void *dst, uint64_t src, size_t len)
+{
+	struct iovec l = { .iov_base = dst, .iov_len = len };
+	struct iovec r = { .iov_base = (void *)(uintptr_t)src, .iov_len = len };
+
+	if (!len)
+		return true;
+	if (!src)
+		return false;
+	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len)
+		return true;
+	if (errno == EFAULT)
+		return false;
+	/* process_vm_readv() filtered out (seccomp): trust the pointer, as the
+	 * kernel would have to */
+	memcpy(dst, (const void *)(uintptr_t)src, len);
+	return true;
+}
+
+/* The caller's attr, SIZE bytes of it, in a buffer at least as large as ours. */
+static union bpf_attr *attr_copy(long attr, long size, size_t *len)
+{
+	size_t n = size > 0 && (unsigned long)size < 65536 ? (size_t)size : 0;
+	size_t alloc = n > sizeof(union bpf_attr) ? n : sizeof(union bpf_attr);
+	union bpf_attr *a;
+
+	if (!n)
+		return NULL;
+	a = calloc(1, alloc);
+	if (!a)
+		return NULL;
+	if (!peek(a, (uint64_t)attr, n)) {
+		free(a);
+		return NULL;
+	}
+	*len = n;
+	return a;
+}
+
+static int obj_info(int fd, void *info, uint32_t len)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = len;
+	a.info.info = (uint64_t)(uintptr_t)info;
+	return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a));
+}
+
+/* ---- USDT spec map ----------------------------------------------------- */
+
+/*
+ * libbpf's spec map, "__bpf_usdt_specs" in usdt.bpf.h: the kernel keeps
+ * BPF_OBJ_NAME_LEN - 1 characters of it.
+ */
+static bool is_usdt_spec_map(int fd, char *name, size_t len)
+{
+	struct bpf_map_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (obj_info(fd, &info, sizeof(info)) < 0)
+		return false;
+	snprintf(name, len, "%.*s", (int)sizeof(info.name), info.name);
+	return info.type == BPF_MAP_TYPE_ARRAY && info.key_size == 4 &&
+	       info.value_size == USDT_SPEC_SIZE && strncmp(info.name, "__bpf_usdt_spec", 15) == 0;
+}
+
+static bool prog_uses_usdt_specs(const struct bpf_insn *insns, size_t n)
+{
+	char name[BPF_OBJ_NAME_LEN + 1];
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		     insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
+		    is_usdt_spec_map(insns[i].imm, name, sizeof(name)))
+			return true;
+		i++;
+	}
+	return false;
+}
+
+/* The same register's offset in the target layout, or -1. */
+static int translate_off(int off, uint32_t size, const char **field)
+{
+	const struct ptregs_field *f;
+	int to;
+
+	*field = NULL;
+	if (off < 0)
+		return -1;
+	f = ptregs_layout_field_at(cfg.from, (uint32_t)off, size);
+	if (!f)
+		return -1;
+	to = ptregs_reg_offset(cfg.to, f->name);
+	if (to < 0)
+		return -1;
+	*field = f->name;
+	return to + (off - (int)f->offset);
+}
+
+/* Translate one spec value in place (a copy): how many args changed. */
+static int translate_spec(unsigned char *v, const char *map, uint32_t key)
+{
+	int16_t cnt;
+	int changed = 0;
+
+	memcpy(&cnt, v + 200, sizeof(cnt));
+	if (cnt < 0 || cnt > USDT_ARG_CNT)
+		return 0;
+	for (int i = 0; i < cnt; i++) {
+		unsigned char *arg = v + (size_t)i * 16;
+		uint32_t type;
+		int16_t off;
+		const char *field;
+		int to;
+
+		memcpy(&type, arg + 8, sizeof(type));
+		if (type != USDT_ARG_REG && type != USDT_ARG_REG_DEREF)
+			continue;
+		memcpy(&off, arg + 12, sizeof(off));
+		to = translate_off(off, 8, &field);
+		if (to < 0) {
+			say("usdt spec map '%s': key %u arg %d: reg_off %d is no register of %s, "
+			    "left as it is", map, key, i, off, cfg.from_name);
+			continue;
+		}
+		if (to == off || to > INT16_MAX)
+			continue;
+		logf_("usdt spec map '%s': key %u arg %d reg_off %d -> %d (%s)", map, key, i, off,
+		      to, field);
+		off = (int16_t)to;
+		memcpy(arg + 12, &off, sizeof(off));
+		changed++;
+	}
+	return changed;
+}
+
+static long map_update(long cmd, long attr, long size)
+{
+	char name[BPF_OBJ_NAME_LEN + 1];
+	union bpf_attr *a;
+	size_t len, vlen, klen;
+	unsigned char *vals = NULL;
+	uint32_t *keys = NULL;
+	long ret;
+	bool batch = cmd == BPF_MAP_UPDATE_BATCH;
+	uint32_t cnt, fd;
+
+	a = attr_copy(attr, size, &len);
+	if (!a)
+		goto forward;
+	if (batch) {
+		if (len < offsetof(union bpf_attr, batch.map_fd) + sizeof(a->batch.map_fd))
+			goto forward;
+		fd = a->batch.map_fd;
+		cnt = a->batch.count;
+	} else {
+		if (len < offsetof(union bpf_attr, value) + sizeof(a->value))
+			goto forward;
+		fd = a->map_fd;
+		cnt = 1;
+	}
+	if (!cnt || cnt > 65536 || !is_usdt_spec_map((int)fd, name, sizeof(name)))
+		goto forward;
+	vlen = (size_t)cnt * USDT_SPEC_SIZE;
+	klen = (size_t)cnt * sizeof(uint32_t);
+	vals = malloc(vlen);
+	keys = malloc(klen);
+	if (!vals || !keys || !peek(vals, batch ? a->batch.values : a->value, vlen) ||
+	    !peek(keys, batch ? a->batch.keys : a->key, klen))
+		goto forward;
+	{
+		int changed = 0;
+
+		for (uint32_t i = 0; i < cnt; i++)
+			changed += translate_spec(vals + (size_t)i * USDT_SPEC_SIZE, name, keys[i]);
+		if (!changed)
+			goto forward;
+	}
+	if (batch)
+		a->batch.values = (uint64_t)(uintptr_t)vals;
+	else
+		a->value = (uint64_t)(uintptr_t)vals;
+	ret = sys_bpf((int)cmd, a, (unsigned int)len);
+	/* the batch count is in/out: tell the caller how far it went */
+	if (batch && cnt != a->batch.count) {
+		uint32_t done = a->batch.count;
+		struct iovec l = { .iov_base = &done, .iov_len = sizeof(done) };
+		struct iovec r = { .iov_base = (char *)(uintptr_t)attr +
+					       offsetof(union bpf_attr, batch.count),
+				   .iov_len = sizeof(done) };
+
+		if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != sizeof(done))
+			say("usdt spec map '%s': batch count not returned", name);
+	}
+	free(vals);
+	free(keys);
+	free(a);
+	return result(ret);
+forward:
+	free(vals);
+	free(keys);
+	free(a);
+	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
+}
+
+/* ---- programs ---------------------------------------------------------- */
+
+/*
+ * Linux 6.4 added log_true_size after core_relo_rec_size; the kernel
+ * writes it back into the caller's attr, so a load from a copy hands it
+ * on (older headers do not name it).
+ */
+#define LOG_TRUE_SIZE_OFF (offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t))
+
+static void hand_back_log_size(long attr, const union bpf_attr *a, size_t len)
+{
+	uint32_t v;
+	struct iovec l = { .iov_base = &v, .iov_len = sizeof(v) };
+	struct iovec r = { .iov_base = (char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF,
+			   .iov_len = sizeof(v) };
+
+	if (len < LOG_TRUE_SIZE_OFF + sizeof(v))
+		return;
+	memcpy(&v, (const char *)a + LOG_TRUE_SIZE_OFF, sizeof(v));
+	if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != sizeof(v) && errno != EFAULT)
+		memcpy((char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
+}
+
+enum evidence { EV_NONE, EV_UAPI, EV_KERNEL, EV_NO_PT_REGS, EV_UNREADABLE };
+
+static const char *const ev_str[] = {
+	[EV_NONE] = "no BTF",
+	[EV_UAPI] = "BTF: pt_regs with UAPI names",
+	[EV_KERNEL] = "BTF: pt_regs with kernel names",
+	[EV_NO_PT_REGS] = "BTF without struct pt_regs",
+	[EV_UNREADABLE] = "BTF unreadable",
+};
+
+/* What names the struct ID (after modifiers and pointers) gives its members. */
+static enum evidence struct_names(const struct btf *btf, int32_t id)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	for (int depth = 0; depth < 32 && id > 0; depth++) {
+		id = btf__resolve_type(btf, (uint32_t)id);
+		if (id <= 0)
+			return EV_NO_PT_REGS;
+		t = btf__type_by_id(btf, (uint32_t)id);
+		if (!t)
+			return EV_NO_PT_REGS;
+		if (!btf_is_ptr(t))
+			break;
+		id = (int32_t)t->type;
+	}
+	t = btf__type_by_id(btf, (uint32_t)id);
+	if (!t || !btf_is_composite(t))
+		return EV_NO_PT_REGS;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, m[i].name_off);
+
+		if (!n)
+			continue;
+		if (!strcmp(n, "rdi") || !strcmp(n, "rip") || !strcmp(n, "rsp"))
+			return EV_UAPI;
+		if (!strcmp(n, "di") || !strcmp(n, "ip") || !strcmp(n, "sp"))
+			return EV_KERNEL;
+	}
+	return EV_NO_PT_REGS;
+}
+
+static bool is_pt_regs_name(const char *n)
+{
+	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
+}
+
+/*
+ * What the program's own BTF says of its context: the main function's
+ * first parameter when func_info names it, else any struct pt_regs.
+ */
+static enum evidence prog_evidence(const union bpf_attr *a, size_t len)
+{
+	struct bpf_btf_info info;
+	void *data = NULL;
+	struct btf *btf = NULL;
+	enum evidence ev = EV_UNREADABLE;
+	uint32_t n;
+
+	if (len < offsetof(union bpf_attr, prog_btf_fd) + sizeof(a->prog_btf_fd) ||
+	    !a->prog_btf_fd)
+		return EV_NONE;
+	memset(&info, 0, sizeof(info));
+	if (obj_info((int)a->prog_btf_fd, &info, sizeof(info)) < 0 || !info.btf_size ||
+	    info.btf_size > (64u << 20))
+		return EV_UNREADABLE;
+	data = malloc(info.btf_size);
+	if (!data)
+		return EV_UNREADABLE;
+	n = info.btf_size;
+	memset(&info, 0, sizeof(info));
+	info.btf = (uint64_t)(uintptr_t)data;
+	info.btf_size = n;
+	if (obj_info((int)a->prog_btf_fd, &info, sizeof(info)) < 0 || info.btf_size != n)
+		goto out;
+	btf = btf__new(data, n);
+	if (!btf)
+		goto out;
+	ev = EV_NO_PT_REGS;
+	if (len >= offsetof(union bpf_attr, func_info_cnt) + sizeof(a->func_info_cnt) &&
+	    a->func_info_cnt && a->func_info_rec_size >= sizeof(struct bpf_func_info) &&
+	    a->func_info_rec_size < 256) {
+		struct bpf_func_info fi;
+
+		if (peek(&fi, a->func_info, sizeof(fi)) && fi.insn_off == 0) {
+			const struct btf_type *f = btf__type_by_id(btf, fi.type_id);
+			const struct btf_type *p = f && btf_is_func(f) ?
+						   btf__type_by_id(btf, f->type) : NULL;
+
+			if (p && btf_is_func_proto(p) && btf_vlen(p) >= 1)
+				ev = struct_names(btf, (int32_t)btf_params(p)[0].type);
+		}
+	}
+	if (ev == EV_NO_PT_REGS) {
+		uint32_t cnt = btf__type_cnt(btf);
+
+		for (uint32_t id = 1; id < cnt && ev == EV_NO_PT_REGS; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+
+			if (t && btf_is_struct(t) &&
+			    is_pt_regs_name(btf__name_by_offset(btf, t->name_off)))
+				ev = struct_names(btf, (int32_t)id);
+		}
+	}
+out:
+	btf__free(btf);
+	free(data);
+	return ev;
+}
+
+static bool listed(const char *name)
+{
+	char key[BPF_OBJ_NAME_LEN + 3];
+	const char *p;
+
+	if (!cfg.programs || !name[0])
+		return false;
+	snprintf(key, sizeof(key), ",%s", name);
+	/* names are cut to 15 characters by the kernel: match that prefix */
+	for (p = strstr(cfg.programs, key); p; p = strstr(p + 1, key)) {
+		const char *e = p + strlen(key);
+
+		if (*e == ',' || strlen(name) == BPF_OBJ_NAME_LEN - 1)
+			return true;
+	}
+	return false;
+}
+
+struct patch {
+	uint32_t insn;
+	enum ptregs_off_site site;
+	int32_t delta;
+};
+
+struct rewrite {
+	struct patch p[MAX_PATCHES];
+	size_t cnt;
+	char why[256];	/* the first access that cannot be rewritten */
+	uint32_t bad;
+};
+
+static void refuse_access(struct rewrite *rw, const struct ptregs_access *a, const char *what)
+{
+	if (!rw->bad++)
+		snprintf(rw->why, sizeof(rw->why), "insn %u: %s%s%s", a->insn, what,
+			 a->note ? ": " : "", a->note ? a->note : "");
+}
+
+static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site site, int32_t delta)
+{
+	for (size_t i = 0; i < rw->cnt; i++) {
+		if (rw->p[i].insn != insn)
+			continue;
+		return rw->p[i].site == site && rw->p[i].delta == delta;
+	}
+	if (rw->cnt == MAX_PATCHES)
+		return false;
+	rw->p[rw->cnt++] = (struct patch){ .insn = insn, .site = site, .delta = delta };
+	return true;
+}
+
+/* Plan the rewrite of every access; rw->bad counts those that cannot be. */
+static void plan(struct rewrite *rw, const struct ptregs_analysis *an, bool usdt)
+{
+	size_t n = ptregs_analysis_access_cnt(an);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ptregs_access *a = ptregs_analysis_access(an, i);
+		const char *field;
+		int to;
+
+		if (a->origin == PTREGS_FROM_PERF_CTX)
+			continue;
+		switch (a->kind) {
+		case PTREGS_ACC_VAR_OFFSET:
+			/* ctx + reg_off from libbpf's spec map: translated there */
+			if (usdt)
+				continue;
+			refuse_access(rw, a, "variable offset");
+			continue;
+		case PTREGS_ACC_ESCAPE:
+			refuse_access(rw, a, "pointer not followed");
+			continue;
+		case PTREGS_ACC_SIZEOF:
+			refuse_access(rw, a, "sizeof(struct pt_regs) arithmetic");
+			continue;
+		default:
+			break;
+		}
+		if (a->verdict == PTREGS_VERDICT_UNANALYSED) {
+			refuse_access(rw, a, "not analysed");
+			continue;
+		}
+		if (a->verdict == PTREGS_VERDICT_SUSPECT) {
+			refuse_access(rw, a, "whole-struct copy");
+			continue;
+		}
+		if (!a->old_field) {
+			if (a->verdict != PTREGS_VERDICT_UNCHANGED)
+				refuse_access(rw, a, "no one register at that offset");
+			continue;
+		}
+		to = translate_off((int)a->offset, a->size, &field);
+		if (to < 0) {
+			refuse_access(rw, a, "register missing from the target layout");
+			continue;
+		}
+		if (to == (int)a->offset)
+			continue;
+		if (a->copy_insn || a->copy_size) {
+			refuse_access(rw, a, "reads a copy of the registers");
+			continue;
+		}
+		if (a->off_site == PTREGS_OFF_NONE) {
+			refuse_access(rw, a, "offset not held by one instruction");
+			continue;
+		}
+		if (!add_patch(rw, a->off_insn, a->off_site, to - (int)a->offset))
+			refuse_access(rw, a, "one constant serves accesses that move differently");
+	}
+}
+
+static bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < rw->cnt; i++) {
+		const struct patch *p = &rw->p[i];
+		struct bpf_insn *in;
+
+		if (p->insn >= n)
+			return false;
+		in = &insns[p->insn];
+		if (p->site == PTREGS_OFF_INSN) {
+			int32_t v = in->off + p->delta;
+
+			if (v < INT16_MIN || v > INT16_MAX)
+				return false;
+			in->off = (int16_t)v;
+		} else {
+			int64_t v = (int64_t)in->imm + p->delta;
+
+			if (v < INT32_MIN || v > INT32_MAX)
+				return false;
+			in->imm = (int32_t)v;
+		}
+	}
+	return true;
+}
+
+static void log_accesses(const struct ptregs_analysis *an, const char *name, const char *type,
+			 const char *ev)
+{
+	size_t n = ptregs_analysis_access_cnt(an);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ptregs_access *a = ptregs_analysis_access(an, i);
+		const char *field, *base = a->origin == PTREGS_FROM_CTX ? "ctx" : "regs";
+		int to;
+		char via[48] = "";
+
+		if (a->off_site == PTREGS_OFF_NONE || !a->old_field)
+			continue;
+		to = translate_off((int)a->offset, a->size, &field);
+		if (to < 0 || to == (int)a->offset)
+			continue;
+		if (a->off_site == PTREGS_OFF_ALU_IMM)
+			snprintf(via, sizeof(via), ", imm of insn %u", a->off_insn);
+		logf_("prog '%s' (%s): insn %u: %s%s+%u -> %s+%d (%s)%s [evidence: %s]", name,
+		      type, a->insn, a->kind == PTREGS_ACC_PROBE_READ ? "probe read " : "", base,
+		      a->offset, base, to, field, via, ev);
+	}
+}
+
+static long prog_load(long cmd, long attr, long size)
+{
+	union bpf_attr *a;
+	size_t len, n;
+	struct bpf_insn *insns = NULL;
+	struct ptregs_analysis *an = NULL;
+	struct rewrite *rw = NULL;
+	char name[BPF_OBJ_NAME_LEN + 1];
+	const char *type, *reason;
+	enum evidence ev;
+	long ret;
+
+	a = attr_copy(attr, size, &len);
+	if (!a || len < offsetof(union bpf_attr, prog_name) + sizeof(a->prog_name) ||
+	    a->prog_type != BPF_PROG_TYPE_KPROBE || !cfg_ready())
+		goto forward;
+	snprintf(name, sizeof(name), "%.*s", BPF_OBJ_NAME_LEN, a->prog_name);
+	type = len >= offsetof(union bpf_attr, expected_attach_type) + 4 &&
+	       a->expected_attach_type == BPF_TRACE_KPROBE_MULTI ? "kprobe.multi" : "kprobe";
+
+	ev = prog_evidence(a, len);
+	if (listed(name))
+		reason = "listed";
+	else if (cfg.policy == POLICY_ALL)
+		reason = "policy all";
+	else if (cfg.policy == POLICY_AUTO && (ev == EV_NONE || ev == EV_UAPI ||
+					       ev == EV_NO_PT_REGS))
+		reason = ev_str[ev];
+	else
+		goto forward;
+
+	n = a->insn_cnt;
+	if (!n || n > MAX_INSNS)
+		goto forward;
+	insns = malloc(n * sizeof(*insns));
+	if (!insns || !peek(insns, a->insns, n * sizeof(*insns)))
+		goto forward;
+	{
+		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+					 .ctx = PTREGS_CTX_PT_REGS };
+
+		an = ptregs_analysis_new(&p, cfg.from, cfg.to);
+	}
+	rw = calloc(1, sizeof(*rw));
+	if (!an || !rw) {
+		if (!cfg.pass_unanalysed) {
+			say("prog '%s': analysis failed (%s), not loaded: it would read the "
+			    "registers of %s on %s", name, an ? "out of memory" : ptregs_errmsg(),
+			    cfg.from_name, cfg.to_name);
+			ret = -EINVAL;
+			goto out;
+		}
+		goto forward;
+	}
+	plan(rw, an, prog_uses_usdt_specs(insns, n));
+	if (!rw->bad && !apply(rw, insns, n)) {
+		rw->bad = 1;
+		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
+	}
+	if (rw->bad) {
+		if (cfg.pass_unanalysed) {
+			say("prog '%s': %u access%s cannot be translated (%s); loaded as it is "
+			    "(--on-unanalysed pass)", name, rw->bad, rw->bad == 1 ? "" : "es",
+			    rw->why);
+			logf_("prog '%s' (%s): loaded untranslated: %s [evidence: %s]", name, type,
+			      rw->why, reason);
+			goto forward;
+		}
+		say("prog '%s': %u access%s cannot be translated, not loaded: %s", name, rw->bad,
+		    rw->bad == 1 ? "" : "es", rw->why);
+		logf_("prog '%s' (%s): refused: %s [evidence: %s]", name, type, rw->why, reason);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!rw->cnt)
+		goto forward;
+	logf_("prog '%s' (%s): %zu insn%s rewritten, %s -> %s [evidence: %s]", name, type,
+	      rw->cnt, rw->cnt == 1 ? "" : "s", cfg.from_name, cfg.to_name, reason);
+	log_accesses(an, name, type, reason);
+	a->insns = (uint64_t)(uintptr_t)insns;
+	ret = sys_bpf((int)cmd, a, (unsigned int)len);
+	hand_back_log_size(attr, a, len);
+out:
+	ptregs_analysis_free(an);
+	free(rw);
+	free(insns);
+	free(a);
+	return result(ret);
+forward:
+	ptregs_analysis_free(an);
+	free(rw);
+	free(insns);
+	free(a);
+	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
+}
+
+long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
+{
+	int saved = errno;	/* glibc's syscall() leaves it alone on success */
+	long ret;
+
+	(void)nr;
+	(void)a4;
+	(void)a5;
+	(void)a6;
+	switch (cmd) {
+	case BPF_PROG_LOAD:
+		ret = prog_load(cmd, attr, size);
+		break;
+	case BPF_MAP_UPDATE_ELEM:
+	case BPF_MAP_UPDATE_BATCH:
+		ret = cfg_ready() ? map_update(cmd, attr, size) :
+				    result(raw_syscall(SYS_bpf, cmd, attr, size));
+		break;
+	default:
+		return result(raw_syscall(SYS_bpf, cmd, attr, size));
+	}
+	if (ret >= 0)
+		errno = saved;
+	return ret;
+}

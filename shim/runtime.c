@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The running kernel's pt_regs layout and register offsets by name. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <ptregs/runtime.h>
+#include "internal.h"
+
+/* kernel name, UAPI name: arch/x86/include/asm/ptrace.h, uapi/asm/ptrace.h */
+static const char *const reg_names[][2] = {
+	{ "r15", "r15" }, { "r14", "r14" }, { "r13", "r13" }, { "r12", "r12" },
+	{ "bp", "rbp" }, { "bx", "rbx" }, { "r11", "r11" }, { "r10", "r10" },
+	{ "r9", "r9" }, { "r8", "r8" }, { "ax", "rax" }, { "cx", "rcx" },
+	{ "dx", "rdx" }, { "si", "rsi" }, { "di", "rdi" }, { "orig_ax", "orig_rax" },
+	{ "ip", "rip" }, { "cs", "cs" }, { "flags", "eflags" }, { "sp", "rsp" },
+	{ "ss", "ss" },
+};
+
+static const char *reg_name(const char *name, int want)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
+		if (!strcmp(reg_names[i][0], name) || !strcmp(reg_names[i][1], name))
+			return reg_names[i][want];
+	return NULL;
+}
+
+const char *ptregs_reg_kernel_name(const char *name)
+{
+	return reg_name(name, 0);
+}
+
+const char *ptregs_reg_uapi_name(const char *name)
+{
+	return reg_name(name, 1);
+}
+
+struct ptregs_layout *ptregs_kernel_layout_load(const struct ptregs_kernel_opts *opts)
+{
+	const char *path = PTREGS_KERNEL_BTF, *fb = PTREGS_KERNEL_FALLBACK;
+	struct ptregs_layout *l;
+	char btf_err[512], spec[64];
+
+	if (!PT_OPTS_VALID(opts, ptregs_kernel_opts, fallback)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (opts && opts->btf_path)
+		path = opts->btf_path;
+	if (opts && opts->fallback)
+		fb = opts->fallback;
+	l = ptregs_layout_load(path, "pt_regs", NULL);
+	if (l || !*fb)
+		return l;
+	snprintf(btf_err, sizeof(btf_err), "%s", ptregs_errmsg());
+	snprintf(spec, sizeof(spec), "builtin:%s", fb);
+	l = ptregs_layout_load(spec, "pt_regs", NULL);
+	if (!l) {
+		int err = errno;
+
+		return pt_err_null(err, "%s; fallback %s: %s", btf_err, spec, ptregs_errmsg());
+	}
+	return l;
+}
+
+static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+static struct ptregs_layout *kernel_layout;
+static int kernel_err;
+
+static void kernel_init(void)
+{
+	kernel_layout = ptregs_kernel_layout_load(NULL);
+	if (!kernel_layout)
+		kernel_err = errno ? errno : ENOENT;
+}
+
+const struct ptregs_layout *ptregs_kernel_layout(void)
+{
+	if (pthread_once(&kernel_once, kernel_init) != 0)
+		return pt_err_null(EAGAIN, "ptregs_kernel_layout: pthread_once failed");
+	if (!kernel_layout)
+		errno = kernel_err;
+	return kernel_layout;
+}
+
+int ptregs_reg_offset(const struct ptregs_layout *l, const char *name)
+{
+	const struct ptregs_field *f;
+	const char *k;
+
+	if (!name)
+		return pt_err(EINVAL, "ptregs_reg_offset: no register name");
+	if (!l) {
+		l = ptregs_kernel_layout();
+		if (!l)
+			return -errno;
+	}
+	f = ptregs_layout_find(l, name);
+	if (!f && (k = ptregs_reg_kernel_name(name)) != NULL) {
+		f = ptregs_layout_find(l, k);
+		if (!f)
+			f = ptregs_layout_find(l, ptregs_reg_uapi_name(name));
+	}
+	if (!f)
+		return pt_err(ENOENT, "%s: no register '%s'", ptregs_layout_origin(l), name);
+	return (int)f->offset;
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A host program for the ptregs run tests: it issues bpf() through glibc's
+ * syscall(), as bpftrace and libbpf do, and prints what the kernel kept
+ * (the xlated instructions, a map value) for tests/run/run.sh to compare.
+ *
+ *   loader probe        exit 0 when bpf() loads a kprobe program, 77 if not
+ *   loader which        the object syscall() resolves to
+ *   loader nobtf        UAPI offsets, no BTF: ldx offsets and the add imm
+ *   loader btf uapi|kernel   the same program with BTF naming its context
+ *   loader varoff       a probe read of ctx + an unknown offset
+ *   loader perf         a perf_event program reading regs at 112
+ *   loader usdt         libbpf's USDT spec map updated, then read back
+ *   loader passthrough  non-bpf system calls: values and errno
+ *   loader bench N      N getppid() through syscall(): ns per call
+ *   loader loadbench N  N loads of a bpftrace-like program: us per load
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <bpf/btf.h>
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ADD64_REG(d, s) INSN(BPF_ALU64 | BPF_ADD | BPF_X, d, s, 0, 0)
+#define AND64_IMM(d, i) INSN(BPF_ALU64 | BPF_AND | BPF_K, d, 0, 0, i)
+#define LDX64(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return syscall(SYS_bpf, cmd, a, sizeof(*a));
+}
+
+/* di and si by direct loads, dx by a probe read of ctx + 96 */
+static const struct bpf_insn uapi_prog[] = {
+	MOV64_REG(9, 1),
+	LDX64(6, 9, 112),
+	LDX64(7, 9, 104),
+	MOV64_REG(3, 9),
+	ADD64_IMM(3, 96),
+	MOV64_REG(1, 10),
+	ADD64_IMM(1, -8),
+	MOV64_IMM(2, 8),
+	CALL(BPF_FUNC_probe_read_kernel),
+	MOV64_IMM(0, 0),
+	EXIT(),
+};
+
+/* ctx + (a random number & 0x38): no offset the analysis can know */
+static const struct bpf_insn varoff_prog[] = {
+	MOV64_REG(9, 1),
+	CALL(BPF_FUNC_get_prandom_u32),
+	AND64_IMM(0, 0x38),
+	MOV64_REG(3, 9),
+	ADD64_REG(3, 0),
+	MOV64_REG(1, 10),
+	ADD64_IMM(1, -8),
+	MOV64_IMM(2, 8),
+	CALL(BPF_FUNC_probe_read_kernel),
+	MOV64_IMM(0, 0),
+	EXIT(),
+};
+
+static const struct bpf_insn perf_prog[] = {
+	LDX64(0, 1, 112),
+	MOV64_IMM(0, 0),
+	EXIT(),
+};
+
+/*
+ * What bpftrace 0.17 emits for arg0..arg5, retval and func: ctx + index * 8
+ * from its register table, each value kept on the stack, then helpers.
+ */
+static struct bpf_insn bt_prog[64];
+static size_t bt_cnt;
+
+static void build_bt_prog(void)
+{
+	static const int16_t offs[] = { 112, 104, 96, 88, 72, 64, 80, 128 };
+	size_t n = 0;
+
+	bt_prog[n++] = MOV64_REG(6, 1);
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		bt_prog[n++] = LDX64(0, 6, offs[i]);
+		bt_prog[n++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 0, (int16_t)(-8 * (int)(i + 1)), 0);
+	}
+	bt_prog[n++] = CALL(BPF_FUNC_get_current_pid_tgid);
+	bt_prog[n++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 0, -72, 0);
+	bt_prog[n++] = CALL(BPF_FUNC_ktime_get_ns);
+	bt_prog[n++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 0, -80, 0);
+	bt_prog[n++] = MOV64_IMM(0, 0);
+	bt_prog[n++] = EXIT();
+	bt_cnt = n;
+}
+
+static char vlog[65536];
+static uint32_t log_true_size;
+static int quiet;	/* no verifier log: the load as bpftrace does it */
+#define LOG_TRUE_SIZE_OFF (offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t))
+
+static int load(const char *name, enum bpf_prog_type type, const struct bpf_insn *insns,
+		size_t n, int btf_fd, const struct bpf_func_info *fi)
+{
+	union bpf_attr a, before;
+	struct bpf_insn *copy = malloc(n * sizeof(*insns));
+	int fd;
+
+	if (!copy)
+		return -1;
+	memcpy(copy, insns, n * sizeof(*insns));
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insns = (uint64_t)(uintptr_t)copy;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	if (!quiet) {
+		a.log_buf = (uint64_t)(uintptr_t)vlog;
+		a.log_size = sizeof(vlog);
+		a.log_level = 1;
+	}
+	snprintf(a.prog_name, sizeof(a.prog_name), "%s", name);
+	if (btf_fd >= 0) {
+		a.prog_btf_fd = (uint32_t)btf_fd;
+		a.func_info = (uint64_t)(uintptr_t)fi;
+		a.func_info_cnt = 1;
+		a.func_info_rec_size = sizeof(*fi);
+	}
+	before = a;
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	/* the caller's attr and instructions are never written, but for the
+	 * verifier log's size, which Linux 6.4+ hands back after the fields
+	 * these headers know */
+	if (memcmp(&a, &before, LOG_TRUE_SIZE_OFF) || memcmp(copy, insns, n * sizeof(*insns))) {
+		printf("caller memory modified\n");
+		exit(1);
+	}
+	memcpy(&log_true_size, (char *)&a + LOG_TRUE_SIZE_OFF, sizeof(log_true_size));
+	free(copy);
+	return fd;
+}
+
+static int print_xlated(int fd)
+{
+	struct bpf_insn x[64];
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = sizeof(x);
+	info.xlated_prog_insns = (uint64_t)(uintptr_t)x;
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0) {
+		perror("BPF_OBJ_GET_INFO_BY_FD");
+		return 1;
+	}
+	for (uint32_t i = 0; i < info.xlated_prog_len / sizeof(x[0]) && i < 64; i++) {
+		if (BPF_CLASS(x[i].code) == BPF_LDX)
+			printf("insn %u ldx %d\n", i, x[i].off);
+		else if (x[i].code == (BPF_ALU64 | BPF_ADD | BPF_K))
+			printf("insn %u add %d\n", i, x[i].imm);
+	}
+	return 0;
+}
+
+static int report_load(int fd)
+{
+	if (fd < 0) {
+		printf("load failed: %s\n", strerror(errno));
+		if (vlog[0])
+			fprintf(stderr, "%s", vlog);
+		return 1;
+	}
+	print_xlated(fd);
+	printf("log_true_size %s\n", log_true_size ? "set" : "0");
+	close(fd);
+	return 0;
+}
+
+/* BTF with struct pt_regs (UAPI or kernel names) and int f(struct pt_regs *) */
+static int with_btf(int uapi)
+{
+	static const char *const kern[] = { "r15", "r14", "r13", "r12", "bp", "bx", "r11",
+					    "r10", "r9", "r8", "ax", "cx", "dx", "si", "di",
+					    "orig_ax", "ip", "cs", "flags", "sp", "ss" };
+	static const char *const user[] = { "r15", "r14", "r13", "r12", "rbp", "rbx", "r11",
+					    "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi", "rdi",
+					    "orig_rax", "rip", "cs", "eflags", "rsp", "ss" };
+	struct btf *btf = btf__new_empty();
+	struct bpf_func_info fi = { 0 };
+	int ul, st, ptr, proto, fn, i32, ret;
+
+	if (!btf)
+		return 1;
+	ul = btf__add_int(btf, "long unsigned int", 8, 0);
+	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	st = btf__add_struct(btf, "pt_regs", 168);
+	for (int i = 0; i < 21; i++)
+		btf__add_field(btf, uapi ? user[i] : kern[i], ul, i * 64, 0);
+	ptr = btf__add_ptr(btf, st);
+	proto = btf__add_func_proto(btf, i32);
+	btf__add_func_param(btf, "ctx", ptr);
+	fn = btf__add_func(btf, uapi ? "uapi_btf" : "kernel_btf", BTF_FUNC_STATIC, proto);
+	if (fn < 0 || btf__load_into_kernel(btf)) {
+		printf("BTF load failed: %s\n", strerror(errno));
+		btf__free(btf);
+		return 1;
+	}
+	fi.insn_off = 0;
+	fi.type_id = (uint32_t)fn;
+	ret = report_load(load(uapi ? "uapi_btf" : "kernel_btf", BPF_PROG_TYPE_KPROBE, uapi_prog,
+			       sizeof(uapi_prog) / sizeof(uapi_prog[0]), btf__fd(btf), &fi));
+	btf__free(btf);
+	return ret;
+}
+
+/* libbpf 1.1's struct __bpf_usdt_spec: 12 x 16-byte args, cookie, arg_cnt */
+struct spec {
+	struct {
+		uint64_t val_off;
+		uint32_t arg_type;
+		int16_t reg_off;
+		uint8_t arg_signed;
+		int8_t arg_bitshift;
+	} args[12];
+	uint64_t usdt_cookie;
+	int16_t arg_cnt;
+};
+_Static_assert(sizeof(struct spec) == 208, "libbpf's spec is 208 bytes");
+
+static int map_create(const char *name, uint32_t value_size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = value_size;
+	a.max_entries = 4;
+	snprintf(a.map_name, sizeof(a.map_name), "%s", name);
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+static void fill(struct spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->arg_cnt = 3;
+	s->args[0].arg_type = 1;	/* register: di */
+	s->args[0].reg_off = 112;
+	s->args[1].arg_type = 2;	/* register dereference: si + 16 */
+	s->args[1].reg_off = 104;
+	s->args[1].val_off = 16;
+	s->args[2].arg_type = 0;	/* constant */
+	s->args[2].val_off = 112;
+	s->args[3].arg_type = 1;	/* past arg_cnt: left alone */
+	s->args[3].reg_off = 112;
+	s->usdt_cookie = 0xabc;
+}
+
+static int show_spec(const char *what, int fd, uint32_t key)
+{
+	union bpf_attr a;
+	struct spec s;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)&s;
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) < 0) {
+		printf("lookup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%s key %u: arg0 reg_off %d, arg1 reg_off %d val_off %llu, arg2 val_off %llu, "
+	       "arg3 reg_off %d, cookie %#llx, arg_cnt %d\n", what, key, s.args[0].reg_off,
+	       s.args[1].reg_off, (unsigned long long)s.args[1].val_off,
+	       (unsigned long long)s.args[2].val_off, s.args[3].reg_off,
+	       (unsigned long long)s.usdt_cookie, s.arg_cnt);
+	return 0;
+}
+
+static int usdt(void)
+{
+	int fd = map_create("__bpf_usdt_specs", sizeof(struct spec));
+	int other = map_create("other_specs", sizeof(struct spec));
+	struct spec s, orig, batch[2];
+	uint32_t key = 0, keys[2] = { 1, 2 };
+	union bpf_attr a;
+	int ret = 0;
+
+	if (fd < 0 || other < 0) {
+		printf("map create failed: %s\n", strerror(errno));
+		return 1;
+	}
+	fill(&s);
+	orig = s;
+	for (int m = 0; m < 2; m++) {
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (uint32_t)(m ? other : fd);
+		a.key = (uint64_t)(uintptr_t)&key;
+		a.value = (uint64_t)(uintptr_t)&s;
+		if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a) < 0) {
+			printf("update failed: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (memcmp(&s, &orig, sizeof(s)))
+		printf("caller memory modified\n");
+	fill(&batch[0]);
+	fill(&batch[1]);
+	batch[1].args[0].reg_off = 128;	/* ip */
+	memset(&a, 0, sizeof(a));
+	a.batch.map_fd = (uint32_t)fd;
+	a.batch.keys = (uint64_t)(uintptr_t)keys;
+	a.batch.values = (uint64_t)(uintptr_t)batch;
+	a.batch.count = 2;
+	if (sys_bpf(BPF_MAP_UPDATE_BATCH, &a) < 0) {
+		printf("batch update failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("batch count %u\n", a.batch.count);
+	ret |= show_spec("spec", fd, 0);
+	ret |= show_spec("spec", fd, 1);
+	ret |= show_spec("spec", fd, 2);
+	ret |= show_spec("other", other, 0);
+	return ret;
+}
+
+static int check(const char *what, long got, long want, int err, int want_err)
+{
+	if (got == want && err == want_err) {
+		printf("ok %s\n", what);
+		return 0;
+	}
+	printf("FAIL %s: %ld errno %d, expected %ld errno %d\n", what, got, err, want, want_err);
+	return 1;
+}
+
+static int passthrough(void)
+{
+	int r = 0;
+	long v;
+	void *p;
+
+	errno = 1234;
+	v = syscall(SYS_getpid);
+	r |= check("getpid", v, getpid(), errno, 1234);
+	v = syscall(SYS_close, -1);
+	r |= check("close(-1)", v, -1, errno, EBADF);
+	errno = 0;
+	v = syscall(SYS_write, 1, "", 0);
+	r |= check("write 0 bytes", v, 0, errno, 0);
+	p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r |= check("mmap, six arguments", p != MAP_FAILED, 1, 0, 0);
+	if (p != MAP_FAILED) {
+		((char *)p)[0] = 1;
+		r |= check("munmap", syscall(SYS_munmap, p, 4096), 0, 0, 0);
+	}
+	v = syscall(SYS_bpf, 9999, NULL, 0);
+	r |= check("bpf(9999)", v, -1, errno, EINVAL);
+	v = syscall(-1);
+	r |= check("syscall(-1)", v, -1, errno, ENOSYS);
+	return r;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	size_t nuapi = sizeof(uapi_prog) / sizeof(uapi_prog[0]);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(what, "probe")) {
+		int fd = load("probe", BPF_PROG_TYPE_KPROBE, perf_prog + 1, 2, -1, NULL);
+
+		if (fd < 0) {
+			printf("bpf(BPF_PROG_LOAD): %s\n", strerror(errno));
+			return 77;
+		}
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(what, "which")) {
+		Dl_info di;
+
+		if (!dladdr(dlsym(RTLD_DEFAULT, "syscall"), &di) || !di.dli_fname)
+			return 1;
+		printf("syscall from %s\n", di.dli_fname);
+		return 0;
+	}
+	if (!strcmp(what, "nobtf"))
+		return report_load(load("uapi_nobtf", BPF_PROG_TYPE_KPROBE, uapi_prog, nuapi, -1,
+					NULL));
+	if (!strcmp(what, "btf") && argc > 2)
+		return with_btf(!strcmp(argv[2], "uapi"));
+	if (!strcmp(what, "varoff"))
+		return report_load(load("varoff", BPF_PROG_TYPE_KPROBE, varoff_prog,
+					sizeof(varoff_prog) / sizeof(varoff_prog[0]), -1, NULL));
+	if (!strcmp(what, "perf"))
+		return report_load(load("perf_regs", BPF_PROG_TYPE_PERF_EVENT, perf_prog, 3, -1,
+					NULL));
+	if (!strcmp(what, "usdt"))
+		return usdt();
+	if (!strcmp(what, "passthrough"))
+		return passthrough();
+	if (!strcmp(what, "bench") && argc > 2) {
+		long n = atol(argv[2]);
+		double t = now();
+
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		printf("%.2f\n", (now() - t) / (double)n);
+		return 0;
+	}
+	if (!strcmp(what, "loadbench") && argc > 2) {
+		long n = atol(argv[2]);
+		double t;
+
+		build_bt_prog();
+		quiet = 1;
+		/* one load first: the preload reads its settings (and the
+		 * kernel's BTF) on the first bpf() call */
+		close(load("kprobe_vfs_read", BPF_PROG_TYPE_KPROBE, bt_prog, bt_cnt, -1, NULL));
+		t = now();
+		for (long i = 0; i < n; i++) {
+			int fd = load("kprobe_vfs_read", BPF_PROG_TYPE_KPROBE, bt_prog, bt_cnt, -1,
+				      NULL);
+
+			if (fd < 0) {
+				printf("load failed: %s\n", strerror(errno));
+				return 1;
+			}
+			close(fd);
+		}
+		printf("%.2f\n", (now() - t) / (double)n / 1000.0);
+		return 0;
+	}
+	fprintf(stderr, "usage: loader probe|which|nobtf|btf uapi|btf kernel|varoff|perf|usdt|"
+		"passthrough|bench N|loadbench N\n");
+	return 2;
+}
