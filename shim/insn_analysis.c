@@ -30,7 +30,7 @@ enum vkind {
 	VK_REGS,	/* pointer into a struct pt_regs */
 	VK_PERF,	/* pointer into a bpf_perf_event_data context */
 	VK_ARGS,	/* pointer into a raw_tp / fentry args array */
-	VK_STACK,	/* r10 + off; origin: 0 this frame, 1 the caller's */
+	VK_STACK,	/* r10 + off; origin: 0 this frame, 1 the caller's, 2 its caller's... */
 	VK_FUNC,	/* address of a subprogram (off: its first insn) */
 	VK_SUSPECT,	/* unknown pointer + sizeof(struct pt_regs) arithmetic */
 	/*
@@ -42,9 +42,18 @@ enum vkind {
 	VK_IMAGE,
 	VK_MAPVAL,
 	VK_MAPIMG,
+	/*
+	 * Copies the analysis lost track of (paths joined with different
+	 * ones, no room left to tell them apart): bytes that may be a copy
+	 * of the registers, a pointer into a map value that may hold one.
+	 * Above VK_UNKNOWN in the lattice: a load from them is unanalysed.
+	 */
+	VK_LOSTIMG,
+	VK_LOSTPTR,
 };
 
-/* At most this many copies and lookups per program: origin is a uint8_t. */
+/* At most this many copies and lookups per program: origin is a uint8_t.
+ * Past it copies are not followed but reported as unanalysed. */
 #define MAX_COPIES 255
 
 #define F_VAROFF 0x1	/* offset not known statically */
@@ -81,11 +90,14 @@ struct func {
 /*
  * A probe read at INSN of SIZE bytes from SRC to DST: a stack offset, or an
  * offset into the value of the map lookup at LOOKUP. Size 0: the lookup.
+ * In a map value, PREV is what the value held before (outside DST..SIZE),
+ * and a SRC of VK_NONE is a write of something else over part of a copy.
  */
 struct copy {
 	uint32_t insn;
 	uint32_t size;
 	uint32_t lookup;
+	int32_t prev;	/* index in actx.copies, or -1 */
 	int64_t dst;
 	struct val src;
 };
@@ -100,10 +112,17 @@ struct actx {
 	uint64_t steps;
 	bool budget_hit;
 	int err;
-	/* the calling function's stack slots, for its pointers passed down */
-	const struct val *foreign;
+	/*
+	 * The calling functions' frames by depth, for their stack pointers
+	 * passed down: their slots at the call, and what the callees wrote
+	 * into them (VK_NONE: nothing), applied when the call returns.
+	 */
+	int depth;
+	const struct val *stk[MAX_DEPTH + 2];
+	struct val *fx[MAX_DEPTH + 2];
 	struct copy copies[MAX_COPIES];
 	size_t copy_cnt;
+	bool lookups_lost;	/* a map lookup found no room in copies */
 };
 
 static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
@@ -126,7 +145,24 @@ static bool is_ptr(const struct val *v)
 {
 	return v->kind == VK_REGS || v->kind == VK_PERF || v->kind == VK_ARGS ||
 	       v->kind == VK_STACK || v->kind == VK_SUSPECT || v->kind == VK_MAPVAL ||
-	       v->kind == VK_MAPIMG;
+	       v->kind == VK_MAPIMG || v->kind == VK_LOSTPTR;
+}
+
+static bool is_img(const struct val *v)
+{
+	return v->kind == VK_IMAGE || v->kind == VK_LOSTIMG;
+}
+
+static bool is_imgptr(const struct val *v)
+{
+	return v->kind == VK_MAPIMG || v->kind == VK_LOSTPTR;
+}
+
+static struct val vlost(enum vkind k)
+{
+	struct val v = { .kind = (uint8_t)k, .relo = -1 };
+
+	return v;
 }
 
 static bool val_eq(const struct val *a, const struct val *b)
@@ -144,6 +180,14 @@ static bool val_join(struct val *a, const struct val *b)
 		return false;
 	if (a->kind == VK_NONE) {
 		*a = *b;
+		return true;
+	}
+	if (is_img(a) || is_img(b) || is_imgptr(a) || is_imgptr(b)) {
+		/* two copies, or a copy and something else: lost track of */
+		j = vlost(is_img(a) || is_img(b) ? VK_LOSTIMG : VK_LOSTPTR);
+		if (val_eq(a, &j))
+			return false;
+		*a = j;
 		return true;
 	}
 	if (a->kind == VK_UNKNOWN)
@@ -509,6 +553,8 @@ static bool sizeof_like(const struct actx *c, int64_t k, int64_t *field)
 /* Pointer +/- constant K (relocated by RELO, or -1). */
 static struct val ptr_add(const struct actx *c, struct val p, int64_t k, int32_t relo)
 {
+	if (p.kind == VK_LOSTPTR)
+		return p;
 	p.off += k;
 	if (relo >= 0) {
 		const struct ptregs_insn_relo *r = &c->p->relos[relo];
@@ -550,7 +596,37 @@ static struct val alu_const(uint8_t op, int64_t a, int64_t b, bool *ok)
 }
 
 static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
-			       const struct val *caller_stack, int depth, bool rec);
+			       int depth, bool rec);
+
+/*
+ * A call at depth DEPTH with state S into START, with ARGS: S's stack
+ * takes what the callee wrote into it. A copy written is taken as made;
+ * anything else over a copy leaves it lost track of.
+ */
+static struct val call_into(struct actx *c, struct state *s, uint32_t start,
+			    const struct val *args, int depth, bool rec)
+{
+	struct val fx[NSLOTS], r;
+	const struct val *saved_stk = c->stk[depth];
+	struct val *saved_fx = c->fx[depth];
+
+	memset(fx, 0, sizeof(fx));
+	c->stk[depth] = s->stack;
+	c->fx[depth] = fx;
+	r = analyze_func(c, start, args, depth + 1, rec);
+	c->stk[depth] = saved_stk;
+	c->fx[depth] = saved_fx;
+	c->depth = depth;
+	for (int i = 0; i < NSLOTS; i++) {
+		if (fx[i].kind == VK_NONE)
+			continue;
+		if (!is_img(&fx[i]) && is_img(&s->stack[i]))
+			val_join(&s->stack[i], &fx[i]);
+		else
+			s->stack[i] = fx[i];
+	}
+	return r;
+}
 
 /* The index of copy CP in c->copies, added if new; -1 when they are full. */
 static int copy_id(struct actx *c, const struct copy *cp)
@@ -559,7 +635,7 @@ static int copy_id(struct actx *c, const struct copy *cp)
 		const struct copy *o = &c->copies[i];
 
 		if (o->insn == cp->insn && o->size == cp->size && o->lookup == cp->lookup &&
-		    o->dst == cp->dst && val_eq(&o->src, &cp->src))
+		    o->prev == cp->prev && o->dst == cp->dst && val_eq(&o->src, &cp->src))
 			return (int)i;
 	}
 	if (c->copy_cnt == MAX_COPIES)
@@ -574,34 +650,105 @@ static uint32_t lookup_of(const struct actx *c, const struct val *v)
 	return c->copies[v->origin].lookup;
 }
 
-/*
- * A probe read at INSN of SIZE bytes from SRC (or from anything else when
- * SRC is NULL) into the map value DST points to: every pointer into that
- * value now points into a copy of SRC, or into no copy at all.
- */
-static void map_value_written(struct actx *c, struct state *s, uint32_t insn,
-			      const struct val *dst, const struct val *src, uint32_t size)
+/* Does anything in the chain of map value states from ID overlap [LO, LO + SIZE)? */
+static bool chain_overlaps(const struct actx *c, int32_t id, int64_t lo, uint32_t size)
 {
-	uint32_t lookup = lookup_of(c, dst);
-	int id = -1;
+	for (; id >= 0 && c->copies[id].size; id = c->copies[id].prev) {
+		const struct copy *cp = &c->copies[id];
 
-	if (src) {
-		struct copy cp = { .insn = insn, .size = size, .lookup = lookup,
-				   .dst = dst->off, .src = *src };
-
-		id = copy_id(c, &cp);
+		if (lo < cp->dst + cp->size && cp->dst < lo + size)
+			return true;
 	}
+	return false;
+}
+
+/*
+ * A write at INSN of SIZE bytes (0: not known) at P + EXTRA into a map
+ * value: a copy of SRC, or with SRC NULL anything else. Every pointer into
+ * that value now sees the copy there, or no copy there, and what it held
+ * elsewhere; or has lost track of it. False when a copy of SRC is lost.
+ */
+static bool value_write(struct actx *c, struct state *s, uint32_t insn, const struct val *p,
+			int64_t extra, uint32_t size, const struct val *src)
+{
+	const struct val dst = *p;
+	uint32_t lookup = lookup_of(c, &dst);
+	int64_t lo = dst.off + extra;
+	bool unknown = (dst.flags & F_VAROFF) || !size;
+	bool kept = true;
+
 	for (int i = 0; i < NREGS + NSLOTS; i++) {
 		struct val *v = i < NREGS ? &s->r[i] : &s->stack[i - NREGS];
+		struct copy cp = { .insn = insn, .size = size, .lookup = lookup, .dst = lo };
+		int id;
 
 		if ((v->kind != VK_MAPVAL && v->kind != VK_MAPIMG) || lookup_of(c, v) != lookup)
 			continue;
-		if (id >= 0) {
-			v->kind = VK_MAPIMG;
-			v->origin = (uint8_t)id;
-		} else {
-			*v = V_UNKNOWN;
+		if (unknown) {
+			/* somewhere in the value, or over an unknown extent */
+			if (src || v->kind == VK_MAPIMG)
+				*v = vlost(VK_LOSTPTR);
+			kept = !src;
+			continue;
 		}
+		if (!src && !chain_overlaps(c, v->origin, lo, size))
+			continue;	/* beside every copy the value holds */
+		/* earlier states wholly under this write are gone */
+		cp.prev = v->origin;
+		while (c->copies[cp.prev].size && lo <= c->copies[cp.prev].dst &&
+		       c->copies[cp.prev].dst + c->copies[cp.prev].size <= lo + size)
+			cp.prev = c->copies[cp.prev].prev;
+		if (src)
+			cp.src = *src;
+		id = copy_id(c, &cp);
+		if (id < 0) {
+			*v = vlost(VK_LOSTPTR);
+			kept = kept && !src;
+			continue;
+		}
+		v->kind = VK_MAPIMG;
+		v->origin = (uint8_t)id;
+	}
+	return kept;
+}
+
+/*
+ * Slot IDX of the frame FRAME calls up from here (0: this one), as it is
+ * now; NULL when not known.
+ */
+static const struct val *slot_get(const struct actx *c, const struct state *s, uint8_t frame,
+				  int idx)
+{
+	int f = c->depth - frame;
+
+	if (!frame)
+		return &s->stack[idx];
+	if (f < 0)
+		return NULL;
+	if (c->fx[f] && c->fx[f][idx].kind != VK_NONE)
+		return &c->fx[f][idx];
+	return c->stk[f] ? &c->stk[f][idx] : NULL;
+}
+
+/*
+ * Write V into slot IDX of the frame FRAME calls up (0: this one); MAY:
+ * perhaps not. A caller's slots take everything its callees may write,
+ * when the call returns.
+ */
+static void slot_put(struct actx *c, struct state *s, uint8_t frame, int idx,
+		     const struct val *v, bool may)
+{
+	int f = c->depth - frame;
+
+	if (!frame) {
+		if (may)
+			val_join(&s->stack[idx], v);
+		else
+			s->stack[idx] = *v;
+	} else if (f >= 0 && c->fx[f]) {
+		if (may && c->fx[f][idx].kind == VK_NONE && c->stk[f])
+			c->fx[f][idx] = c->stk[f][idx];
+		val_join(&c->fx[f][idx], v);
 	}
 }
 
@@ -642,18 +789,17 @@ static unsigned int mem_args(int32_t id)
 	}
 }
 
-static void run_callback(struct actx *c, const struct state *s, const struct val *fn,
+static void run_callback(struct actx *c, struct state *s, const struct val *fn,
 			 const struct val *args, int depth, bool rec, uint32_t insn)
 {
-	const struct val *saved = c->foreign;
+	struct val f = *fn;
 
-	if (fn->kind != VK_FUNC) {
+	if (f.kind != VK_FUNC) {
 		if (rec)
 			unanalysed(c, insn, PTREGS_ACC_ESCAPE, NULL, "callback not known statically");
 		return;
 	}
-	analyze_func(c, (uint32_t)fn->off, args, s->stack, depth + 1, rec);
-	c->foreign = saved;
+	call_into(c, s, (uint32_t)f.off, args, depth, rec);
 }
 
 static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id, int depth,
@@ -666,11 +812,13 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		cb[i] = V_UNKNOWN;
 	if (id == BPF_FUNC_map_lookup_elem) {
 		/* the value pointer, to follow copies probe-read into it */
-		struct copy cp = { .insn = insn, .lookup = insn };
+		struct copy cp = { .insn = insn, .lookup = insn, .prev = -1 };
 		int lid = copy_id(c, &cp);
 
 		if (lid >= 0)
 			r0 = (struct val){ .kind = VK_MAPVAL, .origin = (uint8_t)lid, .relo = -1 };
+		else
+			c->lookups_lost = true;
 	}
 	switch (id) {
 	case BPF_FUNC_probe_read:
@@ -697,6 +845,7 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 			     (src->kind == VK_REGS || (src->kind == VK_SUSPECT && !user)) &&
 			     !ptregs_layout_field_at(c->from, (uint32_t)src->off, size);
 		int cid = -1;
+		bool lost = false;
 
 		/* a kernel pt_regs is never read as user memory: sizeof-like
 		 * arithmetic there is array indexing, not task_pt_regs() */
@@ -725,16 +874,19 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 			   (c->p->pt_regs_args >> (src->off / 8) & 1)) {
 			got = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
 		}
+		image = image && got.kind == VK_UNKNOWN;
 		/* what landed on the stack */
-		if (dst->kind == VK_STACK && dst->origin == 0 && !(dst->flags & F_VAROFF)) {
+		if (dst->kind == VK_STACK && !(dst->flags & F_VAROFF)) {
 			int64_t lo = dst->off, hi = dst->off + (size ? size : 8);
 			struct val img = V_UNKNOWN;
 
-			if (image && got.kind == VK_UNKNOWN) {
-				struct copy cp = { .insn = insn, .size = size, .dst = lo,
+			if (image) {
+				struct copy cp = { .insn = insn, .size = size, .prev = -1, .dst = lo,
 						   .src = *src };
 
 				cid = copy_id(c, &cp);
+				img = vlost(VK_LOSTIMG);
+				lost = cid < 0;
 			}
 			if (cid >= 0) {
 				img.kind = VK_IMAGE;
@@ -744,13 +896,28 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 				int64_t slot = (o + 512) / 8;
 
 				if (slot >= 0 && slot < NSLOTS)
-					s->stack[slot] = (o == lo && size == 8 && got.kind != VK_UNKNOWN) ?
-							 got : img;
+					slot_put(c, s, dst->origin, (int)slot,
+						 (o == lo && size == 8 && got.kind != VK_UNKNOWN) ?
+						 &got : &img, false);
 			}
-		} else if ((dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG) &&
-			   !(dst->flags & F_VAROFF)) {
-			map_value_written(c, s, insn, dst, image ? src : NULL, size);
+		} else if (dst->kind == VK_STACK) {
+			/* somewhere in the frame */
+			struct val any = vlost(image ? VK_LOSTIMG : VK_UNKNOWN);
+
+			for (int slot = 0; slot < NSLOTS; slot++)
+				slot_put(c, s, dst->origin, slot, &any, true);
+			lost = image;
+		} else if (dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG) {
+			lost = !value_write(c, s, insn, dst, 0, size, image ? src : NULL);
+		} else if (image && (dst->kind == VK_LOSTPTR ||
+				     (dst->kind == VK_UNKNOWN && c->lookups_lost))) {
+			lost = true;
 		}
+		if (lost && rec)
+			unanalysed(c, insn, PTREGS_ACC_PROBE_READ, src,
+				   c->copy_cnt == MAX_COPIES ?
+				   "copy of the registers not followed: too many copies and map lookups" :
+				   "copy of the registers to where the analysis lost track of it");
 		break;
 	}
 	case BPF_FUNC_task_pt_regs:
@@ -795,16 +962,29 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 
 /*
  * A load at INSN of SIZE bytes at AT (stack offset or offset into the map
- * value) through pointer P, from where copy CP may have put the registers.
+ * value) through pointer P, from where copy ID, or the map value states
+ * before it, may have put the registers.
  */
 static void load_copy(struct actx *c, uint32_t insn, const struct bpf_insn *in,
-		      const struct val *p, const struct copy *cp, int64_t at, uint32_t size)
+		      const struct val *p, int32_t id, int64_t at, uint32_t size)
 {
 	const struct ptregs_insn_relo *r;
+	const struct copy *cp = NULL;
 	int32_t arelo = -1;
 
-	if (at < cp->dst || at + size > cp->dst + cp->size)
+	for (; id >= 0 && c->copies[id].size; id = c->copies[id].prev) {
+		cp = &c->copies[id];
+		if (at < cp->dst + cp->size && cp->dst < at + size)
+			break;
+		cp = NULL;
+	}
+	if (!cp || cp->src.kind == VK_NONE)
+		return;	/* no copy there, or the program's own bytes over one */
+	if (at < cp->dst || at + size > cp->dst + cp->size) {
+		unanalysed(c, insn, PTREGS_ACC_LOAD, NULL,
+			   "reads across the edge of a copy of the registers");
 		return;
+	}
 	/* the read's own relocation: on the insn, or on the pointer when the
 	 * insn adds nothing to it */
 	r = relo_at(c, insn, &arelo);
@@ -849,17 +1029,21 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 		break;
 	case VK_STACK: {
 		int64_t o = src->off + in->off;
-		const struct val *slot = NULL;
+		const struct val *slot;
 
 		if ((src->flags & F_VAROFF) || o < -512 || o >= 0)
 			break;
-		if (src->origin == 0)
-			slot = &s->stack[(o + 512) / 8];
-		else if (src->origin == 1 && c->foreign)
-			slot = &c->foreign[(o + 512) / 8];
+		slot = slot_get(c, s, src->origin, (int)((o + 512) / 8));
 		if (slot && slot->kind == VK_IMAGE) {
 			if (rec)
-				load_copy(c, insn, in, src, &c->copies[slot->origin], o, size);
+				load_copy(c, insn, in, src, slot->origin, o, size);
+			break;
+		}
+		if (slot && slot->kind == VK_LOSTIMG) {
+			if (rec)
+				unanalysed(c, insn, PTREGS_ACC_LOAD, NULL,
+					   "reads a stack slot that may hold a copy of the registers "
+					   "the analysis lost track of");
 			break;
 		}
 		if (slot && size == 8 && !(o & 7))
@@ -868,8 +1052,13 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 	}
 	case VK_MAPIMG:
 		if (rec && !(src->flags & F_VAROFF))
-			load_copy(c, insn, in, src, &c->copies[src->origin], src->off + in->off,
-				  size);
+			load_copy(c, insn, in, src, src->origin, src->off + in->off, size);
+		break;
+	case VK_LOSTPTR:
+		if (rec)
+			unanalysed(c, insn, PTREGS_ACC_LOAD, NULL,
+				   "reads a map value that may hold a copy of the registers "
+				   "the analysis lost track of");
 		break;
 	default:
 		break;
@@ -877,20 +1066,21 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 	s->r[in->dst_reg] = out;
 }
 
-static void stack_store(struct state *s, const struct val *p, int16_t off, uint32_t size,
-			const struct val *v)
+static void stack_store(struct actx *c, struct state *s, const struct val *p, int16_t off,
+			uint32_t size, const struct val *v)
 {
 	int64_t o = p->off + off;
 
 	if (p->flags & F_VAROFF) {
 		for (int i = 0; i < NSLOTS; i++)
-			s->stack[i] = V_UNKNOWN;
+			slot_put(c, s, p->origin, i, &V_UNKNOWN, true);
 		return;
 	}
 	for (int64_t a = o & ~7LL; a < o + size; a += 8) {
 		if (a < -512 || a >= 0)
 			continue;
-		s->stack[(a + 512) / 8] = (a == o && size == 8 && v) ? *v : V_UNKNOWN;
+		slot_put(c, s, p->origin, (int)((a + 512) / 8),
+			 (a == o && size == 8 && v) ? v : &V_UNKNOWN, false);
 	}
 }
 
@@ -901,18 +1091,21 @@ static void do_store(struct actx *c, struct state *s, uint32_t insn, const struc
 	uint32_t size = ldst_size(in->code);
 	bool atomic = BPF_CLASS(in->code) == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC;
 	struct val imm = vconst(in->imm, -1);
-	const struct val *v = BPF_CLASS(in->code) == BPF_ST ? &imm : &s->r[in->src_reg];
+	struct val v = BPF_CLASS(in->code) == BPF_ST ? imm : s->r[in->src_reg];
 
 	if (dst->kind == VK_STACK) {
-		if (dst->origin == 0)
-			stack_store(s, dst, in->off, size, atomic ? NULL : v);
+		stack_store(c, s, dst, in->off, size, atomic ? NULL : &v);
 	} else if (dst->kind == VK_REGS || dst->kind == VK_PERF) {
 		if (rec)
 			record(c, insn, atomic ? PTREGS_ACC_ATOMIC : PTREGS_ACC_STORE, dst, in->off,
 			       size);
-	} else if (rec && !atomic && (v->kind == VK_REGS || v->kind == VK_PERF)) {
-		unanalysed(c, insn, PTREGS_ACC_ESCAPE, v,
-			   "pt_regs pointer stored where the analysis cannot follow it");
+	} else {
+		if (rec && !atomic && (v.kind == VK_REGS || v.kind == VK_PERF))
+			unanalysed(c, insn, PTREGS_ACC_ESCAPE, &v,
+				   "pt_regs pointer stored where the analysis cannot follow it");
+		/* the program's own bytes over part of a copy */
+		if (dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG)
+			value_write(c, s, insn, dst, in->off, size, NULL);
 	}
 	if (atomic && (in->imm & BPF_FETCH)) {
 		if (in->imm == BPF_CMPXCHG)
@@ -1010,9 +1203,8 @@ static bool in_func(const struct func *f, int64_t t)
 }
 
 static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
-			       const struct val *caller_stack, int depth, bool rec)
+			       int depth, bool rec)
 {
-	const struct val *saved_foreign = c->foreign;
 	const struct func *f = func_of(c, start);
 	const struct bpf_insn *insns = c->p->insns;
 	struct state *in = NULL;
@@ -1039,11 +1231,11 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	}
 	for (int i = 0; i < NREGS; i++) {
 		in[0].r[i] = i <= 5 && args ? args[i] : V_UNKNOWN;
-		/* the caller's stack pointers are one frame further away here */
-		if (in[0].r[i].kind == VK_STACK && ++in[0].r[i].origin > 1)
+		/* the callers' stack pointers are one frame further away here */
+		if (in[0].r[i].kind == VK_STACK && ++in[0].r[i].origin > depth)
 			in[0].r[i] = V_UNKNOWN;
 	}
-	c->foreign = caller_stack;
+	c->depth = depth;
 	in[0].r[10] = vptr(VK_STACK, 0, 0);
 	for (int i = 0; i < NSLOTS; i++)
 		in[0].stack[i] = V_UNKNOWN;
@@ -1161,9 +1353,8 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 									   "call target out of range");
 							r0 = V_UNKNOWN;
 						} else {
-							r0 = analyze_func(c, (uint32_t)t, s.r, s.stack,
-									  depth + 1, record_now);
-							c->foreign = caller_stack;
+							r0 = call_into(c, &s, (uint32_t)t, s.r, depth,
+								       record_now);
 						}
 						clobber_args(&s);
 						s.r[0] = r0.kind == VK_NONE ? V_UNKNOWN : r0;
@@ -1217,7 +1408,6 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 		}
 	}
 out:
-	c->foreign = saved_foreign;
 	free(in);
 	free(work);
 	free(queued);
@@ -1324,7 +1514,7 @@ int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *f
 	default:
 		break;
 	}
-	analyze_func(&c, 0, args, NULL, 0, true);
+	analyze_func(&c, 0, args, 0, true);
 	if (c.budget_hit)
 		unanalysed(&c, 0, PTREGS_ACC_ESCAPE, NULL, "analysis budget exhausted");
 	free(c.funcs);

@@ -24,6 +24,7 @@
 #define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define CALL_PSEUDO(rel) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct ptregs_layout *legacy, *pkrs;
 
@@ -645,6 +646,233 @@ static void task_stack_sizeof_copy_is_suspect(void **state)
 	free(a);
 }
 
+/* The access at INSN, or NULL. */
+static const struct ptregs_access *access_at(const struct ptregs_access *a, size_t n, uint32_t insn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].insn == insn)
+			return &a[i];
+	return NULL;
+}
+
+/* r7 = bpf_map_lookup_elem(map, &key), key at r10 - 4; r6 = ctx */
+#define LOOKUP_INTO_R7()                                                     \
+	MOV64_REG(6, 1), INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),          \
+	MOV64_REG(2, 10), ADD64_IMM(2, -4), LD_IMM64_LO(1, BPF_PSEUDO_MAP_FD, 3), \
+	LD_IMM64_HI(), CALL(BPF_FUNC_map_lookup_elem), MOV64_REG(7, 0)
+
+/* probe_read_kernel(r7 + OFF, 168, ctx): the registers into the value */
+#define COPY_CTX_TO_R7(off)                                                  \
+	MOV64_REG(1, 7), ADD64_IMM(1, off), MOV64_IMM(2, 168), MOV64_REG(3, 6),   \
+	CALL(BPF_FUNC_probe_read_kernel)
+
+#define MANY_LOOKUPS 260
+
+static void copy_after_the_copy_table_fills_is_unanalysed(void **state)
+{
+	size_t n = 2 + MANY_LOOKUPS * 5 + 7, k = 0, cnt;
+	struct bpf_insn *prog = calloc(n, sizeof(*prog));
+	const struct ptregs_access *ld, *pr;
+	struct ptregs_access *a;
+	uint32_t copy;
+
+	(void)state;
+	assert_non_null(prog);
+	prog[k++] = MOV64_REG(6, 1);
+	prog[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
+	for (int i = 0; i < MANY_LOOKUPS; i++) {
+		prog[k++] = MOV64_REG(2, 10);
+		prog[k++] = ADD64_IMM(2, -4);
+		prog[k++] = LD_IMM64_LO(1, BPF_PSEUDO_MAP_FD, 3);
+		prog[k++] = LD_IMM64_HI();
+		prog[k++] = CALL(BPF_FUNC_map_lookup_elem);
+	}
+	prog[k++] = MOV64_REG(3, 6);
+	prog[k++] = MOV64_REG(1, 10);
+	prog[k++] = ADD64_IMM(1, -168);
+	prog[k++] = MOV64_IMM(2, 168);
+	copy = (uint32_t)k;
+	prog[k++] = CALL(BPF_FUNC_probe_read_kernel);
+	prog[k++] = LDX64(0, 10, -56);	/* copy.di */
+	prog[k++] = EXIT();
+	assert_int_equal(k, n);
+	cnt = analyze(prog, n, PTREGS_CTX_PT_REGS, &a);
+	/* the copy is not followed, and says so where it is made and read */
+	pr = NULL;
+	for (size_t i = 0; i < cnt; i++)
+		if (a[i].insn == copy && a[i].verdict == PTREGS_VERDICT_UNANALYSED)
+			pr = &a[i];
+	assert_non_null(pr);
+	assert_non_null(strstr(pr->note, "too many"));
+	ld = access_at(a, cnt, copy + 1);
+	assert_non_null(ld);
+	assert_int_equal(ld->verdict, PTREGS_VERDICT_UNANALYSED);
+	free(a);
+	free(prog);
+}
+
+static void copies_in_a_loop_converge_and_their_reads_are_reported(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LOOKUP_INTO_R7(),
+		MOV64_IMM(8, 0),
+		COPY_CTX_TO_R7(0),	/* 9..13, every iteration */
+		ADD64_IMM(8, 1),
+		INSN(BPF_JMP | BPF_JNE | BPF_K, 8, 0, -7, 4),
+		LDX64(0, 7, 112),	/* value->di */
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	ld = access_at(a, n, 16);
+	assert_non_null(ld);
+	assert_int_equal(ld->kind, PTREGS_ACC_LOAD);
+	free(a);
+}
+
+static void other_probe_read_into_the_value_keeps_the_copy(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LOOKUP_INTO_R7(),
+		COPY_CTX_TO_R7(0),	/* 8..12: e->regs */
+		MOV64_REG(1, 7), ADD64_IMM(1, 168), MOV64_IMM(2, 16), MOV64_IMM(3, 0),
+		CALL(BPF_FUNC_probe_read_kernel_str),	/* e->comm, after the regs */
+		LDX64(0, 7, 112),	/* e->regs.di */
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	ld = access_at(a, n, 18);
+	assert_non_null(ld);
+	assert_int_equal(ld->verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(ld->old_field, "di");
+	assert_string_equal(ld->new_field, "si");
+	assert_int_equal(ld->copy_insn, 12);
+	free(a);
+}
+
+static void probe_read_over_part_of_a_copy_replaces_that_part(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LOOKUP_INTO_R7(),
+		COPY_CTX_TO_R7(0),
+		MOV64_REG(1, 7), ADD64_IMM(1, 104), MOV64_IMM(2, 8), MOV64_IMM(3, 0),
+		CALL(BPF_FUNC_probe_read_kernel),	/* over si */
+		LDX64(0, 7, 104),	/* si: not a register any more */
+		LDX64(0, 7, 112),	/* di: still the copy's */
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	assert_null(access_at(a, n, 18));
+	ld = access_at(a, n, 19);
+	assert_non_null(ld);
+	assert_int_equal(ld->verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(ld->old_field, "di");
+	free(a);
+}
+
+static void store_into_a_copy_in_a_map_value_overwrites_it(void **state)
+{
+	const struct bpf_insn prog[] = {
+		LOOKUP_INTO_R7(),
+		COPY_CTX_TO_R7(0),
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 7, 0, 112, 5),	/* e->regs.di = 5 */
+		LDX64(0, 7, 112),	/* the program's own 5 */
+		LDX64(0, 7, 104),	/* si: still the copy's */
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	assert_null(access_at(a, n, 14));
+	ld = access_at(a, n, 15);
+	assert_non_null(ld);
+	assert_int_equal(ld->verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(ld->old_field, "si");
+	free(a);
+}
+
+static void store_into_a_copy_on_the_stack_overwrites_it(void **state)
+{
+	const struct bpf_insn prog[] = {
+		COPY_CTX_TO_STACK(),
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -56, 5),	/* copy.di = 5 */
+		LDX64(0, 10, -56),
+		EXIT(),
+	};
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	assert_null(access_at(a, n, 6));
+	free(a);
+}
+
+static void copy_by_a_subprogram_into_the_callers_stack_is_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(2, 1), MOV64_REG(1, 10), ADD64_IMM(1, -168),
+		CALL_PSEUDO(2),	/* fill(&copy, ctx) */
+		LDX64(0, 10, -40),	/* copy.ip */
+		EXIT(),
+		MOV64_REG(3, 2), MOV64_IMM(2, 168),	/* fill: */
+		CALL(BPF_FUNC_probe_read_kernel),
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	ld = access_at(a, n, 4);
+	assert_non_null(ld);
+	assert_int_equal(ld->verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(ld->old_field, "ip");
+	assert_string_equal(ld->new_field, "orig_ax");
+	assert_int_equal(ld->copy_insn, 8);
+	free(a);
+}
+
+static void subprogram_store_over_the_callers_copy_is_not_the_copy(void **state)
+{
+	const struct bpf_insn prog[] = {
+		COPY_CTX_TO_STACK(),
+		MOV64_REG(1, 10), ADD64_IMM(1, -168),
+		CALL_PSEUDO(2),	/* clear(&copy) */
+		LDX64(0, 10, -40),	/* copy.ip */
+		EXIT(),
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 1, 0, 128, 0),	/* clear: copy->ip = 0 */
+		EXIT(),
+	};
+	const struct ptregs_access *ld;
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	n = analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a);
+	ld = access_at(a, n, 8);
+	assert_true(!ld || ld->verdict == PTREGS_VERDICT_UNANALYSED);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +901,14 @@ int main(void)
 		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
 		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
 		cmocka_unit_test(offset_sites_name_the_insn_holding_the_constant),
+		cmocka_unit_test(copy_after_the_copy_table_fills_is_unanalysed),
+		cmocka_unit_test(copies_in_a_loop_converge_and_their_reads_are_reported),
+		cmocka_unit_test(other_probe_read_into_the_value_keeps_the_copy),
+		cmocka_unit_test(probe_read_over_part_of_a_copy_replaces_that_part),
+		cmocka_unit_test(store_into_a_copy_in_a_map_value_overwrites_it),
+		cmocka_unit_test(store_into_a_copy_on_the_stack_overwrites_it),
+		cmocka_unit_test(copy_by_a_subprogram_into_the_callers_stack_is_followed),
+		cmocka_unit_test(subprogram_store_over_the_callers_copy_is_not_the_copy),
 	};
 
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
