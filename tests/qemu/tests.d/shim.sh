@@ -182,3 +182,42 @@ usdt:'$prog':ptregs:two { printf("S arg0=%lu arg1=%lu\n", arg0, arg1); exit(); }
 	echo "detail: $detail"
 }
 
+# libbpf's USDT support inside an executable (guest/usdtbpf.c: libbpf
+# linked statically, glibc dynamically, run in the chroot): it writes
+# reg_off = the UAPI offsetof(struct pt_regs, rsi/rdx) = 104/96 into the
+# __bpf_usdt_specs map, and bpf_usdt_arg() reads ctx + reg_off.
+t_usdtshim() {
+	local half out rc=0 want got detail='' skip=''
+	sh_need || return $?
+	cp /bin/usdtbpf "$HOST"/tmp/usdtbpf || { echo "detail: copying usdtbpf failed"; return 1; }
+	sh_shim >/tmp/usdt-shim.why || skip=$(sed 's/^shim: //' /tmp/usdt-shim.why)
+	for half in without with; do
+		out=/tmp/usdt-$half.out
+		if [ $half = without ]; then
+			chroot "$HOST" /tmp/usdtbpf >$out 2>&1
+		elif [ -n "$skip" ]; then
+			break
+		else
+			chroot "$HOST" "$SH_PTREGS" run --log /tmp/usdt-shim.log -- /tmp/usdtbpf >$out 2>&1
+		fi
+		echo "== usdtbpf $half the shim (status $?)"
+		cat $out
+		[ $half = with ] && [ -e "$HOST"/tmp/usdt-shim.log ] && { echo "== shim log"; cat "$HOST"/tmp/usdt-shim.log; }
+		want=$(grep '^usdt ' $out) got=$(grep '^bpf ' $out)
+		if [ -z "$want" ] || [ -z "$got" ] || [ "$(sh_field "$got" hits)" != 1 ]; then
+			echo "$half shim: usdtbpf did not run to the probe"
+			detail="$detail $half shim: no reading;"
+			rc=1; continue
+		fi
+		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
+		sh_judge "$half" "$want" "$got" arg0 arg1
+		sh_verdict $half 2
+		[ $SH_OK = 1 ] || rc=1
+		detail="$detail $half shim $SH_SUM:$SH_VALS;"
+	done
+	detail="passed: $(echo "$want" | cut -d' ' -f2-);${detail%;}"
+	if [ $rc != 0 ]; then echo "detail: $detail"; return 1; fi
+	if [ -n "$skip" ]; then echo "detail: through the shim SKIP ($skip); $detail"; return 77; fi
+	echo "detail: $detail"
+}
+
