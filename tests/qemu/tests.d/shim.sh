@@ -221,3 +221,24 @@ t_usdtshim() {
 	echo "detail: $detail"
 }
 
+# The control: a CO-RE client through the shim. libbpf-tools' filelife
+# (its kprobes on vfs_open, vfs_unlink, relocated by libbpf against the
+# running kernel's BTF) must still read exactly: nothing translated twice.
+# Without the shim it is t_filelife (tests.d/clients.sh).
+t_coreshim() {
+	local rc p
+	sh_need || return $?
+	if [ ! -x "$HOST/usr/sbin/filelife" ]; then echo "detail: no libbpf-tools on the host"; return 77; fi
+	if ! sh_shim >/tmp/core-shim.why; then
+		echo "detail: through the shim SKIP ($(sed 's/^shim: //' /tmp/core-shim.why)); without it: t_filelife"
+		return 77
+	fi
+	cl_filelife "$SH_PTREGS" run --log /tmp/filelife-shim.log -- >/tmp/coreshim.out
+	rc=$?
+	sed 's/^detail: /detail: through ptregs run: /' /tmp/coreshim.out
+	echo "== shim log"
+	cat "$HOST"/tmp/filelife-shim.log 2>/dev/null
+	# a filelife that outlived the SIGINT/SIGTERM to `ptregs run`
+	for p in $(pidof filelife 2>/dev/null); do kill "$p"; done
+	return $rc
+}
