@@ -2,9 +2,12 @@
 # shellcheck disable=SC2086,SC3013  # $CFLAGS splits on purpose; -nt: dash, bash, busybox
 # Build the initramfs of the ptregs QEMU tests:
 #   BUILD/initramfs.cpio.gz  busybox-static, /init (init.sh), the tests
-#                            (tests.sh) and the static guest programs;
+#                            (tests.sh) and the guest programs (static,
+#                            but for the skel kind, which runs in the host
+#                            share's chroot);
 #   BUILD/guest/             the guest programs (gcc -static, -m32 -static
-#                            for the compat child, clang -target bpf).
+#                            for the compat child, clang -target bpf,
+#                            bpftool gen skeleton).
 #
 # Usage: tests/qemu/mkinitramfs.sh [BUILD]   (default: <project>/build/qemu)
 # Prints the path of the archive on stdout.
@@ -45,7 +48,9 @@ grep -v -e '^#' -e '^[[:space:]]*$' "$src/programs" >"$g/programs.list"
 while read -r name kind source; do
 	[ -f "$src/$source" ] || die "guest/programs: $name: $source not found"
 	out=$g/$name
-	stale "$out" "$src/$source" $headers || continue
+	deps="$src/$source"
+	[ "$kind" = skel ] && deps="$deps $g/$name.bpf.o"
+	stale "$out" $deps $headers || continue
 	case $kind in
 	64) run $CC $CFLAGS -static -o "$out" "$src/$source" ;;
 	32) run $CC $CFLAGS $m32 -o "$out" "$src/$source" ||
@@ -53,6 +58,12 @@ while read -r name kind source; do
 	x32) run $CC $CFLAGS -mx32 -static -fno-pie -no-pie -o "$out" "$src/$source" ||
 		rm -f "$out" ;;
 	libbpf) run $CC $CFLAGS -static -o "$out" "$src/$source" -lbpf -lelf -lz ;;
+	skel) [ -e "$g/$name.bpf.o" ] || die "guest/programs: $name: $name.bpf.o must be built first"
+		run bpftool gen skeleton "$g/$name.bpf.o" name "$name" >"$g/$name.skel.h.tmp" ||
+			die "bpftool gen skeleton of $name.bpf.o failed (apt-get install bpftool)"
+		mv "$g/$name.skel.h.tmp" "$g/$name.skel.h"
+		run $CC $CFLAGS -I"$g" -o "$out" "$src/$source" \
+			-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic ;;
 	bpf) run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
 		-c -o "$out" "$src/$source" ;;
 	*) die "guest/programs: $name: unknown kind $kind" ;;

@@ -11,12 +11,15 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, bpftrace, filelife, soak); icelake,
+#              selftests, pksoops, soak and the outside clients
+#              bpftrace, filelife, bpftraceshim, usdtshim, coreshim,
+#              which only amd runs); icelake,
 #              amd-pti and amd-nofsgsbase leave out layout and the probe
 #              tests (kprobe, kretprobe, optprobe, uprobes, usdt,
 #              kprobebpf)
 #   --models   comma-separated variant names from the list below (default all)
-#   --timeout  per boot, seconds (default 300)
+#   --timeout  per boot, seconds (default 300; the amd boot with the
+#              outside clients gets 300 more)
 #   --initrd   use this initramfs instead of building it
 #   --reference  this is the unpatched kernel the other one is judged
 #              against: a boot that oopses or panics is booted once more
@@ -29,7 +32,8 @@
 # Variants (name: QEMU -cpu, extra kernel arguments):
 #   amd      max,-smap                        AMD-flavoured "max": PKS, PKU;
 #                                             32-bit vDSO uses SYSCALL; also
-#                                             the bpftrace and filelife tests
+#                                             the outside clients (bpftrace,
+#                                             filelife and the shim tests)
 #   intel    max,-smap,vendor=GenuineIntel    Intel-flavoured: SYSENTER, PTI
 #   icelake  Icelake-Server,-smap,+pks        a named Intel model (family 6)
 #   nopks    max,-smap,-pks                   no PKS
@@ -76,7 +80,8 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|soak' | tr '\n' ',' | sed 's/,$//')
+		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|soak' |
+		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
 # Variants that change only the entry path (a CPU model, pti, nofsgsbase)
@@ -89,10 +94,14 @@ if [ -n "$default_tests" ]; then
 		tr '\n' ',' | sed 's/,$//')
 fi
 
+# The outside clients run in the amd variant only, which gets more time:
+# they load from the host share and parse the kernel's BTF under TCG.
+clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim
 variant() {
-	flags='' tests=$all_tests
+	flags='' tests=$all_tests btimeout=$timeout
 	case "$1" in
-	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,bpftrace,filelife} ;;
+	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,$clients}
+		if [ -n "$default_tests" ]; then btimeout=$((timeout + 300)); fi ;;
 	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' tests=$entry_tests ;;
 	nopks) cpu=max,-smap,-pks append='' ;;
@@ -123,7 +132,7 @@ boot() {
 	rc=0
 	# shellcheck disable=SC2086  # $flags: zero or one word
 	msg=$("$here/run.sh" --kernel "$kernel" --cpu "$cpu" --append "$append" \
-		--tests "$tests" --expect "$expect" --timeout "$timeout" $flags \
+		--tests "$tests" --expect "$expect" --timeout "$btimeout" $flags \
 		--host-share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
 }
 retried=0

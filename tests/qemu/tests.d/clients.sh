@@ -10,12 +10,20 @@
 # its name and an age of about a second; a wrong argument register would
 # lose the creation or the name.
 t_filelife() {
-	local fl=/usr/sbin/filelife out=/tmp/filelife.out name i age
 	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
-	if [ ! -x "$HOST$fl" ]; then echo "detail: no libbpf-tools on the host"; return 77; fi
+	if [ ! -x "$HOST/usr/sbin/filelife" ]; then echo "detail: no libbpf-tools on the host"; return 77; fi
 	host_chroot true || { echo "detail: chroot into the host share failed"; return 1; }
+	# shellcheck disable=SC2119  # no command: filelife itself
+	cl_filelife
+}
+
+# cl_filelife [CMD ARGS... --]: the filelife check, with filelife run in
+# the chroot by CMD when given (tests.d/shim.sh: through `ptregs run`)
+# shellcheck disable=SC2120  # t_coreshim passes a command
+cl_filelife() {
+	local fl=/usr/sbin/filelife out=/tmp/filelife.out name i age
 	name=ptregs-filelife-$$
-	chroot "$HOST" $fl >$out 2>&1 &
+	chroot "$HOST" "$@" $fl >$out 2>&1 &
 	local pid=$!
 	i=0
 	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 120 ]; do
