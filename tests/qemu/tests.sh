@@ -48,7 +48,7 @@ t_signal() {
 	local rc=0 d='' abi
 	for abi in 64 32 x32; do
 		local bin=/bin/sigregs${abi#64}
-		if [ ! -x $bin ]; then d="$d $abi: not built;"; continue; fi
+		if [ ! -x $bin ]; then echo "SKIP: $abi: $bin not built"; d="$d $abi: not built;"; continue; fi
 		$bin >/tmp/sig$abi.out 2>&1 || rc=1
 		grep -v '^detail: ' /tmp/sig$abi.out
 		d="$d $abi: $(sed -n 's/^detail: //p' /tmp/sig$abi.out);"

@@ -534,7 +534,7 @@ static int mode_exc(void)
 
 	/* A write to a page whose protection key denies writes. */
 	if (!cpu_flag("pku") || !cpu_flag("ospke")) {
-		printf("pkey: skipped, no pku/ospke in /proc/cpuinfo\n");
+		printf("SKIP: pkey: no pku/ospke in /proc/cpuinfo\n");
 		add_detail("%s", "pkey skipped (no PKU);");
 	} else {
 		char *pk = mmap(NULL, pg, PROT_READ | PROT_WRITE,
@@ -544,7 +544,7 @@ static int mode_exc(void)
 		pk[0] = 1;
 		key = pkey_alloc(0, PKEY_DISABLE_WRITE);
 		if (key < 0) {
-			printf("pkey: skipped, pkey_alloc: %m\n");
+			printf("SKIP: pkey: pkey_alloc: %m\n");
 			add_detail("%s", "pkey skipped (pkey_alloc failed);");
 		} else if (pkey_mprotect(pk, pg, PROT_READ | PROT_WRITE, key)) {
 			FAILF("pkey_mprotect: %m");
@@ -648,7 +648,7 @@ static int mode_vsyscall(void)
 			  .check_addr = 1, .addr = VSYS_GTOD,
 			  .rax = VSYS_GTOD, .pkey = -1 };
 	if (!strcmp(perms, "r-xp")) {
-		printf("vsyscall-read: skipped, vsyscall=emulate makes the page readable\n");
+		printf("SKIP: vsyscall-read: vsyscall=emulate makes the page readable\n");
 	} else {
 		exc_arg = rd.rax;
 		run_exc(&rd, seed++);

@@ -327,6 +327,8 @@ static void test_fast_path(void)
 	g_in.rdx = 0xc0de0d0400000000UL | 5;
 	if ((uintptr_t)msg >> 32) {
 		printf("SKIP: int $0x80 write: msg at %p above 4 GiB\n", (void *)msg);
+		add_detail("int80-write SKIP (msg above 4 GiB); ");
+		skips++;
 	} else {
 		blk_int80();
 		e = g_in;
@@ -1143,6 +1145,7 @@ static void test_exec(const char *file, int compat)
 
 	if (!entry) {
 		printf("SKIP: %s: %s not readable\n", what, file);
+		add_detail("%s SKIP (%s not readable); ", compat ? "exec32" : "exec64", file);
 		skips++;
 		return;
 	}

@@ -16,7 +16,7 @@ t_ipi() {
 	fi
 	for abi in 64 32 x32; do
 		bin=/bin/sigregs${abi#64}
-		[ -x "$bin" ] || { d="$d $abi: not built;"; continue; }
+		[ -x "$bin" ] || { echo "SKIP: $abi: $bin not built"; d="$d $abi: not built;"; continue; }
 		before=$(cal_cpu0)
 		$bin --ipi 2 >/tmp/ipi$abi.out 2>&1
 		r=$?

@@ -182,7 +182,7 @@ t_stacks() {
 		uw_expect "/proc/PID/stack (int80 pause)" "$st" "" $uw_int80 &&
 			d="$d stack32" || rc=1
 	else
-		echo "skip: no /proc/PID/stack"; d="$d (no /proc/PID/stack)"
+		echo "SKIP: /proc/PID/stack: not available"; d="$d (no /proc/PID/stack)"
 	fi
 
 	# (f) the function tracer's stack traces (func_stack_trace), taken in
