@@ -28,6 +28,83 @@ pks_cmd() {
 # "key=value" of a result line
 pks_val() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
+# pks_num LINE KEY OP N: KEY of LINE is a decimal number and compares so
+# with N (OP: eq, ge); else prints what is wrong and returns 1. An absent
+# or garbled key is wrong, never a pass.
+pks_num() {
+	local v
+	v=$(pks_val "$1" "$2")
+	v=${v%%(*}
+	case "$v" in
+	''|*[!0-9]*) echo "$2=${v:-absent}: not a number"; return 1 ;;
+	esac
+	case $3 in
+	eq) [ "$v" -eq "$4" ] && return 0 ;;
+	ge) [ "$v" -ge "$4" ] && return 0 ;;
+	esac
+	echo "$2=$v, expected $3 $4"
+	return 1
+}
+
+# pks_str LINE KEY WANT: KEY of LINE is exactly WANT
+pks_str() {
+	local v
+	v=$(pks_val "$1" "$2")
+	[ "$v" = "$3" ] && return 0
+	echo "$2=${v:-absent}, expected $3"
+	return 1
+}
+
+# pks_context_check CONTEXT ENTRY WANT_PKS NMI NCPUS DEFAULT: every value
+# and counter of the facility's "context" and "entry" results, besides
+# their own PASS: the default and set values, every *_bad counter 0, the
+# coverage the test relies on (timer interrupts, NMIs when injected,
+# int3s, faults, a preemption, CPU changes with more than one CPU) and the
+# entry frames that saved the set value (none without PKS). Prints each
+# problem; returns 1 if there was one.
+pks_context_check() {
+	local r=$1 e=$2 want=$3 nmi=$4 ncpus=$5 def=$6 rc=0 k set
+	case "$r" in "context PASS "*) ;; *) echo "context: not PASS"; rc=1 ;; esac
+	case "$e" in "entry PASS "*) ;; *) echo "entry: not PASS"; rc=1 ;; esac
+	pks_str "$r" pks "$want" || rc=1
+	[ "$want" = 1 ] || def=0x0
+	pks_str "$r" default "$def" || rc=1
+	for k in entry user kworker kthread kthread_slot; do
+		pks_str "$r" $k "$def" || rc=1
+	done
+	pks_str "$e" entry "$def" || rc=1
+	pks_str "$e" user "$def" || rc=1
+	set=$(pks_val "$r" set)
+	pks_str "$r" now "${set:-a set value}" || rc=1
+	if [ "$want" = 1 ] && [ "$set" = "$def" ]; then
+		echo "set=$set is the default: nothing was tested"; rc=1
+	fi
+	for k in busy_bad irq_msr_bad irq_saved_bad nmi_msr_bad nmi_saved_bad \
+		 int3_msr_bad int3_saved_bad exc_bad sleep_bad; do
+		pks_num "$r" $k eq 0 || rc=1
+	done
+	pks_num "$r" irqs ge 1 || rc=1
+	pks_num "$r" int3 eq 10 || rc=1
+	pks_num "$r" preempted ge 1 || rc=1
+	pks_num "$r" sleeps ge 1 || rc=1
+	[ "$ncpus" -gt 1 ] && { pks_num "$r" cpu_changes ge 1 || rc=1; }
+	[ "$nmi" = 1 ] && { pks_num "$r" nmis ge 1 || rc=1; }
+	if [ "$want" = 1 ]; then
+		pks_num "$r" faults eq 20 || rc=1
+		pks_num "$r" irq_saved_set ge 1 || rc=1
+		pks_num "$r" int3_saved_set eq 10 || rc=1
+		if [ "$nmi" = 1 ] && ! pks_num "$r" nmi_saved_set ge 1; then
+			echo "no NMI hit the test context although NMIs were injected"; rc=1
+		fi
+	else
+		pks_num "$r" faults eq 10 || rc=1
+		for k in irq_saved_set nmi_saved_set int3_saved_set; do
+			pks_num "$r" $k eq 0 || rc=1
+		done
+	fi
+	return $rc
+}
+
 # A PKRS value set inside a system call survives timer interrupts, NMIs,
 # int3 and page-fault exceptions, preemption, sleeps and migrations; the
 # handlers, a kworker and a new kernel thread run with the default; the
@@ -48,12 +125,8 @@ t_pkscontext() {
 	e=$(pks_cmd entry) || { echo "detail: entry command failed"; return 1; }
 	echo "$r"
 	echo "$e"
-	case "$r" in "context PASS "*) ;; *) rc=1 ;; esac
-	case "$e" in "entry PASS "*) ;; *) rc=1 ;; esac
-	[ "$(pks_val "$r" pks)" = $want_pks ] || { echo "facility pks=$(pks_val "$r" pks), cpuid pks=$pks"; rc=1; }
-	if [ $want_pks = 1 ] && [ "$NMI" = 1 ] && [ "$(pks_val "$r" nmi_saved_set)" -lt 1 ]; then
-		echo "no NMI hit the test context although NMIs were injected"; rc=1
-	fi
+	pks_context_check "$r" "$e" $want_pks "$NMI" "$(grep -c ^processor /proc/cpuinfo)" \
+		"$(printf '%#x' "${PKRS_DEFAULT:-0x55555554}")" || rc=1
 	echo "detail: $(echo "$r" | cut -d' ' -f3-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))"
 	return $rc
 }
