@@ -70,6 +70,23 @@ uw_probe_trace() {
 	return $r
 }
 
+# uw_sysrq_frames FILE PID: the frames (offsets stripped) of the kernel
+# log backtrace of process PID in FILE (sysrq-l output: "NMI backtrace for
+# cpu N", "CPU: N PID: P Comm: ...", the frames), without ORC's "? " lines
+# (stale text addresses found on the stack) and without the other CPUs'
+# backtraces, space-separated on one line
+uw_sysrq_frames() {
+	awk -v pid="$2" '
+	{ sub(/^<[0-9]+>/, ""); sub(/^\[[^]]*\] ?/, "") }
+	/NMI backtrace for cpu|^Sending NMI from CPU/ { on = 0; next }
+	/^CPU: [0-9]+ PID: [0-9]+ Comm: / { on = ($4 == pid); next }
+	on && /^ *\? / { next }
+	on && /^ *[A-Za-z0-9_.]+\+0x[0-9a-f]+\/0x[0-9a-f]+/ {
+		f = $1; sub(/\+.*/, "", f); b = b " " f
+	}
+	END { print substr(b, 2) }' "$1"
+}
+
 uw_sysentry=entry_SYSCALL_64_after_hwframe
 # int $0x80: an IDT entry since the INT80 emulation rework (backported to
 # 6.1.y), entry_INT80_compat before
@@ -218,18 +235,21 @@ t_stacks() {
 		n0=PTREGS-SYSRQ-$$
 		echo "$n0" >/dev/kmsg
 		echo 1 >/proc/sys/kernel/printk
-		echo l >/proc/sysrq-trigger
+		# the writer: a shell of its own, whose PID names its backtrace
+		pid=$(sh -c 'echo $$; echo l >/proc/sysrq-trigger')
 		sleep 1
 		echo "$lvl" >/proc/sys/kernel/printk
-		st=$(dmesg | sed -n "/$n0/,\$p")
+		dmesg | sed -n "/$n0/,\$p" >/tmp/uw.sysrq
 		# shown with "Call Trace:" renamed: this output reaches the console
-		echo "$st" | sed -n -e 's/Call Trace:/call trace:/' -e '1,40s/^/  sysrq: /p'
-		if ! echo "$st" | grep -q 'NMI backtrace for cpu'; then
+		sed -n -e 's/Call Trace:/call trace:/' -e '1,40s/^/  sysrq: /p' /tmp/uw.sysrq
+		if ! grep -q 'NMI backtrace for cpu' /tmp/uw.sysrq; then
 			echo "FAIL: sysrq l: no NMI backtrace"; rc=1
-		elif ! echo "$st" | grep -q "$uw_sysentry"; then
-			echo "FAIL: sysrq l: the writer's backtrace does not reach $uw_sysentry"; rc=1
 		else
-			d="$d sysrq-l"
+			# the writer's own backtrace (not a stale "? " line, not
+			# another CPU's) ends at the system call entry
+			uw_expect "sysrq l (writer, pid $pid)" "$(uw_sysrq_frames /tmp/uw.sysrq "$pid")" \
+				"write_sysrq_trigger ksys_write do_syscall_64" $uw_sysentry &&
+				d="$d sysrq-l" || rc=1
 		fi
 	else
 		d="$d (NMI backtrace: no sysrq)"
