@@ -206,39 +206,66 @@ t_pks() {
 }
 
 # The host's bpftrace against this kernel: a kprobe on vfs_write reads
-# arg0..arg2 through bpftrace's fixed pt_regs offset table (rdi at 112,
-# rsi at 104, rdx at 96) while dd writes a known count. Expected to read
-# the wrong registers on a kernel whose pt_regs layout changed (asserted:
-# a value other than the count on the pkrs layout).
+# arg1 and arg2 through bpftrace's fixed pt_regs offset table (rsi at 104,
+# rdx at 96) while dd writes a known count; a tracefs kprobe event on the
+# same call fetches rsi, rdx and rcx by name (the kernel's own layout, right
+# on both). On the legacy layout arg1 is rsi and arg2 rdx = 1234; on the
+# pkrs one every register sits 8 bytes further, so offset 104 holds rdx
+# (1234) and 96 rcx (vfs_write's fourth argument, the position pointer
+# ksys_write passes): both asserted, value by value.
+BT_EVENT=ptregs_bt/w
+
+# bt_judge EXPECT BPFTRACE_LINE EVENT_LINE: bpftrace's "VFS_WRITE arg1=N
+# arg2=N" against the tracefs event's "si=N dx=N cx=N" of the same write;
+# prints the detail, returns 0 or 1
+bt_judge() {
+	local bt=$2 ev=$3 a1 a2 si dx cx w1 w2 what
+	a1=$(echo "$bt" | tr ' ' '\n' | sed -n 's/^arg1=//p')
+	a2=$(echo "$bt" | tr ' ' '\n' | sed -n 's/^arg2=//p')
+	si=$(echo "$ev" | tr ' ' '\n' | sed -n 's/^si=//p')
+	dx=$(echo "$ev" | tr ' ' '\n' | sed -n 's/^dx=//p')
+	cx=$(echo "$ev" | tr ' ' '\n' | sed -n 's/^cx=//p')
+	if [ -z "$a1" ] || [ -z "$a2" ]; then echo "detail: bpftrace printed nothing"; return 1; fi
+	if [ -z "$dx" ] || [ -z "$cx" ] || [ -z "$si" ]; then
+		echo "detail: no tracefs event of dd's write (bpftrace arg1 $a1 arg2 $a2)"; return 1
+	fi
+	if [ "$dx" != 1234 ]; then echo "detail: the tracefs event saw rdx = $dx, not dd's 1234"; return 1; fi
+	if [ "$1" = pkrs ]; then
+		w1=$dx w2=$cx what="arg1 = rdx = $dx, arg2 = rcx = $cx: one register off on the pkrs layout, as expected"
+	else
+		w1=$si w2=$dx what="arg1 = rsi = $si, arg2 = rdx = $dx (dd bs=1234)"
+	fi
+	if [ "$a1" = "$w1" ] && [ "$a2" = "$w2" ]; then echo "detail: bpftrace $what"; return 0; fi
+	echo "detail: bpftrace arg1 $a1 arg2 $a2, expected $w1 and $w2 on $1 (tracefs: rsi $si rdx $dx rcx $cx)"
+	return 1
+}
+
 t_bpftrace() {
-	local bt=/usr/bin/bpftrace out
+	local bt=/usr/bin/bpftrace out tr=/sys/kernel/tracing ev
 	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
 	if [ ! -x "$HOST$bt" ]; then echo "detail: no bpftrace on the host"; return 77; fi
 	host_chroot true || { echo "detail: chroot into the host share failed"; return 1; }
+	echo "-:$BT_EVENT" >>$tr/kprobe_events 2>/dev/null
+	echo "p:$BT_EVENT vfs_write si=%si:u64 dx=%dx:u64 cx=%cx:u64" >>$tr/kprobe_events ||
+		{ echo "detail: kprobe event on vfs_write rejected"; return 1; }
+	echo 'comm == "dd"' >$tr/events/$BT_EVENT/filter
 	out=/tmp/bpftrace.out
-	chroot $HOST $bt -e 'kprobe:vfs_write /comm == "dd"/ { printf("VFS_WRITE count=%d\n", arg2); exit(); }' >$out 2>&1 &
+	chroot $HOST $bt -e 'kprobe:vfs_write /comm == "dd"/ { printf("VFS_WRITE arg1=%lu arg2=%lu\n", arg1, arg2); exit(); }' >$out 2>&1 &
 	local pid=$! i=0
 	while ! grep -q Attaching $out 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
 	sleep 1
+	echo >$tr/trace
+	echo 1 >$tr/events/$BT_EVENT/enable
 	dd if=/dev/zero of=/dev/null bs=1234 count=1 2>/dev/null
+	echo 0 >$tr/events/$BT_EVENT/enable
 	i=0
 	while kill -0 $pid 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 	kill $pid 2>/dev/null
 	cat $out
-	local got
-	got=$(sed -n 's/^VFS_WRITE count=//p' $out | head -n1)
-	[ -n "$got" ] || { echo "detail: bpftrace printed nothing"; return 1; }
-	# On the patched kernel offset 96 is rcx, not rdx: the breakage the
-	# ptregs tools find, shown by an outside client.
-	if [ "$EXPECT" = pkrs ]; then
-		if [ "$got" != 1234 ]; then
-			echo "detail: bpftrace arg2 = $got, not 1234: its fixed offset 96 reads rcx on the pkrs layout, as expected"; return 0
-		fi
-		echo "detail: bpftrace arg2 = 1234 on the pkrs layout: offset 96 should not be rdx"; return 1
-	fi
-	if [ "$got" = 1234 ]; then echo "detail: bpftrace arg2 = 1234 (dd bs=1234)"; return 0; fi
-	echo "detail: bpftrace arg2 = $got, expected 1234"
-	return 1
+	ev=$(grep ' dx=1234 ' $tr/trace | head -n1)
+	echo "tracefs: $ev"
+	echo "-:$BT_EVENT" >>$tr/kprobe_events
+	bt_judge "$EXPECT" "$(grep -m1 '^VFS_WRITE ' $out)" "$ev"
 }
 
 # Not a smoke test: a self-test of run.sh, which must fail a run whose
