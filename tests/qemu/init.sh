@@ -89,7 +89,7 @@ for t in $(echo "$TESTS" | tr ',' ' '); do
 	# detail (the comparison of the two kernels compares the counts).
 	nsub=$(grep -c '^SKIP: ' $out)
 	if [ $rc = 0 ] && [ "$nsub" -gt 0 ]; then
-		detail="$detail; skipped sub-cases $nsub: $(sed -n 's/^SKIP: \([^:]*\).*/\1/p' $out | tr '\n' '|' | sed 's/|$//; s/|/, /g')"
+		detail="${detail%;}; skipped sub-cases $nsub: $(sed -n 's/^SKIP: \([^:]*\).*/\1/p' $out | tr '\n' '|' | sed 's/|$//; s/|/, /g')"
 	fi
 	report "PTREGS-TEST $t $verdict $detail"
 done
