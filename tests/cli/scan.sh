@@ -81,8 +81,10 @@ has btf-ext-count-past "past.o: malformed .BTF.ext: line_info block claims [0-9]
 run json 1 -j scan "$UAPI/kprobe_args.bpf.o"
 json_check json "all(set(['file','program','section','insn','kind','verdict','offset','old_field','new_field','source']) <= set(f) for f in d['findings']) and not any(f['verdict']=='relocated' for f in d['findings'])"
 json_check json-values "{'program':'direct_args','insn':1,'verdict':'breaks','offset':112,'old_field':'di','new_field':'si'}.items() <= [f for f in d['findings'] if f['insn']==1 and f['program']=='direct_args'][0].items() and d['summary']['fails_to_load']==2"
-run json-all 1 -j scan --all "$UAPI/kprobe_args.bpf.o" "$OBJS/core/kprobe_args.bpf.o"
-json_check json-all "any(f['verdict']=='relocated' and f['core_field']=='di' for f in d['findings'])"
+if [ -d "$OBJS/core" ]; then
+	run json-all 1 -j scan --all "$UAPI/kprobe_args.bpf.o" "$OBJS/core/kprobe_args.bpf.o"
+	json_check json-all "any(f['verdict']=='relocated' and f['core_field']=='di' for f in d['findings'])"
+fi
 
 # SARIF, written whole
 run sarif 1 scan --sarif "$TMP/out.sarif" "$UAPI"
