@@ -89,6 +89,8 @@ fi
 # SARIF, written whole
 run sarif 1 scan --sarif "$TMP/out.sarif" "$UAPI"
 json_check sarif "d['version']=='2.1.0' and len(d['runs'][0]['results'])>=20 and {r['ruleId'] for r in d['runs'][0]['results']} >= {'PTREGS001','PTREGS002','PTREGS003','PTREGS004'} and all(r['locations'][0]['physicalLocation']['region']['startLine']>0 for r in d['runs'][0]['results'])" out.sarif
+# each rule's level, and each result's: errors for what breaks or fails to load
+json_check sarif-levels "{r['id']:r['defaultConfiguration']['level'] for r in d['runs'][0]['tool']['driver']['rules']}=={'PTREGS001':'error','PTREGS002':'error','PTREGS003':'error','PTREGS004':'warning','PTREGS005':'warning','PTREGS006':'note','PTREGS007':'note','PTREGS008':'note'} and all(r['level']=={'PTREGS001':'error','PTREGS002':'error','PTREGS003':'error','PTREGS004':'warning','PTREGS005':'warning'}.get(r['ruleId'],'note') for r in d['runs'][0]['results'])" out.sarif
 if ls "$TMP"/out.sarif.* >/dev/null 2>&1; then bad "sarif: temporary file left"; else ok; fi
 run sarif-unwritable 2 scan --sarif /nonexistent/dir/x.sarif "$UAPI/handwritten.bpf.o"
 has sarif-unwritable "/nonexistent/dir/x.sarif" err
