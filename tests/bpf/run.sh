@@ -27,8 +27,14 @@ for e in d["errors"]:
 
 for build in core uapi; do
 	if [ ! -d "$OBJS/$build" ]; then
-		echo "SKIP $build: no objects (no kernel BTF for vmlinux.h?)"
-		skip=$((skip + 1))
+		# make test installs every prerequisite: there a skip is a failure
+		if [ "${PTREGS_REQUIRE_ALL:-0}" = 1 ]; then
+			echo "FAIL $build: no objects (no kernel BTF for vmlinux.h?), PTREGS_REQUIRE_ALL=1"
+			fail=$((fail + 1))
+		else
+			echo "SKIP $build: no objects (no kernel BTF for vmlinux.h?)"
+			skip=$((skip + 1))
+		fi
 		continue
 	fi
 	for obj in "$OBJS/$build"/*.bpf.o; do

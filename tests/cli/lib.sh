@@ -1,9 +1,21 @@
 # Shared by the command-line test scripts: run ptregs, check what it said.
-# Callers set PTREGS and TMP; results are counted in pass and fail.
-pass=0 fail=0
+# Callers set PTREGS and TMP; results are counted in pass, fail and skip.
+pass=0 fail=0 skip=0
 
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# missing NAME WHY: a prerequisite of check NAME is absent. A skip, except
+# under PTREGS_REQUIRE_ALL=1 (make test, which installs every prerequisite),
+# where it is a failure.
+missing() {
+	if [ "${PTREGS_REQUIRE_ALL:-0}" = 1 ]; then
+		bad "$1: $2 (PTREGS_REQUIRE_ALL=1: nothing may be skipped)"
+	else
+		skip=$((skip + 1))
+		echo "SKIP: $1: $2" >&2
+	fi
+}
 
 # run NAME EXPECTED_STATUS ARGS...: stdout in $TMP/out, stderr in $TMP/err
 run() {
@@ -32,6 +44,17 @@ has() {
 	else
 		bad "$1: '$2' not in $3"
 		head -20 "$TMP/$3" >&2
+	fi
+}
+
+# has_count NAME N WHAT: the summary line counts exactly N WHAT ("0 breaks"
+# is not "10 breaks")
+has_count() {
+	if grep -Eq -- "[:,] $2 $3(,|\$)" "$TMP/out"; then
+		ok
+	else
+		bad "$1: '$2 $3' not in the summary"
+		grep -m1 '^scanned' "$TMP/out" >&2
 	fi
 }
 

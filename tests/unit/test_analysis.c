@@ -337,6 +337,138 @@ static void core_relocation_makes_the_access_safe(void **state)
 	free(a);
 }
 
+/* ctx + CO-RE offset of di, then a fixed 8 further: that read is not relocated */
+static void relocated_base_plus_fixed_displacement_is_a_fixed_offset(void **state)
+{
+	const struct bpf_insn prog[] = {
+		ADD64_IMM(1, 112), LDX64(0, 1, 0), LDX64(0, 1, 8), EXIT(),
+	};
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 0, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "di" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 4,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 1 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(analyze_prog(&p, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].insn, 1);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_RELOCATED);
+	assert_string_equal(a[0].relo_field, "di");
+	assert_int_equal(a[1].insn, 2);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_BREAKS);
+	assert_int_equal(a[1].offset, 120);
+	assert_null(a[1].relo_field);
+	assert_string_equal(a[1].old_field, "orig_ax");
+	assert_string_equal(a[1].new_field, "di");
+	free(a);
+}
+
+/* a field-exists check and the field's offset on one insn: the offset counts */
+static void field_offset_relocation_is_taken_among_several_on_one_insn(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(0, 1, 112), EXIT() };
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 0, .kind = BPF_CORE_FIELD_EXISTS, .type_name = "pt_regs",
+		  .field = "si" },
+		{ .insn = 0, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "di" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 2,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 2 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(analyze_prog(&p, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_RELOCATED);
+	assert_string_equal(a[0].relo_field, "di");
+	free(a);
+}
+
+static void subprogram_returning_the_context_is_followed(void **state)
+{
+	const struct bpf_insn prog[] = {
+		CALL_PSEUDO(2),		/* -> insn 3, which returns its r1 */
+		LDX64(0, 0, 112),	/* di */
+		EXIT(),
+		MOV64_REG(0, 1),
+		EXIT(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, 5, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].insn, 1);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(a[0].old_field, "di");
+	assert_string_equal(a[0].new_field, "si");
+	free(a);
+}
+
+/* one CO-RE field's offset on each path: relocated either way */
+static void paths_with_different_relocated_offsets_are_relocated(void **state)
+{
+	const struct bpf_insn prog[] = {
+		JEQ_IMM(2, 0, 2),
+		ADD64_IMM(1, 112),	/* di */
+		JA(1),
+		ADD64_IMM(1, 104),	/* si */
+		LDX64(0, 1, 0),
+		EXIT(),
+	};
+	const struct ptregs_insn_relo relos[] = {
+		{ .insn = 1, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "di" },
+		{ .insn = 3, .kind = BPF_CORE_FIELD_BYTE_OFFSET, .type_name = "pt_regs",
+		  .field = "si" },
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 6,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = relos, .relo_cnt = 2 };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(analyze_prog(&p, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].insn, 4);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_RELOCATED);
+	assert_non_null(a[0].relo_field);
+	assert_non_null(strstr(a[0].note, "several"));
+	free(a);
+}
+
+/* pt_regs___x86 is pt_regs (libbpf drops "___flavour"); pt_regs_x86 is not */
+static void flavoured_pt_regs_names_are_pt_regs(void **state)
+{
+	const struct bpf_insn prog[] = { LDX64(0, 1, 128), EXIT() };
+	struct ptregs_insn_relo relo = { .insn = 0, .kind = BPF_CORE_FIELD_BYTE_OFFSET,
+					 .field = "rip", .field_missing = true };
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = 2,
+				 .ctx = PTREGS_CTX_PT_REGS, .relos = &relo, .relo_cnt = 1 };
+	const char *names[] = { "pt_regs", "pt_regs___x86", "pt_regs___" };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		relo.type_name = names[i];
+		assert_int_equal(analyze_prog(&p, &a, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(a[0].verdict, PTREGS_VERDICT_FAILS_TO_LOAD);
+		free(a);
+	}
+	relo.type_name = "pt_regs_x86";
+	assert_int_equal(analyze_prog(&p, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_not_equal(a[0].verdict, PTREGS_VERDICT_FAILS_TO_LOAD);
+	free(a);
+}
+
 static void malformed_programs_are_reported_not_followed(void **state)
 {
 	const struct bpf_insn out_of_range[] = { JA(5), EXIT() };
@@ -888,6 +1020,11 @@ int main(void)
 		cmocka_unit_test(raw_tp_args0_is_a_pt_regs_pointer),
 		cmocka_unit_test(syscall_wrapper_inner_regs_are_followed),
 		cmocka_unit_test(core_relocation_makes_the_access_safe),
+		cmocka_unit_test(relocated_base_plus_fixed_displacement_is_a_fixed_offset),
+		cmocka_unit_test(field_offset_relocation_is_taken_among_several_on_one_insn),
+		cmocka_unit_test(subprogram_returning_the_context_is_followed),
+		cmocka_unit_test(paths_with_different_relocated_offsets_are_relocated),
+		cmocka_unit_test(flavoured_pt_regs_names_are_pt_regs),
 		cmocka_unit_test(malformed_programs_are_reported_not_followed),
 		cmocka_unit_test(unsorted_relocations_are_refused),
 		cmocka_unit_test(probe_read_copy_of_ctx_is_followed_to_its_reads),

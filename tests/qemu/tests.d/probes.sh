@@ -49,8 +49,10 @@ pr_inst() {
 }
 # pr_field LINE NAME: the value of NAME= in a trace line
 pr_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
-# pr_check WHAT GOT WANT
+# pr_check WHAT GOT WANT: GOT is WANT, and WANT is not empty (two empty
+# sides say the value was never found, not that it was right)
 pr_check() {
+	if [ -z "$3" ]; then echo "FAIL: $1 = ${2:-nothing}, expected value unknown"; return 1; fi
 	if [ "$2" = "$3" ]; then echo "ok: $1 = $2"; return 0; fi
 	echo "FAIL: $1 = ${2:-nothing}, expected $3"
 	return 1
