@@ -122,48 +122,44 @@ static struct {
 
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+/* One "ptregs-run: ..." line to FD, in one write(), cut to fit. */
+static void vline(int fd, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
 	int n;
 
 	memcpy(buf, TAG, sizeof(TAG) - 1);
-	va_start(ap, fmt);
 	n = vsnprintf(buf + sizeof(TAG) - 1, sizeof(buf) - sizeof(TAG), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	n += (int)sizeof(TAG) - 1;
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+	if (write(fd, buf, (size_t)n) < 0)
 		return;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(STDERR_FILENO, fmt, ap);
+	va_end(ap);
 }
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
-	int n;
 
 	if (cfg.log_fd < 0)
 		return;
-	memcpy(buf, TAG, sizeof(TAG) - 1);
 	va_start(ap, fmt);
-	n = vsnprintf(buf + sizeof(TAG) - 1, sizeof(buf) - sizeof(TAG), fmt, ap);
+	vline(cfg.log_fd, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	n += (int)sizeof(TAG) - 1;
-	if (n > (int)sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(cfg.log_fd, buf, (size_t)n) < 0)
-		return;
 }
 
 static const char *env(const char *name, const char *def)
