@@ -78,8 +78,14 @@ struct val {
 
 #define DEF_MANY UINT32_MAX
 
+/*
+ * The registers and the stack. Slots below LO hold V_UNKNOWN and are not
+ * stored (their bytes mean nothing): programs use a few slots at the top
+ * of the 512 bytes, and states are copied and joined once per block.
+ */
 struct state {
 	struct val r[NREGS];
+	uint32_t lo;
 	struct val stack[NSLOTS];
 };
 
@@ -120,9 +126,9 @@ struct actx {
 	int depth;
 	const struct val *stk[MAX_DEPTH + 2];
 	struct val *fx[MAX_DEPTH + 2];
-	struct copy copies[MAX_COPIES];
 	size_t copy_cnt;
 	bool lookups_lost;	/* a map lookup found no room in copies */
+	struct copy copies[MAX_COPIES];	/* last: not cleared, only copy_cnt used */
 };
 
 static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
@@ -218,16 +224,38 @@ static bool val_join(struct val *a, const struct val *b)
 	return true;
 }
 
+/* Store the slots of S from IDX up to its LO: V_UNKNOWN. */
+static void state_lower(struct state *s, uint32_t idx)
+{
+	while (s->lo > idx)
+		s->stack[--s->lo] = V_UNKNOWN;
+}
+
+static void state_copy(struct state *d, const struct state *s)
+{
+	memcpy(d->r, s->r, sizeof(s->r));
+	d->lo = s->lo;
+	memcpy(&d->stack[s->lo], &s->stack[s->lo], (NSLOTS - s->lo) * sizeof(s->stack[0]));
+}
+
+/* Join B into A (A unreached: every value VK_NONE); true when A changed. */
 static bool state_join(struct state *a, const struct state *b)
 {
 	bool changed = false;
 
-	if (memcmp(a, b, sizeof(*a)) == 0)	/* the usual case near the fixed point */
+	if (a->r[10].kind == VK_NONE) {
+		state_copy(a, b);
+		return true;
+	}
+	/* the usual case near the fixed point */
+	if (a->lo == b->lo && memcmp(a->r, b->r, sizeof(a->r)) == 0 &&
+	    memcmp(&a->stack[a->lo], &b->stack[b->lo], (NSLOTS - a->lo) * sizeof(a->stack[0])) == 0)
 		return false;
 	for (int i = 0; i < NREGS; i++)
 		changed |= val_join(&a->r[i], &b->r[i]);
-	for (int i = 0; i < NSLOTS; i++)
-		changed |= val_join(&a->stack[i], &b->stack[i]);
+	state_lower(a, b->lo);
+	for (uint32_t i = a->lo; i < NSLOTS; i++)
+		changed |= val_join(&a->stack[i], i < b->lo ? &V_UNKNOWN : &b->stack[i]);
 	return changed;
 }
 
@@ -611,6 +639,7 @@ static struct val call_into(struct actx *c, struct state *s, uint32_t start,
 	struct val *saved_fx = c->fx[depth];
 
 	memset(fx, 0, sizeof(fx));
+	state_lower(s, 0);	/* the callee sees every slot */
 	c->stk[depth] = s->stack;
 	c->fx[depth] = fx;
 	r = analyze_func(c, start, args, depth + 1, rec);
@@ -682,6 +711,8 @@ static bool value_write(struct actx *c, struct state *s, uint32_t insn, const st
 		struct copy cp = { .insn = insn, .size = size, .lookup = lookup, .dst = lo };
 		int id;
 
+		if (i >= NREGS && (uint32_t)(i - NREGS) < s->lo)
+			continue;	/* V_UNKNOWN */
 		if ((v->kind != VK_MAPVAL && v->kind != VK_MAPIMG) || lookup_of(c, v) != lookup)
 			continue;
 		if (unknown) {
@@ -722,7 +753,7 @@ static const struct val *slot_get(const struct actx *c, const struct state *s, u
 	int f = c->depth - frame;
 
 	if (!frame)
-		return &s->stack[idx];
+		return (uint32_t)idx < s->lo ? &V_UNKNOWN : &s->stack[idx];
 	if (f < 0)
 		return NULL;
 	if (c->fx[f] && c->fx[f][idx].kind != VK_NONE)
@@ -741,6 +772,7 @@ static void slot_put(struct actx *c, struct state *s, uint8_t frame, int idx,
 	int f = c->depth - frame;
 
 	if (!frame) {
+		state_lower(s, (uint32_t)idx);
 		if (may)
 			val_join(&s->stack[idx], v);
 		else
@@ -1202,16 +1234,178 @@ static bool in_func(const struct func *f, int64_t t)
 	return t >= f->start && t < f->end;
 }
 
+/*
+ * One instruction: apply INSN to S and give its successors (-1: none).
+ * The value returned by an exit is joined into RET.
+ */
+static void transfer(struct actx *c, struct state *s, const struct func *f, uint32_t i,
+		     int depth, bool record_now, int64_t succ[2], struct val *ret)
+{
+	const struct bpf_insn *ins = &c->p->insns[i];
+	uint8_t cls = BPF_CLASS(ins->code);
+
+	succ[0] = i + 1;
+	succ[1] = -1;
+	if (ins->dst_reg >= NREGS || ins->src_reg >= NREGS) {
+		if (record_now)
+			unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "invalid register");
+		succ[0] = -1;
+		return;
+	}
+	switch (cls) {
+	case BPF_LD:
+		if (ins->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			int32_t relo;
+
+			if (i + 1 >= f->end) {
+				if (record_now)
+					unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "truncated ld_imm64");
+				succ[0] = -1;
+				break;
+			}
+			relo_at(c, i, &relo);
+			if (ins->src_reg == BPF_PSEUDO_FUNC) {
+				struct val fv = { .kind = VK_FUNC, .relo = -1,
+						  .off = (int64_t)i + ins->imm + 1 };
+
+				s->r[ins->dst_reg] = fv;
+			} else if (ins->src_reg == 0) {
+				s->r[ins->dst_reg] = vconst((int64_t)(((uint64_t)(uint32_t)ins[1].imm << 32) |
+								  (uint32_t)ins->imm), relo);
+			} else {
+				s->r[ins->dst_reg] = V_UNKNOWN;
+			}
+			succ[0] = i + 2;
+		} else {
+			/* legacy packet access: r0 result, r1-r5 clobbered */
+			clobber_args(s);
+			s->r[0] = V_UNKNOWN;
+		}
+		break;
+	case BPF_LDX:
+		if (BPF_MODE(ins->code) != BPF_MEM && BPF_MODE(ins->code) != 0x80) {
+			s->r[ins->dst_reg] = V_UNKNOWN;
+			break;
+		}
+		do_load(c, s, i, ins, record_now);
+		break;
+	case BPF_ST:
+	case BPF_STX:
+		do_store(c, s, i, ins, record_now);
+		break;
+	case BPF_ALU:
+	case BPF_ALU64:
+		do_alu(c, s, i, ins, record_now);
+		break;
+	case BPF_JMP:
+	case BPF_JMP32: {
+		uint8_t op = BPF_OP(ins->code);
+
+		if ((op == BPF_EXIT || op == BPF_CALL) && cls == BPF_JMP32) {
+			if (record_now)
+				unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "invalid jmp32 opcode");
+			succ[0] = -1;
+		} else if (op == BPF_EXIT) {
+			val_join(ret, &s->r[0]);
+			succ[0] = -1;
+		} else if (op == BPF_CALL) {
+			if (ins->src_reg == BPF_PSEUDO_CALL) {
+				int64_t t = (int64_t)i + ins->imm + 1;
+				struct val r0;
+
+				if (t < 0 || t >= (int64_t)c->p->insn_cnt) {
+					if (record_now)
+						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
+							   "call target out of range");
+					r0 = V_UNKNOWN;
+				} else {
+					r0 = call_into(c, s, (uint32_t)t, s->r, depth, record_now);
+				}
+				clobber_args(s);
+				s->r[0] = r0.kind == VK_NONE ? V_UNKNOWN : r0;
+			} else if (ins->src_reg == 0) {
+				do_helper(c, s, i, ins->imm, depth, record_now);
+			} else {
+				for (int r = 1; r <= 5 && record_now; r++)
+					if (s->r[r].kind == VK_REGS)
+						unanalysed(c, i, PTREGS_ACC_ESCAPE, &s->r[r],
+							   "pt_regs pointer passed to a kfunc");
+				clobber_args(s);
+				s->r[0] = V_UNKNOWN;
+			}
+		} else if (op == BPF_JA) {
+			succ[0] = (int64_t)i + (cls == BPF_JMP32 ? ins->imm : ins->off) + 1;
+		} else if (op <= BPF_JSLE || op == BPF_JLT || op == BPF_JLE || op == BPF_JSLT) {
+			succ[1] = (int64_t)i + ins->off + 1;
+		} else {
+			if (record_now)
+				unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "unknown jump opcode");
+			succ[0] = -1;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/*
+ * The instructions of F where a basic block starts: the entry, every jump
+ * target, and whatever follows a jump or an exit. Anything else is reached
+ * only by falling through from the instruction before it, so its state is
+ * that instruction's, carried along: states are kept, joined and compared
+ * only at these. Returns each leader's index in the state array (or
+ * UINT32_MAX) and their number in *CNT.
+ */
+static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32_t *cnt)
+{
+	const struct bpf_insn *insns = c->p->insns;
+	size_t n = f->end - f->start;
+	uint32_t *lead = malloc(n * sizeof(*lead));
+	uint32_t k = 0;
+
+	if (!lead)
+		return NULL;
+	for (size_t li = 0; li < n; li++)
+		lead[li] = 0;
+	lead[0] = 1;
+	for (size_t li = 0; li < n; li++) {
+		const struct bpf_insn *ins = &insns[f->start + li];
+		uint8_t cls = BPF_CLASS(ins->code), op = BPF_OP(ins->code);
+		int64_t t = -1;
+
+		if (ins->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			li++;
+			continue;
+		}
+		if (cls != BPF_JMP && cls != BPF_JMP32)
+			continue;
+		if (op == BPF_CALL && cls == BPF_JMP)
+			continue;
+		if (op == BPF_JA)
+			t = (int64_t)f->start + li + (cls == BPF_JMP32 ? ins->imm : ins->off) + 1;
+		else if (op != BPF_EXIT && op != BPF_CALL)
+			t = (int64_t)f->start + li + ins->off + 1;
+		if (in_func(f, t))
+			lead[t - f->start] = 1;
+		if (li + 1 < n)
+			lead[li + 1] = 1;
+	}
+	for (size_t li = 0; li < n; li++)
+		lead[li] = lead[li] ? k++ : UINT32_MAX;
+	*cnt = k;
+	return lead;
+}
+
 static struct val analyze_func(struct actx *c, uint32_t start, const struct val *args,
 			       int depth, bool rec)
 {
 	const struct func *f = func_of(c, start);
-	const struct bpf_insn *insns = c->p->insns;
 	struct state *in = NULL;
-	uint32_t *work = NULL;
-	bool *queued = NULL;
+	uint32_t *lead = NULL, *pos = NULL, nl = 0;
+	uint64_t *queued = NULL;	/* blocks to visit, a bit each */
 	struct val ret = { .kind = VK_NONE, .relo = -1 };
-	size_t n, wn = 0;
+	size_t n, nw, low = 0;
 
 	if (!f || f->start != start) {
 		unanalysed(c, start, PTREGS_ACC_ESCAPE, NULL, "call into the middle of a function");
@@ -1222,13 +1416,21 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 		return V_UNKNOWN;
 	}
 	n = f->end - f->start;
-	in = calloc(n, sizeof(*in));
-	work = malloc(n * sizeof(*work));
-	queued = calloc(n, sizeof(*queued));
-	if (!in || !work || !queued) {
+	lead = find_leaders(c, f, &nl);
+	in = lead ? malloc(nl * sizeof(*in)) : NULL;
+	pos = malloc(nl * sizeof(*pos));
+	nw = (nl + 63) / 64;
+	queued = calloc(nw ? nw : 1, sizeof(*queued));
+	if (!lead || !in || !pos || !queued) {
 		c->err = -ENOMEM;
 		goto out;
 	}
+	for (size_t li = 0; li < n; li++)
+		if (lead[li] != UINT32_MAX)
+			pos[lead[li]] = (uint32_t)li;
+	/* unreached: r10 unset (a state's other bytes are written on reaching it) */
+	for (uint32_t b = 0; b < nl; b++)
+		in[b].r[10].kind = VK_NONE;
 	for (int i = 0; i < NREGS; i++) {
 		in[0].r[i] = i <= 5 && args ? args[i] : V_UNKNOWN;
 		/* the callers' stack pointers are one frame further away here */
@@ -1237,179 +1439,89 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	}
 	c->depth = depth;
 	in[0].r[10] = vptr(VK_STACK, 0, 0);
-	for (int i = 0; i < NSLOTS; i++)
-		in[0].stack[i] = V_UNKNOWN;
+	in[0].lo = NSLOTS;
 
-	/* pass 1: fixed point; pass 2 (rec): one sweep recording accesses */
+	/*
+	 * pass 1: fixed point over the blocks, always visiting the first
+	 * queued one: in instruction order, so a block is seen after every
+	 * forward branch into it, once unless a loop feeds it back; pass 2
+	 * (rec): one sweep of the reached blocks in order, recording accesses
+	 * with the final states
+	 */
 	for (int pass = 0; pass < (rec ? 2 : 1); pass++) {
 		bool record_now = pass == 1;
 		size_t next = 0;
 
-		wn = 0;
 		if (!record_now) {
-			work[wn++] = 0;
-			queued[0] = true;
+			queued[0] |= 1;
+			low = 0;
 		}
 		for (;;) {
-			uint32_t li, i;
-			const struct bpf_insn *ins;
 			struct state s;
-			int64_t succ[2] = { -1, -1 };
-			uint8_t cls;
+			uint32_t li, b;
 
 			if (record_now) {
-				/* every reached insn once, in order, with its final state */
-				while (next < n && in[next].r[10].kind == VK_NONE)
+				while (next < n && (lead[next] == UINT32_MAX ||
+						    in[lead[next]].r[10].kind == VK_NONE))
 					next++;
 				if (next >= n)
 					break;
 				li = (uint32_t)next++;
+				b = lead[li];
 			} else {
-				if (!wn)
+				while (low < nw && !queued[low])
+					low++;
+				if (low >= nw)
 					break;
-				li = work[--wn];
-				queued[li] = false;
+				b = (uint32_t)(low * 64 + (size_t)__builtin_ctzll(queued[low]));
+				queued[low] &= queued[low] - 1;
+				li = pos[b];
 			}
-			i = f->start + li;
-			ins = &insns[i];
-			s = in[li];
-			cls = BPF_CLASS(ins->code);
-			if (++c->steps > STEP_BUDGET) {
-				c->budget_hit = true;
-				goto out;
-			}
-			succ[0] = i + 1;
-			if (ins->dst_reg >= NREGS || ins->src_reg >= NREGS) {
-				if (record_now)
-					unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL, "invalid register");
-				continue;
-			}
-			switch (cls) {
-			case BPF_LD:
-				if (ins->code == (BPF_LD | BPF_IMM | BPF_DW)) {
-					int32_t relo;
+			state_copy(&s, &in[b]);
+			for (;;) {
+				uint32_t i = f->start + li, lt;
+				int64_t succ[2];
 
-					if (i + 1 >= f->end) {
+				if (++c->steps > STEP_BUDGET) {
+					c->budget_hit = true;
+					goto out;
+				}
+				transfer(c, &s, f, i, depth, record_now, succ, &ret);
+				if (c->err)
+					goto out;
+				if (succ[1] < 0 && succ[0] >= 0 && in_func(f, succ[0]) &&
+				    lead[succ[0] - f->start] == UINT32_MAX) {
+					li = (uint32_t)(succ[0] - f->start);	/* falls through */
+					continue;
+				}
+				for (int k = 0; k < 2; k++) {
+					int64_t t = succ[k];
+
+					if (t < 0)
+						continue;
+					if (!in_func(f, t)) {
 						if (record_now)
 							unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
-								   "truncated ld_imm64");
-						succ[0] = -1;
-						break;
+								   "jump or fall-through out of its function");
+						continue;
 					}
-					relo_at(c, i, &relo);
-					if (ins->src_reg == BPF_PSEUDO_FUNC) {
-						struct val fv = { .kind = VK_FUNC, .relo = -1,
-								  .off = (int64_t)i + ins->imm + 1 };
-
-						s.r[ins->dst_reg] = fv;
-					} else if (ins->src_reg == 0) {
-						s.r[ins->dst_reg] = vconst((int64_t)(((uint64_t)(uint32_t)ins[1].imm << 32) |
-										  (uint32_t)ins->imm), relo);
-					} else {
-						s.r[ins->dst_reg] = V_UNKNOWN;
+					lt = lead[t - f->start];
+					if (record_now || lt == UINT32_MAX)
+						continue;
+					if (state_join(&in[lt], &s)) {
+						queued[lt / 64] |= 1ull << (lt % 64);
+						if (lt / 64 < low)
+							low = lt / 64;
 					}
-					succ[0] = i + 2;
-				} else {
-					/* legacy packet access: r0 result, r1-r5 clobbered */
-					clobber_args(&s);
-					s.r[0] = V_UNKNOWN;
 				}
 				break;
-			case BPF_LDX:
-				if (BPF_MODE(ins->code) != BPF_MEM && BPF_MODE(ins->code) != 0x80) {
-					s.r[ins->dst_reg] = V_UNKNOWN;
-					break;
-				}
-				do_load(c, &s, i, ins, record_now);
-				break;
-			case BPF_ST:
-			case BPF_STX:
-				do_store(c, &s, i, ins, record_now);
-				break;
-			case BPF_ALU:
-			case BPF_ALU64:
-				do_alu(c, &s, i, ins, record_now);
-				break;
-			case BPF_JMP:
-			case BPF_JMP32: {
-				uint8_t op = BPF_OP(ins->code);
-
-				if ((op == BPF_EXIT || op == BPF_CALL) && cls == BPF_JMP32) {
-					if (record_now)
-						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
-							   "invalid jmp32 opcode");
-					succ[0] = -1;
-				} else if (op == BPF_EXIT) {
-					val_join(&ret, &s.r[0]);
-					succ[0] = -1;
-				} else if (op == BPF_CALL) {
-					if (ins->src_reg == BPF_PSEUDO_CALL) {
-						int64_t t = (int64_t)i + ins->imm + 1;
-						struct val r0;
-
-						if (t < 0 || t >= (int64_t)c->p->insn_cnt) {
-							if (record_now)
-								unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
-									   "call target out of range");
-							r0 = V_UNKNOWN;
-						} else {
-							r0 = call_into(c, &s, (uint32_t)t, s.r, depth,
-								       record_now);
-						}
-						clobber_args(&s);
-						s.r[0] = r0.kind == VK_NONE ? V_UNKNOWN : r0;
-					} else if (ins->src_reg == 0) {
-						do_helper(c, &s, i, ins->imm, depth, record_now);
-					} else {
-						for (int r = 1; r <= 5 && record_now; r++)
-							if (s.r[r].kind == VK_REGS)
-								unanalysed(c, i, PTREGS_ACC_ESCAPE,
-									   &s.r[r],
-									   "pt_regs pointer passed to a kfunc");
-						clobber_args(&s);
-						s.r[0] = V_UNKNOWN;
-					}
-				} else if (op == BPF_JA) {
-					succ[0] = (int64_t)i + (cls == BPF_JMP32 ? ins->imm : ins->off) + 1;
-				} else if (op <= BPF_JSLE || op == BPF_JLT || op == BPF_JLE ||
-					   op == BPF_JSLT) {
-					succ[1] = (int64_t)i + ins->off + 1;
-				} else {
-					if (record_now)
-						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
-							   "unknown jump opcode");
-					succ[0] = -1;
-				}
-				break;
-			}
-			default:
-				break;
-			}
-			for (int k = 0; k < 2; k++) {
-				int64_t t = succ[k];
-				uint32_t lt;
-
-				if (t < 0)
-					continue;
-				if (!in_func(f, t)) {
-					if (record_now)
-						unanalysed(c, i, PTREGS_ACC_ESCAPE, NULL,
-							   "jump or fall-through out of its function");
-					continue;
-				}
-				lt = (uint32_t)(t - f->start);
-				if (record_now)
-					continue;
-				if (state_join(&in[lt], &s) && !queued[lt]) {
-					queued[lt] = true;
-					work[wn++] = lt;
-				}
 			}
 		}
 	}
 out:
+	free(lead);
+	free(pos);
 	free(in);
-	free(work);
 	free(queued);
 	return ret.kind == VK_NONE ? V_UNKNOWN : ret;
 }
@@ -1477,9 +1589,14 @@ static int acc_cmp(const void *a, const void *b)
 int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt)
 {
-	struct actx c = { .p = prog, .from = from, .to = to };
+	struct actx c;
 	struct val args[6];
 	int err;
+
+	memset(&c, 0, offsetof(struct actx, copies));
+	c.p = prog;
+	c.from = from;
+	c.to = to;
 
 	pt_err_clear();
 	*out = NULL;

@@ -124,6 +124,8 @@ const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_layout *l,
 	for (size_t i = 0; i < l->cnt; i++) {
 		const struct ptregs_field *f = &l->fields[i];
 
+		if (f->offset > offset)	/* ascending: none further can hold it */
+			break;
 		if (f->bit_size)
 			continue;
 		if (f->offset == offset && f->size == size)
