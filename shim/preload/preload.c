@@ -235,8 +235,11 @@ static bool cfg_ready(void)
 
 /* ---- reading the caller's memory --------------------------------------- */
 
-/* Copy LEN bytes the caller pointed to; false (not a crash) for a bad pointer. */
-static bool peek(void *dst, uint64_t src, size_t len)
+/*
+ * Copy LEN bytes the caller pointed to; false (not a crash) for a bad
+ * pointer. PID is getpid(), asked once per system call.
+ */
+static bool peek(pid_t pid, void *dst, uint64_t src, size_t len)
 {
 	struct iovec l = { .iov_base = dst, .iov_len = len };
 	struct iovec r = { .iov_base = (void *)(uintptr_t)src, .iov_len = len };
@@ -245,7 +248,7 @@ static bool peek(void *dst, uint64_t src, size_t len)
 		return true;
 	if (!src)
 		return false;
-	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len)
+	if (process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len)
 		return true;
 	if (errno == EFAULT)
 		return false;
@@ -256,7 +259,7 @@ static bool peek(void *dst, uint64_t src, size_t len)
 }
 
 /* The caller's attr, SIZE bytes of it, in a buffer at least as large as ours. */
-static union bpf_attr *attr_copy(long attr, long size, size_t *len)
+static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len)
 {
 	size_t n = size > 0 && (unsigned long)size < 65536 ? (size_t)size : 0;
 	size_t alloc = n > sizeof(union bpf_attr) ? n : sizeof(union bpf_attr);
@@ -267,7 +270,7 @@ static union bpf_attr *attr_copy(long attr, long size, size_t *len)
 	a = calloc(1, alloc);
 	if (!a)
 		return NULL;
-	if (!peek(a, (uint64_t)attr, n)) {
+	if (!peek(pid, a, (uint64_t)attr, n)) {
 		free(a);
 		return NULL;
 	}
@@ -378,6 +381,7 @@ static int translate_spec(unsigned char *v, const char *map, uint32_t key)
 
 static long map_update(long cmd, long attr, long size)
 {
+	pid_t pid = getpid();
 	char name[BPF_OBJ_NAME_LEN + 1];
 	union bpf_attr *a;
 	size_t len, vlen, klen;
@@ -387,7 +391,7 @@ static long map_update(long cmd, long attr, long size)
 	bool batch = cmd == BPF_MAP_UPDATE_BATCH;
 	uint32_t cnt, fd;
 
-	a = attr_copy(attr, size, &len);
+	a = attr_copy(pid, attr, size, &len);
 	if (!a)
 		goto forward;
 	if (batch) {
@@ -407,8 +411,8 @@ static long map_update(long cmd, long attr, long size)
 	klen = (size_t)cnt * sizeof(uint32_t);
 	vals = malloc(vlen);
 	keys = malloc(klen);
-	if (!vals || !keys || !peek(vals, batch ? a->batch.values : a->value, vlen) ||
-	    !peek(keys, batch ? a->batch.keys : a->key, klen))
+	if (!vals || !keys || !peek(pid, vals, batch ? a->batch.values : a->value, vlen) ||
+	    !peek(pid, keys, batch ? a->batch.keys : a->key, klen))
 		goto forward;
 	{
 		int changed = 0;
@@ -431,7 +435,7 @@ static long map_update(long cmd, long attr, long size)
 					       offsetof(union bpf_attr, batch.count),
 				   .iov_len = sizeof(done) };
 
-		if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != sizeof(done))
+		if (process_vm_writev(pid, &l, 1, &r, 1, 0) != sizeof(done))
 			say("usdt spec map '%s': batch count not returned", name);
 	}
 	free(vals);
@@ -454,17 +458,26 @@ forward:
  */
 #define LOG_TRUE_SIZE_OFF (offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t))
 
-static void hand_back_log_size(long attr, const union bpf_attr *a, size_t len)
+static uint32_t log_size_of(const union bpf_attr *a, size_t len)
 {
-	uint32_t v;
+	uint32_t v = 0;
+
+	if (len >= LOG_TRUE_SIZE_OFF + sizeof(v))
+		memcpy(&v, (const char *)a + LOG_TRUE_SIZE_OFF, sizeof(v));
+	return v;
+}
+
+/* ...when it differs from what the caller's attr holds (BEFORE) */
+static void hand_back_log_size(pid_t pid, long attr, const union bpf_attr *a, size_t len, uint32_t before)
+{
+	uint32_t v = log_size_of(a, len);
 	struct iovec l = { .iov_base = &v, .iov_len = sizeof(v) };
 	struct iovec r = { .iov_base = (char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF,
 			   .iov_len = sizeof(v) };
 
-	if (len < LOG_TRUE_SIZE_OFF + sizeof(v))
+	if (len < LOG_TRUE_SIZE_OFF + sizeof(v) || v == before)
 		return;
-	memcpy(&v, (const char *)a + LOG_TRUE_SIZE_OFF, sizeof(v));
-	if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != sizeof(v) && errno != EFAULT)
+	if (process_vm_writev(pid, &l, 1, &r, 1, 0) != sizeof(v) && errno != EFAULT)
 		memcpy((char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
 }
 
@@ -521,7 +534,7 @@ static bool is_pt_regs_name(const char *n)
  * What the program's own BTF says of its context: the main function's
  * first parameter when func_info names it, else any struct pt_regs.
  */
-static enum evidence prog_evidence(const union bpf_attr *a, size_t len)
+static enum evidence prog_evidence(pid_t pid, const union bpf_attr *a, size_t len)
 {
 	struct bpf_btf_info info;
 	void *data = NULL;
@@ -554,7 +567,7 @@ static enum evidence prog_evidence(const union bpf_attr *a, size_t len)
 	    a->func_info_rec_size < 256) {
 		struct bpf_func_info fi;
 
-		if (peek(&fi, a->func_info, sizeof(fi)) && fi.insn_off == 0) {
+		if (peek(pid, &fi, a->func_info, sizeof(fi)) && fi.insn_off == 0) {
 			const struct btf_type *f = btf__type_by_id(btf, fi.type_id);
 			const struct btf_type *p = f && btf_is_func(f) ?
 						   btf__type_by_id(btf, f->type) : NULL;
@@ -632,9 +645,11 @@ static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site si
 }
 
 /* Plan the rewrite of every access; rw->bad counts those that cannot be. */
-static void plan(struct rewrite *rw, const struct ptregs_analysis *an, bool usdt)
+static void plan(struct rewrite *rw, const struct ptregs_analysis *an,
+		 const struct bpf_insn *insns, size_t insn_cnt)
 {
 	size_t n = ptregs_analysis_access_cnt(an);
+	int usdt = -1;	/* asked of the kernel (a system call per map) when needed */
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ptregs_access *a = ptregs_analysis_access(an, i);
@@ -646,6 +661,8 @@ static void plan(struct rewrite *rw, const struct ptregs_analysis *an, bool usdt
 		switch (a->kind) {
 		case PTREGS_ACC_VAR_OFFSET:
 			/* ctx + reg_off from libbpf's spec map: translated there */
+			if (usdt < 0)
+				usdt = prog_uses_usdt_specs(insns, insn_cnt);
 			if (usdt)
 				continue;
 			refuse_access(rw, a, "variable offset");
@@ -721,7 +738,7 @@ static bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
 static void log_accesses(const struct ptregs_analysis *an, const char *name, const char *type,
 			 const char *ev)
 {
-	size_t n = ptregs_analysis_access_cnt(an);
+	size_t n = cfg.log_fd < 0 ? 0 : ptregs_analysis_access_cnt(an);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ptregs_access *a = ptregs_analysis_access(an, i);
@@ -744,6 +761,7 @@ static void log_accesses(const struct ptregs_analysis *an, const char *name, con
 
 static long prog_load(long cmd, long attr, long size)
 {
+	pid_t pid = getpid();
 	union bpf_attr *a;
 	size_t len, n;
 	struct bpf_insn *insns = NULL;
@@ -752,9 +770,10 @@ static long prog_load(long cmd, long attr, long size)
 	char name[BPF_OBJ_NAME_LEN + 1];
 	const char *type, *reason;
 	enum evidence ev;
+	uint32_t log_size;
 	long ret;
 
-	a = attr_copy(attr, size, &len);
+	a = attr_copy(pid, attr, size, &len);
 	if (!a || len < offsetof(union bpf_attr, prog_name) + sizeof(a->prog_name) ||
 	    a->prog_type != BPF_PROG_TYPE_KPROBE || !cfg_ready())
 		goto forward;
@@ -762,7 +781,7 @@ static long prog_load(long cmd, long attr, long size)
 	type = len >= offsetof(union bpf_attr, expected_attach_type) + 4 &&
 	       a->expected_attach_type == BPF_TRACE_KPROBE_MULTI ? "kprobe.multi" : "kprobe";
 
-	ev = prog_evidence(a, len);
+	ev = prog_evidence(pid, a, len);
 	if (listed(name))
 		reason = "listed";
 	else if (cfg.policy == POLICY_ALL)
@@ -777,7 +796,7 @@ static long prog_load(long cmd, long attr, long size)
 	if (!n || n > MAX_INSNS)
 		goto forward;
 	insns = malloc(n * sizeof(*insns));
-	if (!insns || !peek(insns, a->insns, n * sizeof(*insns)))
+	if (!insns || !peek(pid, insns, a->insns, n * sizeof(*insns)))
 		goto forward;
 	{
 		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
@@ -785,7 +804,12 @@ static long prog_load(long cmd, long attr, long size)
 
 		an = ptregs_analysis_new(&p, cfg.from, cfg.to);
 	}
-	rw = calloc(1, sizeof(*rw));
+	rw = malloc(sizeof(*rw));	/* 48 KiB: only the counts are cleared */
+	if (rw) {
+		rw->cnt = 0;
+		rw->bad = 0;
+		rw->why[0] = '\0';
+	}
 	if (!an || !rw) {
 		if (!cfg.pass_unanalysed) {
 			say("prog '%s': analysis failed (%s), not loaded: it would read the "
@@ -796,7 +820,7 @@ static long prog_load(long cmd, long attr, long size)
 		}
 		goto forward;
 	}
-	plan(rw, an, prog_uses_usdt_specs(insns, n));
+	plan(rw, an, insns, n);
 	if (!rw->bad && !apply(rw, insns, n)) {
 		rw->bad = 1;
 		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
@@ -822,8 +846,9 @@ static long prog_load(long cmd, long attr, long size)
 	      rw->cnt, rw->cnt == 1 ? "" : "s", cfg.from_name, cfg.to_name, reason);
 	log_accesses(an, name, type, reason);
 	a->insns = (uint64_t)(uintptr_t)insns;
+	log_size = log_size_of(a, len);
 	ret = sys_bpf((int)cmd, a, (unsigned int)len);
-	hand_back_log_size(attr, a, len);
+	hand_back_log_size(pid, attr, a, len, log_size);
 out:
 	ptregs_analysis_free(an);
 	free(rw);
