@@ -168,7 +168,7 @@ check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel
 # syscall(), translated to builtin:pkrs on this machine's kernel.
 $(BUILD)/tests/run/loader: tests/run/loader.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf -lelf -ldl
 $(BUILD)/tests/run/static: tests/run/static.c
 	@mkdir -p $(dir $@)
 	gcc -O2 -static -o $@ $<

@@ -1,10 +1,13 @@
 #!/bin/bash
 # ptregs run's costs on this machine: non-bpf system calls through
 # syscall() with and without the preload (goal: ratio <= 1.01), and
-# BPF_PROG_LOAD of a bpftrace-like program (eight ctx + index * 8 reads,
-# two helpers) plain, through the preload with nothing to translate (the
-# running kernel's layout), and translated to builtin:pkrs. The first load
-# of each run, where the preload reads its settings, is not timed.
+# BPF_PROG_LOAD of the programs Debian's bpftrace generates for the
+# one-liners of tests/bench/loads.bt (bpftrace --emit-elf; without
+# bpftrace, a bpftrace-like program built in the loader: eight ctx + index
+# * 8 reads, two helpers) plain, through the preload with nothing to
+# translate (the running kernel's layout), and translated to
+# builtin:pkrs. The first load of each program, where the preload reads
+# its settings, is not timed.
 # Usage: scripts/bench-run.sh build/ptregs build/tests/run/loader
 set -eu
 PTREGS=${1:-build/ptregs}
@@ -30,15 +33,25 @@ if ! "$LOADER" probe >/dev/null 2>&1; then
 	echo "BPF_PROG_LOAD: skipped (bpf() refused: needs root)"
 	exit 0
 fi
+here=$(cd "$(dirname "$0")" && pwd)
+elf=() what="bpftrace-like program"
+if command -v bpftrace >/dev/null; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	if bpftrace --emit-elf "$tmp/loads.o" "$here/../tests/bench/loads.bt" >/dev/null 2>&1; then
+		elf=("$tmp/loads.o")
+		what="bpftrace 0.17's programs for tests/bench/loads.bt"
+	fi
+fi
 plain=() same=() xl=()
 for _ in $(seq "$ROUNDS"); do
-	plain+=("$("$LOADER" loadbench "$LOADS")")
-	same+=("$("$PTREGS" run -- "$LOADER" loadbench "$LOADS")")
-	xl+=("$("$PTREGS" run --to builtin:pkrs -- "$LOADER" loadbench "$LOADS")")
+	plain+=("$("$LOADER" loadbench "$LOADS" "${elf[@]}")")
+	same+=("$("$PTREGS" run -- "$LOADER" loadbench "$LOADS" "${elf[@]}")")
+	xl+=("$("$PTREGS" run --to builtin:pkrs -- "$LOADER" loadbench "$LOADS" "${elf[@]}")")
 done
 p=$(printf '%s\n' "${plain[@]}" | best)
 s=$(printf '%s\n' "${same[@]}" | best)
 x=$(printf '%s\n' "${xl[@]}" | best)
-printf 'BPF_PROG_LOAD, bpftrace-like program, %s loads, best of %s: %s us plain\n' "$LOADS" "$ROUNDS" "$p"
+printf 'BPF_PROG_LOAD, %s, %s rounds, best of %s: %s us per load plain\n' "$what" "$LOADS" "$ROUNDS" "$p"
 printf '  preloaded, same layout (nothing analysed): %s us, ratio %s\n' "$s" "$(ratio "$s" "$p")"
 printf '  preloaded, translated to builtin:pkrs:     %s us, ratio %s (goal <= 1.05)\n' "$x" "$(ratio "$x" "$p")"
