@@ -789,8 +789,11 @@ static long prog_load(long cmd, long attr, long size)
 	else if (cfg.policy == POLICY_AUTO && (ev == EV_NONE || ev == EV_UAPI ||
 					       ev == EV_NO_PT_REGS))
 		reason = ev_str[ev];
-	else
+	else {
+		logf_("prog '%s' (%s): left as it is [%s]", name, type,
+		      cfg.policy == POLICY_NONE ? "policy none" : ev_str[ev]);
 		goto forward;
+	}
 
 	n = a->insn_cnt;
 	if (!n || n > MAX_INSNS)

@@ -12,7 +12,7 @@
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
 #              selftests, pksoops, soak and the outside clients
-#              bpftrace, filelife, bpftraceshim, usdtshim, coreshim,
+#              bpftrace, filelife, bpftraceshim, usdtshim, coreshim, shimctl,
 #              which only amd runs); icelake,
 #              amd-pti and amd-nofsgsbase leave out layout and the probe
 #              tests (kprobe, kretprobe, optprobe, uprobes, usdt,
@@ -80,7 +80,7 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|soak' |
+		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|soak' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
@@ -96,7 +96,7 @@ fi
 
 # The outside clients run in the amd variant only, which gets more time:
 # they load from the host share and parse the kernel's BTF under TCG.
-clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim
+clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl
 variant() {
 	flags='' tests=$all_tests btimeout=$timeout
 	case "$1" in

@@ -109,7 +109,8 @@ else
 	run "kernel-named BTF" 0 run --to builtin:pkrs --log "$LOG" -- "$LOADER" btf kernel
 	has "kernel-named BTF" "^insn 1 ldx 112$" out
 	has "kernel-named BTF" "^insn 4 add 96$" out
-	lines "kernel-named BTF" 0 . "$LOG"
+	lines "kernel-named BTF" 1 . "$LOG"
+	has "kernel-named BTF" "prog 'kernel_btf' (kprobe): left as it is \\[BTF: pt_regs with kernel names\\]$" log
 	run "kernel-named BTF, policy all" 0 run --to builtin:pkrs --policy all -- "$LOADER" btf kernel
 	has "kernel-named BTF, policy all" "^insn 1 ldx 120$" out
 	run "UAPI-named BTF" 0 run --to builtin:pkrs --log "$LOG" -- "$LOADER" btf uapi

@@ -242,3 +242,85 @@ t_coreshim() {
 	for p in $(pidof filelife 2>/dev/null); do kill "$p"; done
 	return $rc
 }
+
+# The shim's controls on one libbpf client of the project's own
+# (guest/shimctl.c, libbpf static, glibc dynamic), three kprobes on
+# ksys_mmap_pgoff reading an mmap()'s six arguments:
+#   core_args   CO-RE (kernel names, relocated by libbpf): exact on both
+#               kernels, with and without the shim, never translated;
+#   uapi_args   UAPI offsets, loaded with its BTF (func_info: a UAPI
+#               pt_regs): translated, exact through the shim; without it
+#               wrong on the pkrs kernel;
+#   varoff_arg  ctx + an offset from a global: refused through the shim
+#               where the layouts differ, with the shim's message; loaded
+#               everywhere else.
+SC_NAMES='arg0 arg1 arg2 arg3 arg4 arg5'
+t_shimctl() {
+	local half out rc=0 want skip='' detail='' vo log=/tmp/ctl-shim.log
+	sh_need || return $?
+	cp /bin/shimctl "$HOST"/tmp/shimctl || { echo "detail: copying shimctl failed"; return 1; }
+	sh_shim >/tmp/ctl-shim.why || skip=$(sed 's/^shim: //' /tmp/ctl-shim.why)
+	for half in without with; do
+		out=/tmp/ctl-$half.out
+		rm -f "$HOST$log"
+		if [ $half = without ]; then
+			chroot "$HOST" /tmp/shimctl >$out 2>&1
+		elif [ -n "$skip" ]; then
+			break
+		else
+			chroot "$HOST" "$SH_PTREGS" run --log $log -- /tmp/shimctl >$out 2>&1
+		fi
+		echo "== shimctl $half the shim (status $?)"
+		cat $out
+		want=$(grep '^mmap ' $out)
+		if [ -z "$want" ] || [ "$(sh_field "$(grep '^core ' $out)" hits)" != 1 ] ||
+		   [ "$(sh_field "$(grep '^uapi ' $out)" hits)" != 1 ]; then
+			echo "$half shim: shimctl did not run to the probe"
+			detail="$detail $half shim: no reading;"
+			rc=1; continue
+		fi
+		# the CO-RE program: exact whatever the kernel and the shim
+		SH_EXACT=0 SH_WRONG=0 SH_VALS='core'
+		sh_judge "$half/core" "$want" "$(grep '^core ' $out)" $SC_NAMES
+		if [ $SH_EXACT != 6 ]; then
+			echo "$half shim: the CO-RE program read $SH_EXACT/6 exactly"; rc=1
+		fi
+		detail="$detail $half shim: core $SH_EXACT/6 exact,"
+		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
+		sh_judge "$half/uapi" "$want" "$(grep '^uapi ' $out)" $SC_NAMES
+		sh_verdict $half 6
+		[ $SH_OK = 1 ] || rc=1
+		detail="$detail uapi $SH_SUM,"
+		vo=$(grep '^varoff ' $out)
+		if [ "$EXPECT" = pkrs ] && [ $half = with ]; then
+			if echo "$vo" | grep -q refused &&
+			   grep -q "^ptregs-run: prog 'varoff_arg': 1 access cannot be translated, not loaded: " $out; then
+				echo "$half shim: varoff_arg refused, with the message"
+				detail="$detail varoff refused;"
+			else
+				echo "$half shim: varoff_arg: '$vo', expected refused with the shim's message"
+				rc=1; detail="$detail varoff not refused;"
+			fi
+		elif [ "$vo" = "varoff loaded" ]; then
+			echo "$half shim: varoff_arg loaded"
+			detail="$detail varoff loaded;"
+		else
+			echo "$half shim: varoff_arg: '$vo', expected loaded"
+			rc=1; detail="$detail varoff not loaded;"
+		fi
+		[ $half = with ] || continue
+		echo "== shim log"
+		cat "$HOST$log" 2>/dev/null
+		if [ "$EXPECT" = pkrs ]; then
+			grep -q "^ptregs-run: prog 'core_args' (kprobe): left as it is \[BTF: pt_regs with kernel names\]" "$HOST$log" &&
+			grep -q "^ptregs-run: prog 'uapi_args' (kprobe): 6 insns rewritten, .*\[evidence: BTF: pt_regs with UAPI names\]" "$HOST$log" ||
+				{ echo "with shim: the log does not say core_args left, uapi_args translated"; rc=1; }
+		elif [ -s "$HOST$log" ]; then
+			echo "with shim: the log is not empty on a kernel of the same layout"; rc=1
+		fi
+	done
+	detail="passed: $(echo "$want" | cut -d' ' -f2-);${detail%;}"
+	if [ $rc != 0 ]; then echo "detail: $detail"; return 1; fi
+	if [ -n "$skip" ]; then echo "detail: through the shim SKIP ($skip); $detail"; return 77; fi
+	echo "detail: $detail"
+}
