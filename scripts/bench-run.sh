@@ -6,8 +6,9 @@
 # bpftrace, a bpftrace-like program built in the loader: eight ctx + index
 # * 8 reads, two helpers) plain, through the preload with nothing to
 # translate (the running kernel's layout), and translated to
-# builtin:pkrs. The first load of each program, where the preload reads
-# its settings, is not timed.
+# builtin:pkrs; then the same loads in QEMU on the pkrs kernel (when
+# make kernel has built it), translated for real. The first load of each
+# program, where the preload reads its settings, is not timed.
 # Usage: scripts/bench-run.sh build/ptregs build/tests/run/loader
 set -eu
 PTREGS=${1:-build/ptregs}
@@ -34,14 +35,15 @@ if ! "$LOADER" probe >/dev/null 2>&1; then
 	exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=$(cd "$(dirname "$PTREGS")" && pwd)
 elf=() what="bpftrace-like program"
-if command -v bpftrace >/dev/null; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	if bpftrace --emit-elf "$tmp/loads.o" "$here/../tests/bench/loads.bt" >/dev/null 2>&1; then
-		elf=("$tmp/loads.o")
-		what="bpftrace 0.17's programs for tests/bench/loads.bt"
-	fi
+mkdir -p "$build/bench"
+if command -v bpftrace >/dev/null &&
+   bpftrace --emit-elf "$build/bench/loads.o.tmp" "$top/tests/bench/loads.bt" >/dev/null 2>&1; then
+	mv "$build/bench/loads.o.tmp" "$build/bench/loads.o"
+	elf=("$build/bench/loads.o")
+	what="bpftrace 0.17's programs for tests/bench/loads.bt"
 fi
 plain=() same=() xl=()
 for _ in $(seq "$ROUNDS"); do
@@ -55,3 +57,24 @@ x=$(printf '%s\n' "${xl[@]}" | best)
 printf 'BPF_PROG_LOAD, %s, %s rounds, best of %s: %s us per load plain\n' "$what" "$LOADS" "$ROUNDS" "$p"
 printf '  preloaded, same layout (nothing analysed): %s us, ratio %s\n' "$s" "$(ratio "$s" "$p")"
 printf '  preloaded, translated to builtin:pkrs:     %s us, ratio %s (goal <= 1.05)\n' "$x" "$(ratio "$x" "$p")"
+
+# The same loads in QEMU on the pkrs kernel, where ptregs run translates
+# for real (tests/qemu/tests.d/shim.sh: t_shimbench). Needs make kernel.
+kernel=${PTREGS_CACHE:-/var/cache/ptregs}/build/linux-6.1.192-ptregs/arch/x86/boot/bzImage
+if [ ${#elf[@]} = 0 ] || [ ! -f "$kernel" ]; then
+	echo "BPF_PROG_LOAD in QEMU: skipped (needs bpftrace and make kernel: $kernel)"
+	exit 0
+fi
+"$top/tests/qemu/mkinitramfs.sh" >"$build/bench/mkinitramfs.log" 2>&1 ||
+	{ echo "BPF_PROG_LOAD in QEMU: mkinitramfs failed (see $build/bench/mkinitramfs.log)"; exit 1; }
+"$top/tests/qemu/run.sh" --kernel "$kernel" --expect pkrs --tests shimbench --host-share \
+	--cpu max,-smap --timeout 900 --log "$build/bench/shimbench.log" >/dev/null 2>&1 || true
+line=$(grep -a -m1 'shimbench: plain' "$build/bench/shimbench.log" | sed 's/.*shimbench: //')
+p=$(echo "$line" | sed -n 's/^plain \([0-9.]*\) us.*/\1/p')
+x=$(echo "$line" | sed -n 's/.*translated \([0-9.]*\) us.*/\1/p')
+if [ -z "$p" ] || [ -z "$x" ]; then
+	echo "BPF_PROG_LOAD in QEMU: no result (see $build/bench/shimbench.log)"
+	exit 1
+fi
+printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), best of 3: %s us plain, %s us through ptregs run, ratio %s (goal <= 1.05)\n' \
+	"$p" "$x" "$(ratio "$x" "$p")"

@@ -324,3 +324,28 @@ t_shimctl() {
 	if [ -n "$skip" ]; then echo "detail: through the shim SKIP ($skip); $detail"; return 77; fi
 	echo "detail: $detail"
 }
+
+# make bench's guest part (scripts/bench-run.sh --guest), not a test of
+# the default set: BPF_PROG_LOAD of bpftrace 0.17's programs for
+# tests/bench/loads.bt (build/bench/loads.o, written by bpftrace
+# --emit-elf on the host) by the host's loader, plainly and through
+# ptregs run, which translates them for real on the pkrs kernel. Rounds
+# interleaved, the best of each; prints "shimbench: plain P us,
+# translated T us" and the same as its detail.
+t_shimbench() {
+	local elf=$HOSTDIR/build/bench/loads.o loader=$HOSTDIR/build/tests/run/loader
+	local n=${SHIMBENCH_LOADS:-100} r p t bp='' bt=''
+	sh_need || return $?
+	sh_shim >/tmp/bench-shim.why || { echo "detail: $(cat /tmp/bench-shim.why)"; return 77; }
+	[ -e "$HOST$elf" ] || { echo "detail: $elf missing on the host"; return 77; }
+	for r in 1 2 3; do
+		p=$(chroot "$HOST" $loader loadbench $n $elf) || { echo "detail: plain: $p"; return 1; }
+		t=$(chroot "$HOST" "$SH_PTREGS" run -- $loader loadbench $n $elf) ||
+			{ echo "detail: through the shim: $t"; return 1; }
+		echo "round $r: plain $p us, through ptregs run $t us"
+		bp=$(printf '%s\n%s\n' "$bp" "$p" | sed '/^$/d' | sort -n | head -n1)
+		bt=$(printf '%s\n%s\n' "$bt" "$t" | sed '/^$/d' | sort -n | head -n1)
+	done
+	echo "shimbench: plain $bp us, translated $bt us"
+	echo "detail: shimbench: plain $bp us, translated $bt us ($n loads of each program, best of 3)"
+}
