@@ -121,6 +121,9 @@ static struct {
 } cfg = { .log_fd = -1 };
 
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
+/* Set once the settings say nothing is to be translated (an unpatched
+ * kernel, an unusable layout): every bpf() goes straight through. */
+static int cfg_idle;
 
 /* One "ptregs-run: ..." line to FD, in one write(), cut to fit. */
 static void vline(int fd, const char *fmt, va_list ap)
@@ -228,9 +231,14 @@ static void cfg_init(void)
 /* Settings, loaded on the first bpf() call; NULL: translate nothing. */
 static bool cfg_ready(void)
 {
+	bool ready;
+
 	if (pthread_once(&cfg_once, cfg_init) != 0)
 		return false;
-	return cfg.ok && !cfg.same;
+	ready = cfg.ok && !cfg.same;
+	if (!ready)
+		__atomic_store_n(&cfg_idle, 1, __ATOMIC_RELAXED);
+	return ready;
 }
 
 /* ---- reading the caller's memory --------------------------------------- */
@@ -875,6 +883,8 @@ long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long
 	(void)a4;
 	(void)a5;
 	(void)a6;
+	if (__atomic_load_n(&cfg_idle, __ATOMIC_RELAXED))
+		return result(raw_syscall(SYS_bpf, cmd, attr, size));
 	switch (cmd) {
 	case BPF_PROG_LOAD:
 		ret = prog_load(cmd, attr, size);
