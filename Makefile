@@ -156,13 +156,23 @@ $(BUILD)/fixtures/lskel: tests/cli/lskel_host.c $(BUILD)/bpf/uapi/handwritten.bp
 	mv $@.skel.h.tmp $(dir $@)lskel.skel.h
 	$(CC) -O2 -I$(dir $@) -o $@ $<
 
-check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel
+# ptregs fix: loads fixed objects with libbpf and reads back what the kernel holds.
+$(BUILD)/tests/bpf/fix_load: tests/bpf/fix_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf
+
+check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel \
+		$(BUILD)/tests/bpf/fix_load $(BUILD)/bench/mkbtf
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/scan.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/reader.sh
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/fix.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf FIX_LOAD=$(BUILD)/tests/bpf/fix_load \
+		MKBTF=$(BUILD)/bench/mkbtf tests/bpf/fix.sh
 
 # ptregs run and the preload: a host program issuing bpf() through
 # syscall(), translated to builtin:pkrs on this machine's kernel.
