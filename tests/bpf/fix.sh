@@ -18,6 +18,7 @@ PTREGS=${PTREGS:-build/ptregs}
 OBJS=${BPF_OBJS:-build/bpf}
 FIX_LOAD=${FIX_LOAD:-build/tests/bpf/fix_load}
 MKBTF=${MKBTF:-build/bench/mkbtf}
+COMPAT_OBJ=${COMPAT_OBJ:-build/bpf/compat/compat.bpf.o}
 EXPECTED=$(dirname "$0")/expected/fix
 TMP=$(mktemp -d /tmp/ptregs-fix.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -117,6 +118,21 @@ for strat in portable pkrs; do
 	done
 done
 
+# compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
+if [ -f "$COMPAT_OBJ" ]; then
+	"$PTREGS" scan -j --all "$COMPAT_OBJ" >"$TMP/compat.json" 2>/dev/null
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = sorted(f["verdict"] for f in d["findings"])
+sys.exit(0 if v == ["relocated"] * 7 + ["safe-abi"] * 2 else 1)' "$TMP/compat.json" && ok ||
+		bad "compat: scan finds $(python3 -c 'import json,sys; print([f["verdict"] for f in json.load(open(sys.argv[1]))["findings"]])' "$TMP/compat.json")"
+	"$PTREGS" fix -n "$COMPAT_OBJ" >"$TMP/out" 2>&1
+	grep -q "nothing to fix" "$TMP/out" && ok || bad "compat: fix finds something: $(head -2 "$TMP/out")"
+else
+	bad "compat: no $COMPAT_OBJ"
+fi
+
 # Loading: the offsets the kernel holds.
 # load_check NAME OBJ BTF PROG EXPECTED: the constants, joined by spaces, start with EXPECTED
 load_check() {
@@ -155,6 +171,16 @@ else
 	# retargeted: the new offsets, whatever BTF libbpf is given
 	load_check load-retarget "$TMP/pkrs/kprobe_args.bpf.o" - direct_args "ldx 112 ldx 120 "
 	load_check load-retarget-handwritten "$TMP/pkrs/handwritten.bpf.o" - own_struct "ldx 120 "
+	# compat.bpf.h
+	C=$COMPAT_OBJ
+	load_check compat-args-legacy "$C" - args "ldx 112 stx 0 ldx 104 stx 0 ldx 128 "
+	load_check compat-args-pkrs "$C" "$TMP/pkrs.btf" args "ldx 120 stx 0 ldx 112 stx 0 ldx 136 "
+	load_check compat-rc-pkrs "$C" "$TMP/pkrs.btf" ret "ldx 88 "
+	load_check compat-wrapper-pkrs "$C" "$TMP/pkrs.btf" wrapper "ldx 120 mov 112 add -8 ldx -8 stx 0 mov 64 "
+	load_check compat-perf-legacy "$C" - perf "ldx 0 ldx 128 stx 0 ldx 0 ldx 152 "
+	load_check compat-perf-pkrs "$C" "$TMP/pkrs.btf" perf "ldx 0 ldx 128 stx 0 ldx 0 ldx 152 "
+	load_check compat-task-legacy "$C" - task_stack "mov 32 add -8 mov 168 ldx -8 mov 128 "
+	load_check compat-task-pkrs "$C" "$TMP/pkrs.btf" task_stack "mov 32 add -8 mov 176 ldx -8 mov 136 "
 fi
 
 echo "fix-bpf: $pass passed, $fail failed, $skip skipped"
