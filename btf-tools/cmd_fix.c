@@ -113,10 +113,11 @@ static int read_file(const char *path, uint8_t **buf, size_t *size, struct stat 
 		ssize_t n = read(fd, *buf + got, (size_t)st->st_size - got);
 
 		if (n <= 0) {
-			int e = n < 0 ? -errno : -EIO;
+			int e = n < 0 && errno ? -errno : -EIO;
 
 			close(fd);
 			free(*buf);
+			*buf = NULL;
 			return e;
 		}
 		got += (size_t)n;
@@ -188,8 +189,11 @@ static int read_back(int fd, uint8_t **buf, size_t *size)
 		return -ENOMEM;
 	n = pread(fd, *buf, (size_t)st.st_size, 0);
 	if (n != st.st_size) {
+		int e = n < 0 && errno ? -errno : -EIO;
+
 		free(*buf);
-		return n < 0 ? -errno : -EIO;
+		*buf = NULL;
+		return e;
 	}
 	*size = (size_t)n;
 	return 0;
@@ -410,12 +414,13 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 			run_error(r, name, "%s; nothing written", *m ? m : strerror(errno));
 			goto out;
 		}
-		objs = realloc(objs, (n + 1) * sizeof(*objs));
-		if (!objs) {
+		f = realloc(objs, (n + 1) * sizeof(*objs));
+		if (!f) {
 			ptregs_object_close(o);
 			run_error(r, path, "out of memory");
 			goto out;
 		}
+		objs = f;
 		f = &objs[n++];
 		memset(f, 0, sizeof(*f));
 		f->off = off;

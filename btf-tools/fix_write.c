@@ -138,7 +138,7 @@ static int ext_parse(const uint8_t *d, size_t size, struct ext *x, char *err, si
 	if (hdr_len > 32)
 		return fail(err, errlen, ".BTF.ext: a %u-byte header, newer than this tool "
 			    "knows", hdr_len);
-	for (int i = 0; i < (hdr_len >= 32 ? 3 : 2); i++) {
+	for (size_t i = 0; i < (hdr_len >= 32 ? 3u : 2u); i++) {
 		memcpy(&off[i], d + 8 + i * 8, 4);
 		memcpy(&len[i], d + 12 + i * 8, 4);
 		if (off[i] > size - hdr_len || len[i] > size - hdr_len - off[i])
