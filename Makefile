@@ -211,7 +211,7 @@ FUZZ_TIME ?= 600
 FUZZ_SEED ?= 1
 FUZZ_RUNS ?= 60000
 FUZZ_DIR  := build/fuzz
-FUZZ_SRCS := tests/fuzz/fuzz_scan.c $(LIB_SRCS)
+FUZZ_SRCS := tests/fuzz/fuzz_scan.c btf-tools/fix_plan.c btf-tools/fix_write.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -std=gnu11 -Iinclude -Ishim -Ibtf-tools \

@@ -100,6 +100,8 @@ int fix_write_portable(const struct fix_object *fo, const struct fix_opts *opts,
  * Check a written object OBJ as libbpf will see it (btf__new, btf_ext__new,
  * and bpf_object__open_mem when the original ORIG opens): 0 or -1 with ERR.
  */
+/* false: leave out the libbpf open (the fuzz target, where a child cannot crash quietly) */
+extern bool fix_verify_libbpf;
 int fix_verify(const uint8_t *orig, size_t orig_size, const uint8_t *obj, size_t size,
 	       char *err, size_t errlen);
 
