@@ -161,13 +161,21 @@ $(BUILD)/bpf/compat/compat.bpf.o: tests/bpf/compat/compat.bpf.c include/ptregs/c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -Iinclude -c -o $@ $<
 
+# A real skeleton of a UAPI-built object, embedded in an executable, for ptregs fix --to.
+$(BUILD)/fixtures/skel_host: tests/cli/skel_host.c $(BUILD)/bpf/uapi/handwritten.bpf.o
+	@mkdir -p $(dir $@)
+	bpftool gen skeleton $(BUILD)/bpf/uapi/handwritten.bpf.o name skel > $@.skel.h.tmp
+	mv $@.skel.h.tmp $(dir $@)skel.skel.h
+	$(CC) -O2 -I$(dir $@) -o $@ $< -lbpf
+
 # ptregs fix: loads fixed objects with libbpf and reads back what the kernel holds.
 $(BUILD)/tests/bpf/fix_load: tests/bpf/fix_load.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf
 
 check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel \
-		$(BUILD)/tests/bpf/fix_load $(BUILD)/bench/mkbtf $(BUILD)/bpf/compat/compat.bpf.o
+		$(BUILD)/tests/bpf/fix_load $(BUILD)/bench/mkbtf $(BUILD)/bpf/compat/compat.bpf.o \
+		$(BUILD)/fixtures/skel_host
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/scan.sh

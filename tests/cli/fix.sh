@@ -121,6 +121,25 @@ head -c "$(stat -c %s "$FX/regs_dwarf")" "$TMP/host" | cmp -s - "$FX/regs_dwarf"
 tail -c "$(stat -c %s "$UAPI/handwritten.bpf.o")" "$TMP/host" | cmp -s - "$TMP/hw.o" && ok ||
 	bad "embedded: the object differs from the retargeted plain object"
 
+# a real skeleton (bpftool gen skeleton) of a UAPI-built object in an
+# executable: retargeted, the executable still opens its object, and where
+# bpf() works the kernel holds the new offsets of the program it loads
+if [ -x "$FX/skel_host" ]; then
+	cp "$FX/skel_host" "$TMP/skel_host"
+	run skeleton 0 fix --to builtin:pkrs --in-place "$TMP/skel_host"
+	has skeleton "own_struct insn 0 (handwritten.bpf.c:20): 112 di -> 120 di, offset" out
+	"$TMP/skel_host" && ok || bad "skeleton: the fixed executable does not open its object"
+	if before=$("$FX/skel_host" load 2>/dev/null); then
+		[ "$(echo $before)" = "ldx 112 ldx 152" ] && ok || bad "skeleton: unfixed loads '$before'"
+		after=$("$TMP/skel_host" load 2>/dev/null)
+		[ "$(echo $after)" = "ldx 120 ldx 160" ] && ok || bad "skeleton: fixed loads '$after'"
+	else
+		missing skeleton-load "bpf() refused here"
+	fi
+else
+	bad "skeleton: no $FX/skel_host"
+fi
+
 # directories: every object found, in place
 mkdir -p "$TMP/dir/sub" && cp "$UAPI/handwritten.bpf.o" "$TMP/dir/" && cp "$UAPI/flow.bpf.o" "$TMP/dir/sub/"
 run dir 1 fix --in-place "$TMP/dir" && has dir "2 files, 2 written" out
