@@ -65,7 +65,7 @@ while read -r name kind source; do
 		run $CC $CFLAGS -I"$g" -o "$out" "$src/$source" \
 			-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic ;;
 	bpf) run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
-		-c -o "$out" "$src/$source" ;;
+		-I"$top/include" -c -o "$out" "$src/$source" ;;
 	*) die "guest/programs: $name: unknown kind $kind" ;;
 	esac
 done <"$g/programs.list"
