@@ -1,8 +1,10 @@
 #!/bin/bash
-# The upstream x86 selftests and vm/protection_keys as an outside judge:
-# build them from the kernel source, run them in QEMU on the unpatched and
-# the patched kernel, and fail if any that passes on the unpatched kernel
-# fails on the patched one. Both kernels run in the same invocation.
+# The upstream x86 selftests, vm/protection_keys and the rseq selftests as
+# an outside judge: build them from the kernel source, run them in QEMU on
+# the unpatched and the patched kernel, and fail if any that passes on the
+# unpatched kernel fails on the patched one, if one did not run on both, or
+# if protection_keys did not find pkeys on both. Both kernels run in the
+# same invocation.
 #
 # Usage: selftests.sh --base BZIMAGE --patched BZIMAGE [--src DIR] [--cpu MODEL]
 #   --src   kernel source with tools/testing/selftests (default: the
@@ -112,6 +114,20 @@ for k in base patched; do
 done
 echo "unpatched: $(grep -c PASS "$logs/base.txt" || true)/$nb passed, oops/warn lines $(cat "$logs/base.oops");" \
      "patched: $(grep -c PASS "$logs/patched.txt" || true)/$(wc -l <"$logs/patched.txt") passed, oops/warn lines $(cat "$logs/patched.oops"); $((e - s)) s"
+# protection_keys passes without PKU too (it then runs only its
+# unsupported-CPU case): on both kernels it must have found pkeys and
+# run to its end; its cases are listed.
+for k in base patched; do
+	for bits in 32 64; do
+		l=$(sed -n "s/.*selftests: pkeys vm\/protection_keys_$bits //p" "$logs/$k.log" | tail -n1)
+		echo "protection_keys_$bits, $k kernel: ${l:-no report}"
+		case $l in
+		"has_pkeys=1 done=1 "*) ;;
+		*) echo "selftests: protection_keys_$bits did not run its pkey cases on the $k kernel" >&2
+		   fail=$((fail + 1)) ;;
+		esac
+	done
+done
 if [ "$(cat "$logs/patched.oops")" -gt "$(cat "$logs/base.oops")" ]; then
 	echo "selftests: the patched kernel logged more oops/WARN lines (see $logs/patched.log)" >&2
 	fail=$((fail + 1))
