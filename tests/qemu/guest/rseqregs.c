@@ -34,6 +34,9 @@
  *   frame may hold an ip inside the section;
  * - there were aborts, commits and signals on the abort handler.
  *
+ * Built twice: 64-bit, and -m32 (an IA32 task: the compat system calls,
+ * signal frames and return to user mode; eax..ebp, esp).
+ *
  * Usage: rseqregs [SECONDS]   (default 2)
  * Output: one line per check; the last line starts with "detail:".
  * Exit status 0 when everything matched, 1 otherwise.
@@ -61,17 +64,28 @@
 #define RSEQ_SIG_VALUE 0x53053053
 #define NCPU_MAX 64
 
+#ifdef __x86_64__
+typedef uint64_t reg_t;
+#define ABI "64"
+#define NREG 15			/* general purpose registers but rsp */
+#else
+typedef uint32_t reg_t;
+#define ABI "32"
+#define NREG 7
+#endif
+
 /* Per thread: its rseq area, the spin counter, the registers a section left. */
 __thread struct rseq rs __attribute__((aligned(32)));
-__thread uint64_t spin_left;
-__thread uint64_t rsp_in;
-__thread uint64_t regs_out[16];	/* rax rbx rcx rdx rsi rdi rbp r8..r15 rsp */
+__thread reg_t spin_left;
+__thread reg_t rsp_in;
+__thread reg_t regs_out[NREG + 1];	/* NREG registers, then the stack pointer */
 
 uint64_t counters[NCPU_MAX];	/* the shared counter, one slot per CPU */
 
 extern long rseq_section(void);	/* 0: committed, 1: aborted */
 extern char cs_start[], cs_post[], cs_abort[];
 
+#ifdef __x86_64__
 #define SAVE_REGS                                  \
 	"	mov %rax, %fs:regs_out@tpoff+0\n"  \
 	"	mov %rbx, %fs:regs_out@tpoff+8\n"  \
@@ -127,18 +141,82 @@ asm(".pushsection .data\n"
     "	pop %r12\n	pop %rbp\n	pop %rbx\n"
     "	ret\n");
 
-static const char *const names[16] = {
+static const char *const names[NREG + 1] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
 	"r11", "r12", "r13", "r14", "r15", "rsp",
 };
-static const uint64_t values[15] = {
+static const reg_t values[NREG] = {
 	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP, V64_R8,
 	V64_R9, V64_R10, V64_R11, V64_R12, V64_R13, V64_R14, V64_R15,
 };
-static const int gregs_index[15] = {
+static const int gregs_index[NREG + 1] = {
 	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP, REG_R8,
-	REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RSP,
 };
+#define REG_IP REG_RIP
+#else
+#define SAVE_REGS                                  \
+	"	mov %eax, %gs:regs_out@ntpoff+0\n"  \
+	"	mov %ebx, %gs:regs_out@ntpoff+4\n"  \
+	"	mov %ecx, %gs:regs_out@ntpoff+8\n"  \
+	"	mov %edx, %gs:regs_out@ntpoff+12\n" \
+	"	mov %esi, %gs:regs_out@ntpoff+16\n" \
+	"	mov %edi, %gs:regs_out@ntpoff+20\n" \
+	"	mov %ebp, %gs:regs_out@ntpoff+24\n" \
+	"	mov %esp, %gs:regs_out@ntpoff+28\n"
+
+/* struct rseq_cs with 64-bit fields: the high halves 0 */
+asm(".pushsection .data\n"
+    ".balign 32\n"
+    "cs_desc:\n"
+    "	.long 0, 0\n"
+    "	.long cs_start, 0, cs_post - cs_start, 0, cs_abort, 0\n"
+    ".popsection\n"
+    ".text\n"
+    ".globl rseq_section\n"
+    "rseq_section:\n"
+    "	push %ebx\n	push %esi\n	push %edi\n	push %ebp\n"
+    "	mov %esp, %gs:rsp_in@ntpoff\n"
+    "	movl $cs_desc, %gs:rs@ntpoff+8\n"	/* rs.rseq_cs = &cs_desc */
+    "	movl $0, %gs:rs@ntpoff+12\n"
+    "	mov $" S(V32_EAX) ", %eax\n"
+    "	mov $" S(V32_EBX) ", %ebx\n"
+    "	mov $" S(V32_ECX) ", %ecx\n"
+    "	mov $" S(V32_EDX) ", %edx\n"
+    "	mov $" S(V32_ESI) ", %esi\n"
+    "	mov $" S(V32_EDI) ", %edi\n"
+    "	mov $" S(V32_EBP) ", %ebp\n"
+    ".globl cs_start\n"
+    "cs_start:\n"
+    "	movl %gs:rs@ntpoff+4, %eax\n"		/* eax = rs.cpu_id */
+    "1:	decl %gs:spin_left@ntpoff\n"
+    "	jnz 1b\n"
+    "	addl $1, counters(,%eax,8)\n"		/* the commit */
+    ".globl cs_post\n"
+    "cs_post:\n"
+    SAVE_REGS
+    "	xor %eax, %eax\n"
+    "	jmp 2f\n"
+    "	.byte 0x0f, 0xb9, 0x3d\n"		/* ud1 <sig>, %edi */
+    "	.long " S(RSEQ_SIG_VALUE) "\n"
+    ".globl cs_abort\n"
+    "cs_abort:\n"
+    SAVE_REGS
+    "	mov $1, %eax\n"
+    "2:	pop %ebp\n	pop %edi\n	pop %esi\n	pop %ebx\n"
+    "	ret\n");
+
+static const char *const names[NREG + 1] = {
+	"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp",
+};
+static const reg_t values[NREG] = {
+	V32_EAX, V32_EBX, V32_ECX, V32_EDX, V32_ESI, V32_EDI, V32_EBP,
+};
+static const int gregs_index[NREG + 1] = {
+	REG_EAX, REG_EBX, REG_ECX, REG_EDX, REG_ESI, REG_EDI, REG_EBP, REG_UESP,
+};
+#define REG_IP REG_EIP
+#endif
 
 static int ncpu;
 static volatile int stop;
@@ -148,14 +226,14 @@ struct worker {
 	pid_t tid;
 	int index;
 	volatile int ready, done;
-	uint64_t spin;
+	reg_t spin;
 	unsigned long sections, commits, aborts, membarriers, bad_regs;
 	/* signals: on the abort handler, inside the section (wrong), elsewhere */
 	volatile unsigned long sig_abort, sig_in_cs, sig_other, sig_bad;
 	volatile long sig_bad_reg;
-	volatile uint64_t sig_bad_value;
+	volatile reg_t sig_bad_value;
 	int first_bad_reg;
-	uint64_t first_bad_value;
+	reg_t first_bad_value;
 	int first_bad_commit;
 	char error[160];
 };
@@ -163,18 +241,18 @@ static struct worker workers[2];
 static __thread struct worker *self;
 
 /* rax after a section: the known value or a CPU number (aborts), a CPU number (commits) */
-static int rax_ok(uint64_t rax, int committed)
+static int rax_ok(reg_t rax, int committed)
 {
-	if (rax < (uint64_t)ncpu)
+	if (rax < (reg_t)ncpu)
 		return 1;
-	return !committed && rax == V64_RAX;
+	return !committed && rax == values[0];
 }
 
 static void on_signal(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
-	uintptr_t ip = (uintptr_t)g[REG_RIP];
+	uintptr_t ip = (reg_t)g[REG_IP];
 	struct worker *w = self;
 
 	(void)sig;
@@ -191,8 +269,8 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	}
 	w->sig_abort++;
 	/* The frame holds the section's registers; the kernel cleared rseq_cs. */
-	for (int i = 0; i < 15; i++) {
-		uint64_t v = (uint64_t)g[gregs_index[i]];
+	for (int i = 0; i < NREG; i++) {
+		reg_t v = (reg_t)g[gregs_index[i]];
 
 		if (i == 0 ? rax_ok(v, 0) : v == values[i])
 			continue;
@@ -202,17 +280,17 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		}
 		return;
 	}
-	if ((uint64_t)g[REG_RSP] != rsp_in) {
+	if ((reg_t)g[gregs_index[NREG]] != rsp_in) {
 		if (!w->sig_bad++) {
-			w->sig_bad_reg = 15;
-			w->sig_bad_value = (uint64_t)g[REG_RSP];
+			w->sig_bad_reg = NREG;
+			w->sig_bad_value = (reg_t)g[gregs_index[NREG]];
 		}
 		return;
 	}
 	if (rs.rseq_cs != 0) {
 		if (!w->sig_bad++) {
-			w->sig_bad_reg = 16;
-			w->sig_bad_value = rs.rseq_cs;
+			w->sig_bad_reg = NREG + 1;
+			w->sig_bad_value = (reg_t)rs.rseq_cs;
 		}
 	}
 }
@@ -221,11 +299,11 @@ static void check_regs(struct worker *w, int committed)
 {
 	int bad = -1;
 
-	for (int i = 0; i < 15 && bad < 0; i++)
+	for (int i = 0; i < NREG && bad < 0; i++)
 		if (i == 0 ? !rax_ok(regs_out[0], committed) : regs_out[i] != values[i])
 			bad = i;
-	if (bad < 0 && regs_out[15] != rsp_in)
-		bad = 15;
+	if (bad < 0 && regs_out[NREG] != rsp_in)
+		bad = NREG;
 	if (bad >= 0 && !w->bad_regs++) {
 		w->first_bad_reg = bad;
 		w->first_bad_value = regs_out[bad];
@@ -369,16 +447,17 @@ int main(int argc, char **argv)
 	uint64_t n = 1 << 14;
 	double t0, dt;
 	for (;;) {
-		volatile uint64_t c = n;
+		volatile reg_t c = n;
 		t0 = now();
 		while (--c)
 			;
 		dt = now() - t0;
-		if (dt >= 0.02 || n >= (1ULL << 32))
+		if (dt >= 0.02 || n >= (1ULL << 31))
 			break;
 		n *= 2;
 	}
-	uint64_t spin = (uint64_t)(n * (0.0005 / dt)) + 1;
+	double want = n * (0.0005 / dt) + 1;
+	reg_t spin = want < 4e9 ? (reg_t)want : (reg_t)4000000000u;
 	workers[0].spin = workers[1].spin = spin;
 
 	/* Move the threads between the CPUs while they run. */
@@ -409,8 +488,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		struct worker *w = &workers[i];
 
-		printf("rseqregs: thread %d: %lu sections, %lu committed, %lu aborted; signals: %lu on the abort handler, %lu in the section, %lu elsewhere; %lu membarrier calls\n",
-		       i, w->sections, w->commits, w->aborts, w->sig_abort,
+		printf("rseqregs-%s: thread %d: %lu sections, %lu committed, %lu aborted; signals: %lu on the abort handler, %lu in the section, %lu elsewhere; %lu membarrier calls\n",
+		       ABI, i, w->sections, w->commits, w->aborts, w->sig_abort,
 		       w->sig_in_cs, w->sig_other, w->membarriers);
 		commits += w->commits;
 		aborts += w->aborts;
@@ -427,22 +506,22 @@ int main(int argc, char **argv)
 		if (w->sig_bad)
 			FAILF("thread %d: %lu signal frames on the abort handler with a wrong value (first: %s = %#llx)",
 			      i, w->sig_bad,
-			      w->sig_bad_reg == 16 ? "rseq_cs" : names[w->sig_bad_reg],
+			      w->sig_bad_reg == NREG + 1 ? "rseq_cs" : names[w->sig_bad_reg],
 			      (unsigned long long)w->sig_bad_value);
 		if (w->commits == 0)
 			FAILF("thread %d: no section committed", i);
 		if (w->aborts == 0)
 			FAILF("thread %d: no section aborted", i);
 	}
-	printf("rseqregs: spin %llu, %.2f s, %lu affinity changes; per-CPU counters add up to %llu, commits %lu\n",
-	       (unsigned long long)spin, dt, migrations, (unsigned long long)total, commits);
+	printf("rseqregs-%s: spin %llu, %.2f s, %lu affinity changes; per-CPU counters add up to %llu, commits %lu\n",
+	       ABI, (unsigned long long)spin, dt, migrations, (unsigned long long)total, commits);
 	if (total != commits)
 		FAILF("the per-CPU counters add up to %llu, the threads saw %lu commits",
 		      (unsigned long long)total, commits);
 	if (sig_abort == 0)
 		FAILF("no signal was delivered on the abort handler");
-	printf("detail: %s; %lu commits, %lu aborts, %lu signals on the abort handler (%lu elsewhere), %lu membarrier calls, %lu migrations\n",
-	       failures ? "mismatches" : "exact", commits, aborts, sig_abort,
+	printf("detail: %s, %d registers; %lu commits, %lu aborts, %lu signals on the abort handler (%lu elsewhere), %lu membarrier calls, %lu migrations\n",
+	       failures ? "mismatches" : "exact", NREG + 1, commits, aborts, sig_abort,
 	       sig_other, mb, migrations);
 	return failures ? 1 : 0;
 }
