@@ -45,6 +45,7 @@
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <linux/rseq.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -373,6 +374,9 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static unsigned long affinity_errors;
+static int affinity_errno;
+
 static void set_cpus(pid_t tid, int mask)
 {
 	cpu_set_t set;
@@ -381,7 +385,8 @@ static void set_cpus(pid_t tid, int mask)
 	for (int c = 0; c < ncpu && c < 2; c++)
 		if (mask & (1 << c))
 			CPU_SET(c, &set);
-	sched_setaffinity(tid, sizeof(set), &set);
+	if (sched_setaffinity(tid, sizeof(set), &set) && !affinity_errors++)
+		affinity_errno = errno;
 }
 
 int main(int argc, char **argv)
@@ -462,9 +467,12 @@ int main(int argc, char **argv)
 
 	/* Move the threads between the CPUs while they run. */
 	t0 = now();
-	struct timespec two_ms = { 0, 2000000 };
+	unsigned long sleep_errors = 0;
+	int sleep_errno = 0;
 	for (unsigned long k = 0; now() - t0 < seconds; k++) {
-		nanosleep(&two_ms, NULL);
+		/* poll(): the test kernel's IA32 nanosleep() is ENOSYS */
+		if (poll(NULL, 0, 2) && !sleep_errors++)
+			sleep_errno = errno;
 		if (ncpu < 2)
 			continue;
 		for (int i = 0; i < 2; i++)
@@ -515,6 +523,12 @@ int main(int argc, char **argv)
 	}
 	printf("rseqregs-%s: spin %llu, %.2f s, %lu affinity changes; per-CPU counters add up to %llu, commits %lu\n",
 	       ABI, (unsigned long long)spin, dt, migrations, (unsigned long long)total, commits);
+	if (affinity_errors)
+		FAILF("%lu sched_setaffinity() calls failed (first: %s)", affinity_errors,
+		      strerror(affinity_errno));
+	if (sleep_errors)
+		FAILF("%lu poll() sleeps failed (first: %s)", sleep_errors,
+		      strerror(sleep_errno));
 	if (total != commits)
 		FAILF("the per-CPU counters add up to %llu, the threads saw %lu commits",
 		      (unsigned long long)total, commits);
