@@ -279,12 +279,12 @@ t_selftest() {
 # it runs only the unsupported-CPU case), which of its numbered cases
 # passed and in how many iterations, and whether it got to its end.
 pkeys_cases() { # name, output
-	local has cases iters done
+	local has cases iters fin
 	has=$(sed -n 's/^has pkeys: \([0-9]*\).*/\1/p' "$2" | head -n1)
 	cases=$(sed -n 's/^test *\([0-9]*\) PASSED.*/\1/p' "$2" | sort -n -u | tr '\n' ' ')
 	iters=$(sed -n 's/^test *[0-9]* PASSED (iteration \([0-9]*\)).*/\1/p' "$2" | sort -n -u | tail -n1)
-	grep -q '^done (all tests OK)' "$2" && done=1 || done=0
-	echo "pkeys $1 has_pkeys=${has:-none} done=$done iterations=${iters:-0} cases=$(echo "$cases" | wc -w): ${cases% }"
+	grep -q '^done (all tests OK)' "$2" && fin=1 || fin=0
+	echo "pkeys $1 has_pkeys=${has:-none} done=$fin iterations=${iters:-0} cases=$(echo "$cases" | wc -w): ${cases% }"
 }
 
 # The upstream x86 selftests, vm/protection_keys and the rseq selftests
