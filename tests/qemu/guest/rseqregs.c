@@ -12,11 +12,11 @@
  * purpose register gets a known value; the section's first instruction
  * loads rax with rseq->cpu_id, then it spins on a counter in memory
  * (every register stays as it is) and commits with one unlocked
- * "incq counters(,%rax,8)", its last instruction.  Meanwhile each thread
- * gets a timer signal every 3 ms (its own POSIX timer), every 16th section
- * sends MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ IPIs to the other CPU, the
- * main thread moves the two threads between the CPUs with
- * sched_setaffinity() every 2 ms, and the timer interrupt ticks.
+ * "incq counters(,%rax,8)" (IA32: "addl $1"), its last instruction.
+ * Meanwhile each thread gets a timer signal every 3 ms (its own POSIX
+ * timer), every 16th section sends MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+ * IPIs to the other CPU, the main thread moves the two threads between the
+ * CPUs with sched_setaffinity() every 2 ms, and the timer interrupt ticks.
  *
  * Checked:
  * - an abort lands on the abort handler (the 4 bytes before it are the
