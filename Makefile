@@ -266,8 +266,9 @@ kernel-compile-check: deps
 	@kernel-patch/scripts/build.sh --debian-config
 
 # The QEMU part of make test (tests/qemu/check.sh): every guest test on both
-# kernels across CPU models and boot variants, the x86 selftests compared,
-# a soak on 2 vCPUs, and the side-by-side table.
+# kernels across CPU models and boot variants, the upstream x86,
+# protection_keys and rseq selftests compared, a soak on 2 vCPUs, and the
+# side-by-side table.
 check-qemu: all kernel
 	@tests/qemu/check.sh --base $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
 		--patched $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1)

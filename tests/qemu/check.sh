@@ -1,9 +1,9 @@
 #!/bin/sh
 # The QEMU part of "make test": every guest test on the unpatched and the
 # patched kernel across the CPU models and boot variants (smoke.sh), the
-# upstream x86 selftests compared between the two (selftests.sh), and a
-# soak on 2 vCPUs (the soak test). Prints one table, test by variant, with the
-# unpatched and the patched result side by side, and ends with
+# upstream x86, protection_keys and rseq selftests compared (selftests.sh),
+# a soak on 2 vCPUs (the soak test). Prints one table, test by variant, with
+# the unpatched and the patched result side by side, and ends with
 #   qemu: N passed, N failed
 #
 # Usage: tests/qemu/check.sh --base BZIMAGE --patched BZIMAGE
@@ -72,7 +72,7 @@ record() { # name, status, seconds
 record "smoke, unpatched" $rc_base $secs
 record "smoke, patched" $rc_patched $secs
 [ $selftests = 1 ] &&
-	part "x86 selftests, unpatched vs patched" "$here/selftests.sh" --base "$base" --patched "$patched"
+	part "upstream selftests (x86, protection_keys, rseq), unpatched vs patched" "$here/selftests.sh" --base "$base" --patched "$patched"
 soak() { # kernel, expect, label
 	"$here/run.sh" --kernel "$1" --expect "$2" --tests soak --smp 2 --nmi \
 		--append ptregs.soak=60 --timeout 600 --initrd "$initrd" --log "$logs/soak/$3.log"

@@ -1,8 +1,10 @@
 #!/bin/bash
-# The upstream x86 selftests and vm/protection_keys as an outside judge:
-# build them from the kernel source, run them in QEMU on the unpatched and
-# the patched kernel, and fail if any that passes on the unpatched kernel
-# fails on the patched one. Both kernels run in the same invocation.
+# The upstream x86 selftests, vm/protection_keys and the rseq selftests as
+# an outside judge: build them from the kernel source, run them in QEMU on
+# the unpatched and the patched kernel, and fail if any that passes on the
+# unpatched kernel fails on the patched one, if one did not run on both, or
+# if protection_keys did not find pkeys on both. Both kernels run in the
+# same invocation.
 #
 # Usage: selftests.sh --base BZIMAGE --patched BZIMAGE [--src DIR] [--cpu MODEL]
 #   --src   kernel source with tools/testing/selftests (default: the
@@ -34,10 +36,44 @@ if [ -z "$src" ]; then
 fi
 [ -d "$src/tools/testing/selftests/x86" ] || die "no kernel source with selftests ($src)"
 
-mkdir -p "$out/x86" "$out/vm" "$logs"
+mkdir -p "$out/x86" "$out/vm" "$out/rseq" "$logs"
 echo "selftests: building from $src" >&2
 make -s -j"${PTREGS_JOBS:-2}" -C "$src/tools/testing/selftests/x86" OUTPUT="$out/x86" \
 	>"$logs/build.log" 2>&1 || die "building x86 selftests failed (see $logs/build.log)"
+make -s -j"${PTREGS_JOBS:-2}" -C "$src/tools/testing/selftests/rseq" OUTPUT="$out/rseq" \
+	>>"$logs/build.log" 2>&1 || die "building rseq selftests failed (see $logs/build.log)"
+# The rseq cases the guest runs (NAME PROGRAM ARGUMENTS, with librseq.so
+# from LD_LIBRARY_PATH): a bounded choice from run_param_test.sh, whose full
+# run (every test type at every injection point in every mode, each twice)
+# takes hours under TCG. Its repetitions (1000) and threads (6 per CPU: 12
+# on the 2 vCPUs); the injection cases delay inside the critical section
+# (-1..-9 loops), and with -1 and -m 4 yield (-y), signal the thread (-k)
+# or sleep 1 ms (-s 1) every 4th time there. basic_percpu_ops_test is
+# built but not run: its 200 threads spinning on per-CPU locks (the
+# spinlock and list cases of param_test, with fewer threads) took 40-50 s
+# on the unpatched kernel, 60 s on the patched one without PKS and 240-250 s
+# with PKS (under TCG a PKRS write flushes the TLB), too close to any
+# per-case limit.
+cat >"$out/rseq/cases" <<'CASES'
+rseq/basic_test basic_test
+rseq/param_spinlock param_test -T s -r 1000 -t 12
+rseq/param_list param_test -T l -r 1000 -t 12
+rseq/param_buffer param_test -T b -r 1000 -t 12
+rseq/param_buffer_barrier param_test -T b -M -r 1000 -t 12
+rseq/param_memcpy param_test -T m -r 1000 -t 12
+rseq/param_memcpy_barrier param_test -T m -M -r 1000 -t 12
+rseq/param_increment param_test -T i -r 1000 -t 12
+rseq/param_membarrier param_test -T r -r 1000 -t 12
+rseq/param_compare_twice_spinlock param_test_compare_twice -T s -r 1000 -t 12
+rseq/param_compare_twice_list param_test_compare_twice -T l -r 1000 -t 12
+rseq/param_spinlock_loop1 param_test -T s -r 1000 -t 12 -1 1000
+rseq/param_list_loop4 param_test -T l -r 1000 -t 12 -4 1000
+rseq/param_buffer_loop6 param_test -T b -r 1000 -t 12 -6 1000
+rseq/param_increment_yield7 param_test -T i -r 1000 -t 12 -7 -1 -m 4 -y
+rseq/param_spinlock_kill8 param_test -T s -r 1000 -t 12 -8 -1 -m 4 -k
+rseq/param_memcpy_kill9 param_test -T m -r 1000 -t 12 -9 -1 -m 4 -k
+rseq/param_list_sleep9 param_test -T l -r 1000 -t 12 -9 -1 -m 4 -s 1
+CASES
 for bits in 32 64; do
 	gcc -m$bits -O2 -g -mxsave -no-pie -I"$src/tools/testing/selftests" \
 		-o "$out/vm/protection_keys_$bits" \
@@ -71,7 +107,8 @@ while read -r name b; do
 	fi
 done <"$logs/base.txt"
 nb=$(wc -l <"$logs/base.txt")
-built=$(find "$out/x86" "$out/vm" -maxdepth 1 -type f -perm -u+x | wc -l)
+built=$(( $(find "$out/x86" "$out/vm" -maxdepth 1 -type f -perm -u+x | wc -l) +
+	$(grep -c . "$out/rseq/cases") ))
 for k in base patched; do
 	n=$(wc -l <"$logs/$k.txt")
 	if [ "$n" -ne "$built" ]; then
@@ -81,6 +118,20 @@ for k in base patched; do
 done
 echo "unpatched: $(grep -c PASS "$logs/base.txt" || true)/$nb passed, oops/warn lines $(cat "$logs/base.oops");" \
      "patched: $(grep -c PASS "$logs/patched.txt" || true)/$(wc -l <"$logs/patched.txt") passed, oops/warn lines $(cat "$logs/patched.oops"); $((e - s)) s"
+# protection_keys passes without PKU too (it then runs only its
+# unsupported-CPU case): on both kernels it must have found pkeys and
+# run to its end; its cases are listed.
+for k in base patched; do
+	for bits in 32 64; do
+		l=$(sed -n "s/.*selftests: pkeys vm\/protection_keys_$bits //p" "$logs/$k.log" | tail -n1)
+		echo "protection_keys_$bits, $k kernel: ${l:-no report}"
+		case $l in
+		"has_pkeys=1 done=1 "*) ;;
+		*) echo "selftests: protection_keys_$bits did not run its pkey cases on the $k kernel" >&2
+		   fail=$((fail + 1)) ;;
+		esac
+	done
+done
 if [ "$(cat "$logs/patched.oops")" -gt "$(cat "$logs/base.oops")" ]; then
 	echo "selftests: the patched kernel logged more oops/WARN lines (see $logs/patched.log)" >&2
 	fail=$((fail + 1))

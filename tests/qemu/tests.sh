@@ -275,14 +275,27 @@ t_selftest() {
 	echo "detail: wrote a WARNING to the kernel log"
 }
 
-# The upstream x86 selftests (and vm/protection_keys) built from the same
-# kernel source by selftests.sh, run from the host share. Each prints
+# protection_keys: whether it found PKU and OSPKE ("has pkeys: 1"; with 0
+# it runs only the unsupported-CPU case), which of its numbered cases
+# passed and in how many iterations, and whether it got to its end.
+pkeys_cases() { # name, output
+	local has cases iters fin
+	has=$(sed -n 's/^has pkeys: \([0-9]*\).*/\1/p' "$2" | head -n1)
+	cases=$(sed -n 's/^test *\([0-9]*\) PASSED.*/\1/p' "$2" | sort -n -u | tr '\n' ' ')
+	iters=$(sed -n 's/^test *[0-9]* PASSED (iteration \([0-9]*\)).*/\1/p' "$2" | sort -n -u | tail -n1)
+	grep -q '^done (all tests OK)' "$2" && fin=1 || fin=0
+	echo "pkeys $1 has_pkeys=${has:-none} done=$fin iterations=${iters:-0} cases=$(echo "$cases" | wc -w): ${cases% }"
+}
+
+# The upstream x86 selftests, vm/protection_keys and the rseq selftests
+# (rseq/cases: a case per line) built from the same kernel source by
+# selftests.sh, run from the host share. Each prints
 # "selftest NAME PASS|FAIL status seconds"; the verdicts are compared
 # between kernels on the host, so this test passes once they all ran.
 # Segfaults are what several of them test: the console's "segfault at" and
 # "traps:" lines are switched off meanwhile.
 t_selftests() {
-	local dir=$HOSTDIR/build/qemu/selftests trace n=0 b name s e rc
+	local dir=$HOSTDIR/build/qemu/selftests trace n=0 b name s e rc args
 	if [ -z "$HOST" ]; then echo "detail: no host share (run.sh --host-share)"; return 77; fi
 	if [ ! -d "$HOST$dir/x86" ]; then echo "detail: $dir not built (tests/qemu/selftests.sh)"; return 77; fi
 	trace=$(cat /proc/sys/debug/exception-trace 2>/dev/null)
@@ -291,13 +304,57 @@ t_selftests() {
 		[ -x "$b" ] || continue
 		name=${b#"$HOST$dir"/}
 		s=$(date +%s)
-		host_chroot timeout -k 5 120 "${b#"$HOST"}" >/tmp/selftest.out 2>&1 </dev/null
-		rc=$?
+		case $name in
+		vm/protection_keys*)
+			# Each iteration's pkey_alloc_exhaust case forks and the
+			# parent exits 0 (become_child()); the last descendant
+			# prints "done (all tests OK)" and any of them an
+			# assert() and a non-zero exit. Wait for the last writer
+			# of the pipe and judge by the output; line-buffered, so
+			# no fork copies unwritten lines.
+			{ host_chroot timeout -k 5 120 stdbuf -oL "${b#"$HOST"}" </dev/null 2>&1
+			  echo "exit status $?"; } | timeout 150 cat >/tmp/selftest.out
+			rc=1
+			if grep -q '^exit status 0$' /tmp/selftest.out &&
+			   grep -q '^done (all tests OK)' /tmp/selftest.out; then
+				rc=0
+			fi
+			;;
+		*)
+			host_chroot timeout -k 5 120 "${b#"$HOST"}" >/tmp/selftest.out 2>&1 </dev/null
+			rc=$?
+			;;
+		esac
 		e=$(date +%s)
 		tail -n 3 /tmp/selftest.out | sed "s|^|[$name] |"
+		case $name in
+		vm/protection_keys*) pkeys_cases "$name" /tmp/selftest.out ;;
+		esac
 		echo "selftest $name $([ $rc = 0 ] && echo PASS || echo FAIL) $rc $((e - s))"
 		n=$((n + 1))
 	done
+	# rseq: one line per case of rseq/cases (NAME PROGRAM ARGUMENTS); a
+	# kernel without the system call fails each at once (the cases would
+	# spin on an unset cpu_id until their timeout)
+	if [ -f "$HOST$dir/rseq/cases" ]; then
+		while read -r name b args; do
+			if ! grep -q ' __x64_sys_rseq$' /proc/kallsyms; then
+				echo "[$name] no rseq system call (CONFIG_RSEQ)"
+				echo "selftest $name FAIL nosys 0"
+				n=$((n + 1))
+				continue
+			fi
+			s=$(date +%s)
+			# shellcheck disable=SC2086  # $args: the case's arguments
+			host_chroot env LD_LIBRARY_PATH="$dir/rseq" \
+				timeout -k 5 120 "$dir/rseq/$b" $args >/tmp/selftest.out 2>&1 </dev/null
+			rc=$?
+			e=$(date +%s)
+			tail -n 3 /tmp/selftest.out | sed "s|^|[$name] |"
+			echo "selftest $name $([ $rc = 0 ] && echo PASS || echo FAIL) $rc $((e - s))"
+			n=$((n + 1))
+		done <"$HOST$dir/rseq/cases"
+	fi
 	[ -n "$trace" ] && echo "$trace" >/proc/sys/debug/exception-trace
 	echo "detail: $n selftests ran"
 	[ $n -gt 0 ]
