@@ -18,7 +18,7 @@ SOVER    := 1
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude -fvisibility=hidden -fPIC
-LDLIBS   := -lbpf -ldw -lelf -lz
+LDLIBS   := -lbpf -ldw -lelf -lz -llzma -lzstd -llz4 -lbz2
 # The preload goes into other people's processes, which ASan cannot be
 # preloaded into: its objects never carry the sanitizers (PRELOAD_CFLAGS is
 # taken before SAN adds them); the ASan-built tests still run through it.
@@ -41,7 +41,7 @@ FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/regs_dwarf_rel.o \
               $(BUILD)/fixtures/many_structs.o $(BUILD)/fixtures/regs_stripped
 
-.PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-run check-install test demo bench install mutation \
+.PHONY: kernel kernel-compile-check check-qemu check-kimage fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-run check-install test demo bench install mutation \
         uninstall clean help
 
 PRELOAD_SRCS := $(wildcard shim/preload/*.c)
@@ -244,9 +244,15 @@ kernel-compile-check: deps
 # The QEMU part of make test (tests/qemu/check.sh): every guest test on both
 # kernels across CPU models and boot variants, the x86 selftests compared,
 # a soak on 2 vCPUs, and the side-by-side table.
-check-qemu: all kernel
+check-qemu: all kernel check-kimage
 	@tests/qemu/check.sh --base $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
 		--patched $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1)
+
+# Each built kernel's bzImage read as a layout source: exactly its vmlinux's BTF.
+check-kimage: all kernel $(BUILD)/tests/test_kimage $(FIXTURES)
+	@PTREGS_FIXTURES=$(BUILD)/fixtures \
+		PTREGS_KIMAGE_BUILDS=$$(ls -d $(KVER_GLOB)-base | head -1):$$(ls -d $(KVER_GLOB)-ptregs | head -1) \
+		$(BUILD)/tests/test_kimage | grep -E '^kimage:|PASSED|FAILED|SKIPPED'
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:

@@ -6,6 +6,7 @@ set -eu
 PACKAGES="
 build-essential pkg-config
 libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev
+liblzma-dev libzstd-dev liblz4-dev libbz2-dev
 clang llvm lld libclang-rt-14-dev
 bpftool dwarves
 qemu-system-x86 busybox-static cpio
