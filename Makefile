@@ -156,13 +156,36 @@ $(BUILD)/fixtures/lskel: tests/cli/lskel_host.c $(BUILD)/bpf/uapi/handwritten.bp
 	mv $@.skel.h.tmp $(dir $@)lskel.skel.h
 	$(CC) -O2 -I$(dir $@) -o $@ $<
 
-check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel
+# include/ptregs/compat.bpf.h, used by a program built against the UAPI headers.
+$(BUILD)/bpf/compat/compat.bpf.o: tests/bpf/compat/compat.bpf.c include/ptregs/compat.bpf.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -Iinclude -c -o $@ $<
+
+# A real skeleton of a UAPI-built object, embedded in an executable, for ptregs fix --to.
+$(BUILD)/fixtures/skel_host: tests/cli/skel_host.c $(BUILD)/bpf/uapi/handwritten.bpf.o
+	@mkdir -p $(dir $@)
+	bpftool gen skeleton $(BUILD)/bpf/uapi/handwritten.bpf.o name skel > $@.skel.h.tmp
+	mv $@.skel.h.tmp $(dir $@)skel.skel.h
+	$(CC) -O2 -I$(dir $@) -o $@ $< -lbpf
+
+# ptregs fix: loads fixed objects with libbpf and reads back what the kernel holds.
+$(BUILD)/tests/bpf/fix_load: tests/bpf/fix_load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf
+
+check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel \
+		$(BUILD)/tests/bpf/fix_load $(BUILD)/bench/mkbtf $(BUILD)/bpf/compat/compat.bpf.o \
+		$(BUILD)/fixtures/skel_host
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf tests/bpf/run.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/scan.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/reader.sh
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/fix.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf FIX_LOAD=$(BUILD)/tests/bpf/fix_load \
+		MKBTF=$(BUILD)/bench/mkbtf COMPAT_OBJ=$(BUILD)/bpf/compat/compat.bpf.o tests/bpf/fix.sh
 
 # ptregs run and the preload: a host program issuing bpf() through
 # syscall(), translated to builtin:pkrs on this machine's kernel.
@@ -196,7 +219,7 @@ FUZZ_TIME ?= 600
 FUZZ_SEED ?= 1
 FUZZ_RUNS ?= 60000
 FUZZ_DIR  := build/fuzz
-FUZZ_SRCS := tests/fuzz/fuzz_scan.c $(LIB_SRCS)
+FUZZ_SRCS := tests/fuzz/fuzz_scan.c btf-tools/fix_plan.c btf-tools/fix_write.c $(LIB_SRCS)
 $(FUZZ_DIR)/fuzz_scan: $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -std=gnu11 -Iinclude -Ishim -Ibtf-tools \
@@ -260,6 +283,7 @@ check-install:
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/destdir PREFIX=/usr
 	@test -x $(BUILD)/destdir/usr/bin/ptregs
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
+	@test -f $(BUILD)/destdir/usr/include/ptregs/compat.bpf.h
 	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
 	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
 		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \

@@ -32,6 +32,7 @@ static const struct cmd cmds[] = {
 	{ "layout", do_layout, help_layout, "print the layout of pt_regs or any struct" },
 	{ "diff", do_diff, help_diff, "compare layouts between two sources" },
 	{ "scan", do_scan, help_scan, "find BPF programs that read pt_regs at fixed offsets" },
+	{ "fix", do_fix, help_fix, "rewrite BPF objects to read the right registers" },
 	{ "run", do_run, help_run, "run a command with its BPF offsets translated at bpf()" },
 };
 

@@ -69,4 +69,12 @@ for k in "$CACHE"/build/linux-*-ptregs/vmlinux; do
 	"$PTREGS" diff -q builtin:pkrs "$k" && echo "=> its pt_regs matches builtin:pkrs: pkrs at 0, 176 bytes."
 	break
 done
+
+hr "Fixing the example programs ($EXAMPLES/uapi): CO-RE relocations added, then scanned again"
+fixed=$(mktemp -d /tmp/ptregs-demo-fix.XXXXXX)
+cp "$EXAMPLES"/uapi/*.bpf.o "$fixed"/
+"$PTREGS" fix --in-place "$fixed" 2>&1 | grep -E '^fix:|^[^ ].*: portable' | head -14
+"$PTREGS" scan "$fixed" 2>&1 | grep -E '^(scanned|verdict)'
+echo "(what is left needs a rebuild or 'ptregs run': see docs/migration.md)"
+rm -rf "$fixed"
 exit 0

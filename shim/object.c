@@ -1022,3 +1022,13 @@ int ptregs_object_prog_line(const struct ptregs_object *obj, const struct ptregs
 {
 	return obj_line(obj, prog, insn, file, line, col, text);
 }
+
+int ptregs_object_prog_insn_origin(const struct ptregs_object_prog *prog, uint32_t insn,
+				   size_t *shndx, uint32_t *sec_insn)
+{
+	if (!prog || insn >= prog->linked.insn_cnt)
+		return -ENOENT;
+	*shndx = prog->origin[insn].sec;
+	*sec_insn = prog->origin[insn].insn;
+	return 0;
+}

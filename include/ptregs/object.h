@@ -62,6 +62,15 @@ PTREGS_API const char *ptregs_object_prog_error(const struct ptregs_object_prog 
 /* The linked program, valid as long as OBJ. */
 PTREGS_API const struct ptregs_prog *ptregs_object_prog_linked(const struct ptregs_object_prog *prog);
 
+/*
+ * Where linked instruction INSN of PROG comes from: the index of its ELF
+ * section (in the object's section header table) and its instruction index
+ * in that section; a subprogram's instructions appear in every program
+ * that calls it. 0, or -ENOENT when INSN is out of range.
+ */
+PTREGS_API int ptregs_object_prog_insn_origin(const struct ptregs_object_prog *prog, uint32_t insn,
+					      size_t *shndx, uint32_t *sec_insn);
+
 /* Source position of linked instruction INSN: 0, or -ENOENT without line info. */
 PTREGS_API int ptregs_object_prog_line(const struct ptregs_object *obj,
 				       const struct ptregs_object_prog *prog, uint32_t insn,

@@ -1,15 +1,24 @@
 /*
  * libFuzzer target over the object reader and the analysis: the input is
  * scanned as a BPF ELF object (every program linked and analysed), and also
- * analysed as a raw instruction array under each context type.
+ * analysed as a raw instruction array under each context type. An object
+ * that opens also goes through ptregs fix: both strategies planned, the
+ * retarget applied to a copy, the portable rewrite written to a memory
+ * file, and each result read back.
  */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <ptregs/object.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "fix.h"
 
+const char *bin_name = "fuzz";
 static struct ptregs_layout *from, *to;
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
@@ -26,6 +35,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	libbpf_set_print(quiet);
+	/* libbpf's own open crashes on some inputs: not ours to fuzz */
+	fix_verify_libbpf = false;
 	from = ptregs_layout_load("builtin:legacy", NULL, NULL);
 	to = ptregs_layout_load("builtin:pkrs", NULL, NULL);
 	return from && to ? 0 : -1;
@@ -63,6 +74,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			ptregs_object_prog_line(o, op, k, &file, &line, &col, &text);
 		}
+	}
+	for (int strat = FIX_PORTABLE; o && strat <= FIX_RETARGET; strat++) {
+		struct fix_opts fopts = { .from = from, .to = to, .to_name = "builtin:pkrs",
+					  .strategy = (enum fix_strategy)strat };
+		struct fix_object fo = { 0 };
+		char err[256];
+
+		if (fix_plan(&fopts, o, data, size, &fo) == 0 && fo.edit_cnt) {
+			if (strat == FIX_RETARGET) {
+				uint8_t *copy = malloc(size);
+
+				if (copy) {
+					memcpy(copy, data, size);
+					if (!fix_apply_retarget(&fo, &fopts, copy, size, err, sizeof(err)))
+						(void)fix_verify(data, size, copy, size, err, sizeof(err));
+					free(copy);
+				}
+			} else {
+				int fd = memfd_create("fuzz-fix", MFD_CLOEXEC);
+
+				if (fd >= 0 && !fix_write_portable(&fo, &fopts, data, size, fd, err,
+								   sizeof(err))) {
+					off_t n = lseek(fd, 0, SEEK_END);
+					uint8_t *back = n > 0 ? malloc((size_t)n) : NULL;
+
+					if (back && pread(fd, back, (size_t)n, 0) == n)
+						(void)fix_verify(data, size, back, (size_t)n, err,
+								 sizeof(err));
+					free(back);
+				}
+				if (fd >= 0)
+					close(fd);
+			}
+		}
+		fix_object_free(&fo);
 	}
 	ptregs_object_close(o);
 	/* the host-file readers over the same bytes */

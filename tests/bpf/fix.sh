@@ -1,0 +1,204 @@
+#!/bin/bash
+# ptregs fix over every UAPI-built test object, with both strategies:
+# - the rewrites match the golden files (expected/fix/{portable,pkrs}/NAME.txt:
+#   program, insn, verdict, fixed or left, the edit: kind, insn, old and new
+#   value, CO-RE field; UPDATE=1 rewrites them);
+# - scan of the output finds no 'breaks' (portable: from the source layout,
+#   the rewritten accesses relocated; retargeted: from the target layout);
+# - the output reparses (bpftool btf dump, bpftool gen object, and
+#   bpftool gen skeleton where the original passes it);
+# - fixing the output again changes nothing;
+# - where bpf() works: libbpf loads the portable outputs with the running
+#   kernel's BTF and with a copy of it where pt_regs has pkrs first
+#   (btf_custom_path), and the kernel's instructions hold the old and the
+#   new offsets; the retargeted output holds the new ones.
+# Usage: PTREGS=build/ptregs BPF_OBJS=build/bpf FIX_LOAD=... MKBTF=... tests/bpf/fix.sh
+set -u
+PTREGS=${PTREGS:-build/ptregs}
+OBJS=${BPF_OBJS:-build/bpf}
+FIX_LOAD=${FIX_LOAD:-build/tests/bpf/fix_load}
+MKBTF=${MKBTF:-build/bench/mkbtf}
+COMPAT_OBJ=${COMPAT_OBJ:-build/bpf/compat/compat.bpf.o}
+EXPECTED=$(dirname "$0")/expected/fix
+TMP=$(mktemp -d /tmp/ptregs-fix.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/../cli/lib.sh"
+
+normalize() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for o in d["objects"]:
+    if "error" in o:
+        print("error", o["error"]); continue
+    for a in o["accesses"]:
+        if a["fixed"]:
+            c = a["change"]
+            print(a["program"], a["insn"], a["verdict"], "fixed", c["kind"], "insn", c["insn"],
+                  c["site"], c["old_value"], "->", c["new_value"], c.get("core_field", "-"),
+                  c.get("old_core_field", "-"))
+        else:
+            print(a["program"], a["insn"], a["verdict"], "left", a["reason"].split(":")[0])
+'
+}
+
+count_breaks() {	# scan's summary: how many breaks
+	"$PTREGS" scan -j "$@" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["breaks"])'
+}
+
+for strat in portable pkrs; do
+	mkdir -p "$TMP/$strat"
+	for obj in "$OBJS"/uapi/*.bpf.o; do
+		name=$(basename "$obj" .bpf.o)
+		out=$TMP/$strat/$name.bpf.o
+		args=()
+		[ "$strat" = pkrs ] && args=(--to builtin:pkrs)
+		"$PTREGS" fix -j "${args[@]}" -o "$out" "$obj" >"$TMP/$name.json" 2>"$TMP/err"
+		rc=$?
+		if [ $rc -gt 1 ]; then
+			bad "$strat/$name: fix exit $rc: $(head -1 "$TMP/err")"
+			continue
+		fi
+		normalize <"$TMP/$name.json" >"$TMP/$strat-$name.txt"
+		golden=$EXPECTED/$strat/$name.txt
+		if [ "${UPDATE:-0}" = 1 ]; then
+			mkdir -p "$EXPECTED/$strat"
+			cp "$TMP/$strat-$name.txt" "$golden"
+		fi
+		if [ ! -f "$golden" ]; then
+			bad "$strat/$name: no golden file $golden"
+		elif diff -u "$golden" "$TMP/$strat-$name.txt" >"$TMP/diff"; then
+			ok
+		else
+			bad "$strat/$name: rewrites differ from $golden"
+			cat "$TMP/diff"
+		fi
+		# the exit status says whether something was left
+		left=$(grep -c ' left ' "$TMP/$strat-$name.txt")
+		if { [ "$left" -eq 0 ] && [ $rc -eq 0 ]; } || { [ "$left" -gt 0 ] && [ $rc -eq 1 ]; }; then
+			ok
+		else
+			bad "$strat/$name: exit $rc with $left left"
+		fi
+		# nothing the fixer claims fixed still breaks
+		if [ "$strat" = portable ]; then
+			n=$(count_breaks "$out")
+			want=$(count_breaks "$obj")
+		else
+			n=$(count_breaks --from builtin:pkrs --to builtin:pkrs "$out")
+			want=0
+		fi
+		fixed_breaks=$(grep -c ' breaks fixed ' "$TMP/$strat-$name.txt")
+		left_breaks=$(grep -c ' breaks left ' "$TMP/$strat-$name.txt")
+		if [ "$strat" = portable ]; then
+			want=$((want - fixed_breaks))
+		fi
+		if [ "$strat" = portable ]; then
+			[ "$n" = "$want" ] && ok || bad "$strat/$name: scan of the output: $n breaks, expected $want"
+		else	# what scan still finds is among what the fixer left
+			[ "$n" -le "$left_breaks" ] && ok ||
+				bad "$strat/$name: scan of the output: $n breaks, $left_breaks left"
+		fi
+		if [ "$left_breaks" -eq 0 ] && [ "$n" != 0 ]; then
+			bad "$strat/$name: nothing left, yet scan finds $n breaks"
+		fi
+		# fixing it again changes nothing
+		cp "$out" "$TMP/again.o"
+		"$PTREGS" fix "${args[@]}" --in-place "$TMP/again.o" >/dev/null 2>&1
+		cmp -s "$out" "$TMP/again.o" && ok || bad "$strat/$name: a second fix changed the object"
+		# libbpf and bpftool read it
+		if bpftool btf dump file "$out" >/dev/null 2>"$TMP/err"; then ok; else
+			bad "$strat/$name: bpftool btf dump: $(head -1 "$TMP/err")"; fi
+		if bpftool gen object "$TMP/linked.o" "$out" 2>"$TMP/err"; then ok; else
+			bad "$strat/$name: bpftool gen object: $(head -1 "$TMP/err")"; fi
+		if bpftool gen skeleton "$obj" >/dev/null 2>&1; then
+			if bpftool gen skeleton "$out" >/dev/null 2>"$TMP/err"; then ok; else
+				bad "$strat/$name: bpftool gen skeleton: $(head -1 "$TMP/err")"; fi
+		fi
+	done
+done
+
+# compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
+if [ -f "$COMPAT_OBJ" ]; then
+	"$PTREGS" scan -j --all "$COMPAT_OBJ" >"$TMP/compat.json" 2>/dev/null
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = sorted(f["verdict"] for f in d["findings"])
+sys.exit(0 if v == ["relocated"] * 7 + ["safe-abi"] * 2 else 1)' "$TMP/compat.json" && ok ||
+		bad "compat: scan finds $(python3 -c 'import json,sys; print([f["verdict"] for f in json.load(open(sys.argv[1]))["findings"]])' "$TMP/compat.json")"
+	"$PTREGS" fix -n "$COMPAT_OBJ" >"$TMP/out" 2>&1
+	grep -q "nothing to fix" "$TMP/out" && ok || bad "compat: fix finds something: $(head -2 "$TMP/out")"
+else
+	bad "compat: no $COMPAT_OBJ"
+fi
+
+# Loading: the offsets the kernel holds.
+# load_check NAME OBJ BTF PROG EXPECTED: the constants, joined by spaces, start with EXPECTED
+load_check() {
+	local got
+	got=$("$FIX_LOAD" "$2" "$3" "$4" 2>"$TMP/err" | tr '\n' ' ')
+	case "$got" in
+	"$5"*) ok ;;
+	*) bad "$1: kernel holds '$got', expected '$5...' ($(head -1 "$TMP/err"))" ;;
+	esac
+}
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	missing load "no /sys/kernel/btf/vmlinux to derive a BTF with the new layout from"
+elif ! "$FIX_LOAD" "$TMP/portable/handwritten.bpf.o" - own_struct >/dev/null 2>"$TMP/err"; then
+	missing load "bpf() refused here: $(head -1 "$TMP/err")"
+elif [ "$("$PTREGS" layout /sys/kernel/btf/vmlinux -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')" != 168 ]; then
+	missing load "the running kernel's pt_regs is not the legacy layout"
+else
+	"$MKBTF" /sys/kernel/btf/vmlinux "$TMP/pkrs.btf" >/dev/null
+	P=$TMP/portable/kprobe_args.bpf.o
+	load_check load-legacy "$P" - direct_args "ldx 104 ldx 112 "
+	load_check load-pkrs "$P" "$TMP/pkrs.btf" direct_args "ldx 112 ldx 120 "
+	# a relocation that named rdx/rip failed to load; repointed it loads on both
+	load_check load-repointed-legacy "$P" - core_read_args "mov 96 add -8 ldx -8 stx 0 mov 128 "
+	load_check load-repointed-pkrs "$P" "$TMP/pkrs.btf" core_read_args "mov 104 add -8 ldx -8 stx 0 mov 136 "
+	if "$FIX_LOAD" "$OBJS/uapi/kprobe_args.bpf.o" - core_read_args >/dev/null 2>&1; then
+		bad "load-unfixed: the UAPI core_read_args loads before the fix"
+	else
+		ok
+	fi
+	P=$TMP/portable/syscalls.bpf.o
+	load_check load-wrapper-legacy "$P" - wrapper "mov 104 "
+	load_check load-wrapper-pkrs "$P" "$TMP/pkrs.btf" wrapper "mov 112 "
+	P=$TMP/portable/handwritten.bpf.o
+	load_check load-own-legacy "$P" - own_struct "ldx 112 "
+	load_check load-own-pkrs "$P" "$TMP/pkrs.btf" own_struct "ldx 120 "
+	# retargeted: the new offsets, whatever BTF libbpf is given
+	load_check load-retarget "$TMP/pkrs/kprobe_args.bpf.o" - direct_args "ldx 112 ldx 120 "
+	load_check load-retarget-handwritten "$TMP/pkrs/handwritten.bpf.o" - own_struct "ldx 120 "
+	# compat.bpf.h
+	C=$COMPAT_OBJ
+	load_check compat-args-legacy "$C" - args "ldx 112 stx 0 ldx 104 stx 0 ldx 128 "
+	load_check compat-args-pkrs "$C" "$TMP/pkrs.btf" args "ldx 120 stx 0 ldx 112 stx 0 ldx 136 "
+	load_check compat-rc-pkrs "$C" "$TMP/pkrs.btf" ret "ldx 88 "
+	load_check compat-wrapper-pkrs "$C" "$TMP/pkrs.btf" wrapper "ldx 120 mov 112 add -8 ldx -8 stx 0 mov 64 "
+	load_check compat-perf-legacy "$C" - perf "ldx 0 ldx 128 stx 0 ldx 0 ldx 152 "
+	load_check compat-perf-pkrs "$C" "$TMP/pkrs.btf" perf "ldx 0 ldx 128 stx 0 ldx 0 ldx 152 "
+	load_check compat-task-legacy "$C" - task_stack "mov 32 add -8 mov 168 ldx -8 mov 128 "
+	load_check compat-task-pkrs "$C" "$TMP/pkrs.btf" task_stack "mov 32 add -8 mov 176 ldx -8 mov 136 "
+fi
+
+# The patched kernel built here, when there is one: retargeting for its BTF
+# is retargeting for builtin:pkrs, byte for byte, and libbpf relocates the
+# portable output against it to the new offsets. Not a prerequisite even
+# under make test, which runs these checks before it builds the kernels.
+VMLINUX=$(ls "${PTREGS_CACHE:-/var/cache/ptregs}"/build/linux-*-ptregs/vmlinux 2>/dev/null | head -1)
+if [ -n "$VMLINUX" ]; then
+	"$PTREGS" fix --to "$VMLINUX" -o "$TMP/kv.o" "$OBJS/uapi/kprobe_args.bpf.o" >/dev/null 2>&1
+	cmp -s "$TMP/kv.o" "$TMP/pkrs/kprobe_args.bpf.o" && ok ||
+		bad "kernel: --to $VMLINUX differs from --to builtin:pkrs"
+	if "$FIX_LOAD" "$TMP/portable/handwritten.bpf.o" - own_struct >/dev/null 2>&1; then
+		load_check kernel-load "$TMP/portable/kprobe_args.bpf.o" "$VMLINUX" direct_args "ldx 112 ldx 120 "
+		load_check kernel-load-repointed "$TMP/portable/kprobe_args.bpf.o" "$VMLINUX" core_read_args "mov 104 add -8 ldx -8 stx 0 mov 136 "
+	fi
+else
+	echo "SKIP: kernel: no patched kernel built under ${PTREGS_CACHE:-/var/cache/ptregs} (make kernel)" >&2
+fi
+
+echo "fix-bpf: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
