@@ -17,7 +17,7 @@ SOVER    := 1
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-format-truncation
 CFLAGS   ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -Iinclude -fvisibility=hidden -fPIC
+override CFLAGS += -std=gnu11 $(WARN) -Iinclude -I$(BUILD)/btf-tools -fvisibility=hidden -fPIC
 LDLIBS   := -lbpf -ldw -lelf -lz -llzma -lzstd -llz4 -lbz2
 # The preload goes into other people's processes, which ASan cannot be
 # preloaded into: its objects never carry the sanitizers (PRELOAD_CFLAGS is
@@ -344,6 +344,14 @@ bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader
 	@./scripts/bench-scan.sh $(BUILD)/ptregs
 	@echo "== ptregs run: syscall() and BPF_PROG_LOAD with and without the preload"
 	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
+
+# The known-consumer list, built into ptregs check (and installed beside it).
+$(BUILD)/btf-tools/known_consumers.h: btf-tools/known-consumers
+	@mkdir -p $(dir $@)
+	{ echo 'static const char known_consumers_text[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $<; echo ';'; } > $@.tmp
+	mv $@.tmp $@
+$(BUILD)/btf-tools/cmd_check.o: $(BUILD)/btf-tools/known_consumers.h
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)
