@@ -184,6 +184,8 @@ check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel \
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/fix.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/check.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf FIX_LOAD=$(BUILD)/tests/bpf/fix_load \
 		MKBTF=$(BUILD)/bench/mkbtf COMPAT_OBJ=$(BUILD)/bpf/compat/compat.bpf.o tests/bpf/fix.sh
 

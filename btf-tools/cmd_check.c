@@ -274,8 +274,8 @@ static void other_file(struct scan *s, const char *path, const uint8_t *buf, siz
 	struct elf_view v;
 	char debug[4600];
 
-	if (!elf_view(buf, size, &v))
-		return;
+	if (strstr(path, "/usr/lib/debug/") || !elf_view(buf, size, &v))
+		return;	/* a debug file is read for the program it belongs to */
 	if (elf_section(&v, size, ".debug_info")) {
 		if (mentions_pt_regs(buf, size, &v))
 			dwarf_check(w, path, path);
@@ -562,10 +562,43 @@ struct tally {
 	size_t files, packages, consumers, live, dwarf;
 };
 
+struct by_pkg {
+	const struct check *c;
+	const struct finding *f;
+	const struct dpkg_pkg *p;
+};
+
+/* Packages by name, files of no package last, the walk's order within. */
+static int by_pkg_cmp(const void *a, const void *b)
+{
+	const struct by_pkg *x = a, *y = b;
+	int r;
+
+	if (!x->p != !y->p)
+		return x->p ? -1 : 1;
+	if (x->p && (r = strcmp(x->p->name, y->p->name)))
+		return r;
+	return x->f < y->f ? -1 : x->f > y->f;
+}
+
 static void print_text(const struct check *c, const struct tally *t, bool summary)
 {
 	char last[512] = "", label[512], msg[1024];
 	const char *last_file = "";
+	struct by_pkg *order = calloc(c->files.cnt + 1, sizeof(*order));
+	size_t n = 0;
+
+	for (size_t i = 0; order && i < c->files.cnt; i++) {
+		const struct finding *f = &c->files.findings[i];
+
+		if (!breaking(f->acc.verdict))
+			continue;
+		order[n].c = c;
+		order[n].f = f;
+		order[n++].p = c->have_dpkg ? dpkg_owner(&c->dpkg, f->file) : NULL;
+	}
+	if (n)
+		qsort(order, n, sizeof(*order), by_pkg_cmp);
 
 	printf("ptregs check: from %s\n              to   %s\n", c->old_name, c->new_name);
 	printf("pt_regs: %u -> %u bytes, %zu of %zu registers move\n",
@@ -574,11 +607,9 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 	if (!summary && c->paths.cnt) {
 		printf("\ninstalled files: %zu scanned, %zu with BPF, %zu programs\n",
 		       c->paths.cnt, c->files.files, c->files.programs);
-		for (size_t i = 0; i < c->files.cnt; i++) {
-			const struct finding *f = &c->files.findings[i];
+		for (size_t i = 0; i < n; i++) {
+			const struct finding *f = order[i].f;
 
-			if (!breaking(f->acc.verdict))
-				continue;
 			pkg_label(c, f->file, label, sizeof(label));
 			if (strcmp(label, last)) {
 				printf("  %s\n", label);
@@ -606,6 +637,8 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 			       "a fixed libbpf\n", label, u->file, u->arg_reads,
 			       u->arg_reads == 1 ? "" : "s");
 		}
+		if (c->dwarf_cnt)
+			printf("  programs built with the kernel's struct pt_regs (their debug info):\n");
 		for (size_t i = 0; i < c->dwarf_cnt; i++) {
 			const struct dwarf_user *d = &c->dwarf[i];
 
@@ -683,6 +716,7 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 		       t->live, t->live == 1 ? "" : "s");
 	if (summary && t->files + t->dwarf + t->consumers + t->live)
 		printf("details: %s check --kernel %s\n", bin_name, c->new_name);
+	free(order);
 }
 
 static void print_json(const struct check *c, const struct tally *t)
