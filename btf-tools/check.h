@@ -29,6 +29,8 @@ struct live {
 	size_t cnt;
 	size_t total;		/* programs of any type */
 	char why[256];		/* why they could not be listed */
+	int32_t imm[16], id[16];	/* helper calls as the kernel keeps them */
+	size_t imm_cnt;
 };
 
 /* A user-space ELF whose debug info has the kernel's struct pt_regs. */

@@ -154,6 +154,72 @@ static enum ptregs_ctx_evidence evidence(const struct bpf_prog_info *info, uint3
 	return ev;
 }
 
+/*
+ * The kernel keeps a helper call as the helper's address less
+ * __bpf_call_base's: the ones the analysis follows are named back from
+ * /proc/kallsyms (unreadable or zeroed addresses: left alone, and probe
+ * reads through ctx are then not seen).
+ */
+static const struct {
+	const char *sym;
+	int32_t id;
+} helpers[] = {
+	{ "bpf_probe_read_compat", BPF_FUNC_probe_read },
+	{ "bpf_probe_read_compat_str", BPF_FUNC_probe_read_str },
+	{ "bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel },
+	{ "bpf_probe_read_kernel_str", BPF_FUNC_probe_read_kernel_str },
+	{ "bpf_probe_read_user", BPF_FUNC_probe_read_user },
+	{ "bpf_probe_read_user_str", BPF_FUNC_probe_read_user_str },
+	{ "bpf_map_lookup_elem", BPF_FUNC_map_lookup_elem },
+	{ "bpf_map_update_elem", BPF_FUNC_map_update_elem },
+	{ "bpf_map_delete_elem", BPF_FUNC_map_delete_elem },
+	{ "bpf_perf_event_output", BPF_FUNC_perf_event_output },
+};
+#define NHELPERS (sizeof(helpers) / sizeof(helpers[0]))
+
+static void load_helper_imms(struct live *l)
+{
+	unsigned long long addr[NHELPERS] = { 0 }, base = 0, a;
+	char line[512], type, name[256];
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) != 3 || strchr(line, '['))
+			continue;
+		if (!strcmp(name, "__bpf_call_base"))
+			base = a;
+		for (size_t i = 0; i < NHELPERS; i++)
+			if (!strcmp(name, helpers[i].sym))
+				addr[i] = a;
+	}
+	fclose(f);
+	if (!base)
+		return;
+	for (size_t i = 0; i < NHELPERS; i++) {
+		long long d = (long long)(addr[i] - base);
+
+		if (addr[i] && d >= INT32_MIN && d <= INT32_MAX) {
+			l->imm[l->imm_cnt] = (int32_t)d;
+			l->id[l->imm_cnt++] = helpers[i].id;
+		}
+	}
+}
+
+static void name_helpers(const struct live *l, struct bpf_insn *insns, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != 0)
+			continue;
+		for (size_t k = 0; k < l->imm_cnt; k++)
+			if (insns[i].imm == l->imm[k]) {
+				insns[i].imm = l->id[k];
+				break;
+			}
+	}
+}
+
 static void analyse(struct check *c, struct live_prog *p, const struct bpf_insn *insns,
 		    size_t cnt)
 {
@@ -245,6 +311,7 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 		} else {
 			p->evidence = evidence(&info, full.nr_func_info && fi[0].insn_off == 0 ?
 						      fi[0].type_id : 0);
+			name_helpers(l, insns, info.xlated_prog_len / sizeof(*insns));
 			analyse(c, p, insns, info.xlated_prog_len / sizeof(*insns));
 		}
 	}
@@ -258,6 +325,7 @@ int check_live(struct check *c, struct live *l)
 	struct statfs sfs;
 
 	memset(l, 0, sizeof(*l));
+	load_helper_imms(l);
 	for (;;) {
 		if (bpf_prog_get_next_id(id, &id) != 0) {
 			if (errno == ENOENT)
