@@ -6,6 +6,8 @@ BINDIR   ?= $(PREFIX)/bin
 LIBDIR   ?= $(PREFIX)/lib
 INCDIR   ?= $(PREFIX)/include
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC       ?= gcc
@@ -287,6 +289,8 @@ check-install:
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
 	@test -f $(BUILD)/destdir/usr/include/ptregs/compat.bpf.h
 	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
+	@test -x $(BUILD)/destdir/etc/kernel/postinst.d/zz-ptregs-check
+	@test -f $(BUILD)/destdir/usr/share/ptregs/known-consumers
 	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
 		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \
 		{ echo "install: the installed ptregs run does not find its preload"; exit 1; }
@@ -372,11 +376,16 @@ install: all $(BUILD)/libptregs.pc
 	install -m 0644 include/ptregs/*.h $(DESTDIR)$(INCDIR)/ptregs/
 	install -m 0644 $(BUILD)/libptregs.pc $(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(DATADIR)/ptregs $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d
+	install -m 0644 btf-tools/known-consumers $(DESTDIR)$(DATADIR)/ptregs/known-consumers
+	install -m 0755 btf-tools/kernel-postinst \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ptregs $(DESTDIR)$(LIBDIR)/libptregs.* \
 		$(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc $(DESTDIR)$(MANDIR)/man1/ptregs*.1
-	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs
+	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs $(DESTDIR)$(DATADIR)/ptregs
+	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
 
 clean:
 	rm -rf build

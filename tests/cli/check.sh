@@ -187,5 +187,36 @@ run usage-option 3 check --bogus
 run help 0 help check
 has help "--kernel NEW" out
 
+# ---- the kernel postinst hook: a summary, never a failure ------------------------
+HOOK=$HERE/../../btf-tools/kernel-postinst
+mkdir -p "$TMP/bin"
+ln -sf "$(cd "$(dirname "$PTREGS")" && pwd)/$(basename "$PTREGS")" "$TMP/bin/ptregs"
+hook() { # NAME EXPECTED-OUTPUT-PATTERN ARGS...: exit 0 always
+	local name=$1 want=$2 rc
+	shift 2
+	PATH=$TMP/bin:$PATH PTREGS_DEFAULTS=$TMP/defaults sh "$HOOK" "$@" >"$TMP/out" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then bad "$name: the hook exited $rc"; return; fi
+	ok
+	if [ -z "$want" ]; then
+		[ -s "$TMP/out" ] && bad "$name: said something: $(head -3 "$TMP/out")" || ok
+	else
+		has "$name" "$want" out
+	fi
+}
+: >"$TMP/defaults"
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	cp /sys/kernel/btf/vmlinux "$TMP/vmlinuz-same"
+	hook hook-same "^ptregs: pt_regs: every register where it was" 6.1.0-test "$TMP/vmlinuz-same"
+else
+	missing hook-same "no /sys/kernel/btf/vmlinux"
+fi
+hook hook-missing-image "" 6.1.0-test "$TMP/no-such-image"
+hook hook-bad-image "^ptregs: .*truncated kernel image" 6.1.0-test "$TMP/bad-image"
+echo PTREGS_CHECK=no >"$TMP/defaults"
+hook hook-off "" 6.1.0-test "$TMP/bad-image"
+printf 'PTREGS_CHECK_TIMEOUT=0.001\n' >"$TMP/defaults"
+hook hook-timeout "^ptregs: gave up after 0.001s; run: ptregs check --kernel " 6.1.0-test "$TMP/bad-image"
+
 echo "check-cli: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
