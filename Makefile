@@ -59,7 +59,8 @@ help:
 	@echo "make mutation the mutants of tests/mutation/mutants.txt, each against the fast tests"
 	@echo "make demo     pt_regs layouts and what the PKRS change does to them"
 	@echo "make bench    diff --all against pahole + diff; scan against llvm-objdump;"
-	@echo "              syscall() and BPF_PROG_LOAD with and without the preload"
+	@echo "              syscall() and BPF_PROG_LOAD with and without the preload;"
+	@echo "              fix of the UAPI test objects against recompiling them"
 	@echo "make kernel   build the unpatched and patched 6.1 kernels (kernel-patch/)"
 	@echo "make kernel-compile-check  arch/x86 of both with Debian's config, warnings compared"
 	@echo "make check-qemu  boot both in QEMU: every guest test, selftests, soak"
@@ -343,13 +344,15 @@ $(BUILD)/bench/mkbtf: tests/bench/mkbtf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader
+bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader $(BPF_UAPI)
 	@echo "== diff --all: ptregs against pahole + diff"
 	@MKBTF=$(BUILD)/bench/mkbtf ./scripts/bench-diff.sh $(BUILD)/ptregs
 	@echo "== scan: ptregs against llvm-objdump on libbpf-tools"
 	@./scripts/bench-scan.sh $(BUILD)/ptregs
 	@echo "== ptregs run: syscall() and BPF_PROG_LOAD with and without the preload"
 	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
+	@echo "== fix: ptregs fix of every UAPI-built test object against recompiling them"
+	@CLANG=$(CLANG) BPF_CFLAGS="$(BPF_CFLAGS)" ./scripts/bench-fix.sh $(BUILD)/ptregs $(BUILD)/bpf/uapi tests/bpf/progs
 
 # The known-consumer list, built into ptregs check (and installed beside it).
 $(BUILD)/btf-tools/known_consumers.h: btf-tools/known-consumers

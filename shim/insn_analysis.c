@@ -1416,7 +1416,11 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 		return V_UNKNOWN;
 	}
 	n = f->end - f->start;
+	if (!n)
+		return V_UNKNOWN;
 	lead = find_leaders(c, f, &nl);
+	if (!nl)	/* never: the entry leads a block */
+		nl = 1;
 	in = lead ? malloc(nl * sizeof(*in)) : NULL;
 	pos = malloc(nl * sizeof(*pos));
 	nw = (nl + 63) / 64;

@@ -7,7 +7,9 @@
 #                            share's chroot);
 #   BUILD/guest/             the guest programs (gcc -static, -m32 -static
 #                            for the compat child, clang -target bpf,
-#                            bpftool gen skeleton).
+#                            bpftool gen skeleton, and copies of some
+#                            rewritten by the host's build/ptregs fix,
+#                            each with its report in NAME.fix.txt).
 #
 # Usage: tests/qemu/mkinitramfs.sh [BUILD]   (default: <project>/build/qemu)
 # Prints the path of the archive on stdout.
@@ -20,6 +22,7 @@ src=$here/guest
 busybox=${BUSYBOX:-/bin/busybox}
 CC=${CC:-gcc}
 CLANG=${CLANG:-clang}
+PTREGS=${PTREGS:-$top/build/ptregs}
 CFLAGS="-O2 -g -Wall -Wextra -Werror"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
@@ -46,9 +49,15 @@ headers=$(ls "$src"/*.h 2>/dev/null || true)
 m32="-m32 -static -fno-pie -no-pie"
 grep -v -e '^#' -e '^[[:space:]]*$' "$src/programs" >"$g/programs.list"
 while read -r name kind source; do
-	[ -f "$src/$source" ] || die "guest/programs: $name: $source not found"
 	out=$g/$name
-	deps="$src/$source"
+	case $kind in
+	fix|fixto) [ -e "$g/$source" ] ||
+			die "guest/programs: $name: $source must be built first"
+		[ -x "$PTREGS" ] || die "$PTREGS missing (make all)"
+		deps="$g/$source $PTREGS" ;;
+	*) [ -f "$src/$source" ] || die "guest/programs: $name: $source not found"
+		deps="$src/$source" ;;
+	esac
 	[ "$kind" = skel ] && deps="$deps $g/$name.bpf.o"
 	stale "$out" $deps $headers || continue
 	case $kind in
@@ -65,7 +74,18 @@ while read -r name kind source; do
 		run $CC $CFLAGS -I"$g" -o "$out" "$src/$source" \
 			-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic ;;
 	bpf) run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
-		-c -o "$out" "$src/$source" ;;
+		-I"$top/include" -c -o "$out" "$src/$source" ;;
+	fix|fixto)
+		# 1: something left unfixed, listed in the report; the rest written
+		rm -f "$out"
+		how=--portable
+		[ $kind = fixto ] && how="--to builtin:pkrs"
+		st=0
+		run "$PTREGS" fix $how -o "$out" "$g/$source" >"$out.fix.txt" 2>&1 || st=$?
+		cat "$out.fix.txt" >&2
+		if [ $st -gt 1 ] || [ ! -e "$out" ]; then
+			die "guest/programs: $name: ptregs fix of $source failed (status $st)"
+		fi ;;
 	*) die "guest/programs: $name: unknown kind $kind" ;;
 	esac
 done <"$g/programs.list"
@@ -83,8 +103,8 @@ while read -r name kind source; do
 		[ "$kind" = x32 ] && continue
 		die "$g/$name missing"
 	fi
-	case $kind in
-	bpf) cp "$g/$name" "$root/lib/ptregs/$name" ;;
+	case $kind/$name in
+	bpf/*|fix*/*.o) cp "$g/$name" "$root/lib/ptregs/$name" ;;
 	*) cp "$g/$name" "$root/bin/$name" ;;
 	esac
 done <"$g/programs.list"

@@ -13,7 +13,8 @@
 #              those that need a special boot or take long (selftest,
 #              selftests, pksoops, soak and the outside clients
 #              bpftrace, filelife, bpftraceshim, usdtshim, coreshim, shimctl,
-#              which only amd runs); icelake,
+#              and the ptregs fix tests fixkprobe, fixuprobe, fixperf,
+#              fixskel, which only amd runs); icelake,
 #              amd-pti and amd-nofsgsbase leave out layout and the probe
 #              tests (kprobe, kretprobe, optprobe, uprobes, usdt,
 #              kprobebpf)
@@ -34,6 +35,7 @@
 #                                             32-bit vDSO uses SYSCALL; also
 #                                             the outside clients (bpftrace,
 #                                             filelife and the shim tests)
+#                                             and the ptregs fix tests
 #   intel    max,-smap,vendor=GenuineIntel    Intel-flavoured: SYSENTER, PTI
 #   icelake  Icelake-Server,-smap,+pks        a named Intel model (family 6)
 #   nopks    max,-smap,-pks                   no PKS
@@ -80,7 +82,7 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|soak' |
+		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
@@ -97,10 +99,13 @@ fi
 # The outside clients run in the amd variant only, which gets more time:
 # they load from the host share and parse the kernel's BTF under TCG.
 clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl
+# ptregs fix against the kernel: a matter of the layout, not of the CPU
+# model or the entry path, so once per kernel (about 6 s).
+fixes=fixkprobe,fixuprobe,fixperf,fixskel
 variant() {
 	flags='' tests=$all_tests btimeout=$timeout
 	case "$1" in
-	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,$clients}
+	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,$clients,$fixes}
 		if [ -n "$default_tests" ]; then btimeout=$((timeout + 300)); fi ;;
 	intel) cpu=max,-smap,vendor=GenuineIntel append='' ;;
 	icelake) cpu=Icelake-Server,-smap,+pks append='' tests=$entry_tests ;;

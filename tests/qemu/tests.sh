@@ -77,7 +77,7 @@ t_nmi() {
 	return $rc
 }
 
-t_perfbpf() { /bin/perfbpf /lib/ptregs/perfbpf.bpf.o; }
+t_perfbpf() { /bin/perfbpf /lib/ptregs/perfbpf.bpf.o "$EXPECT"; }
 
 # BPF uprobe context (struct pt_regs) with known user registers: CO-RE
 # must be exact everywhere; UAPI offsets exact on legacy, one register off

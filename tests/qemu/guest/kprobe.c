@@ -1,18 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kprobe: attach the kprobe programs of kprobe.bpf.o to ksys_write at each
- * given offset (0: through ftrace; past the first instruction: an int3
- * probe), make one write(57, buf, 4321) to /dev/null, and check the three
- * arguments each program read from its struct pt_regs context:
+ * kprobe: attach the programs of kprobe.bpf.o (or a `ptregs fix` output of
+ * it): the kprobes to ksys_write at each given offset (0: through ftrace;
+ * past the first instruction: an int3 probe), the wrapper programs to
+ * __x64_sys_write and the kretprobes to ksys_write; make one
+ * write(57, buf, 4321) to /dev/null, and check what each program read from
+ * its struct pt_regs context.
  *
- *   kp_core, kp_read (CO-RE) must read fd, buf, count exactly on any kernel;
- *   kp_uapi (UAPI offsets, libbpf PT_REGS_PARM1..3) reads them exactly on a
- *   kernel with the legacy layout; with pkrs prepended each offset holds
- *   the register the new layout keeps 8 bytes lower: PARM1 (rdi's offset
- *   112) reads si = buf, PARM2 (104) reads dx = count, PARM3 (96) reads cx
- *   (not known, not checked).
+ * CO-RE (kp_core, kp_read) and ptregs/compat.bpf.h (kp_compat, ks_compat,
+ * krp_compat) programs must read fd, buf, count and the return value
+ * exactly on any kernel. The UAPI-built ones (kp_uapi, kp_pread, ks_uapi,
+ * krp_uapi) as UAPI_EXPECT says:
+ *   exact   (also: legacy) every value exact;
+ *   down    (also: pkrs) each offset holds the register the layout keeps
+ *           8 bytes lower, as legacy offsets on the pkrs layout: PARM1
+ *           (offset 112) reads si = buf, PARM2 (104) reads dx = count,
+ *           PARM3 (96) reads cx (not known, not checked); the wrapper's
+ *           inner regs pointer is wrong, so are its reads; the kretprobe's
+ *           rax (80) is r8, not the return value;
+ *   up      the other way, pkrs offsets on the legacy layout: PARM2 (112)
+ *           reads di = fd, PARM3 (104) reads si = buf; the wrapper and the
+ *           return value wrong;
+ *   any     exact or down.
+ * A UAPI program's reading is named in the detail line: exact, down, up or
+ * wrong.
  *
- * Usage: kprobe OBJECT legacy|pkrs|any OFFSET...
+ * Usage: kprobe OBJECT exact|down|up|legacy|pkrs|any OFFSET...
  * Exit status 0 pass, 1 fail.
  */
 #define _GNU_SOURCE
@@ -27,17 +40,30 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kprobe.h"
+
 #define FD 57
 #define COUNT 4321
 
-struct kp_result {
-	__u64 hits;
-	__u64 arg[3];
-};
-
 static char wbuf[8192] = "ptregs-kprobe-bpf";
 
-static const char *const progs[3] = { "kp_uapi", "kp_core", "kp_read" };
+enum at { AT_KPROBE, AT_WRAPPER, AT_KRETPROBE };
+
+static const struct {
+	const char *name;
+	enum at at;
+	int uapi;		/* compile-time offsets of the legacy layout */
+} progs[KP_NPROGS] = {
+	[KP_UAPI] = { "kp_uapi", AT_KPROBE, 1 },
+	[KP_CORE] = { "kp_core", AT_KPROBE, 0 },
+	[KP_READ] = { "kp_read", AT_KPROBE, 0 },
+	[KP_PREAD] = { "kp_pread", AT_KPROBE, 1 },
+	[KS_UAPI] = { "ks_uapi", AT_WRAPPER, 1 },
+	[KRP_UAPI] = { "krp_uapi", AT_KRETPROBE, 1 },
+	[KP_COMPAT] = { "kp_compat", AT_KPROBE, 0 },
+	[KS_COMPAT] = { "ks_compat", AT_WRAPPER, 0 },
+	[KRP_COMPAT] = { "krp_compat", AT_KRETPROBE, 0 },
+};
 
 static int print_fn(enum libbpf_print_level level, const char *fmt,
 		    va_list ap)
@@ -47,15 +73,50 @@ static int print_fn(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* exact, down (one register lower), up (one higher) or wrong */
+static const char *pattern(const struct kp_result *r, enum at at,
+			   const __u64 want[3], __u64 ret)
+{
+	if (at == AT_KRETPROBE)
+		return r->arg[0] == ret ? "exact" : "wrong";
+	if (!memcmp(r->arg, want, 3 * sizeof(want[0])))
+		return "exact";
+	if (at == AT_KPROBE && r->arg[0] == want[1] && r->arg[1] == want[2])
+		return "down";
+	if (at == AT_KPROBE && r->arg[1] == want[0] && r->arg[2] == want[1])
+		return "up";
+	return "wrong";
+}
+
+/* whether a UAPI program's reading is what the expectation says */
+static int as_expected(const char *got, enum at at, const char *expect)
+{
+	if (!strcmp(expect, "exact"))
+		return !strcmp(got, "exact");
+	if (!strcmp(expect, "any"))
+		return !strcmp(got, "exact") || as_expected(got, at, "down");
+	/* down, up: a kprobe reads the neighbouring register, the rest wrong */
+	return !strcmp(got, at == AT_KPROBE ? expect : "wrong");
+}
+
 int main(int argc, char **argv)
 {
 	const char *expect = argc > 2 ? argv[2] : "any";
 	struct bpf_object *obj;
 	int mapfd, failures = 0, fd;
-	char detail[512] = "";
+	char detail[1024] = "";
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: kprobe OBJECT legacy|pkrs|any OFFSET...\n");
+		fprintf(stderr, "usage: kprobe OBJECT exact|down|up|legacy|pkrs|any OFFSET...\n");
+		return 2;
+	}
+	if (!strcmp(expect, "legacy"))
+		expect = "exact";
+	else if (!strcmp(expect, "pkrs"))
+		expect = "down";
+	if (strcmp(expect, "exact") && strcmp(expect, "down") &&
+	    strcmp(expect, "up") && strcmp(expect, "any")) {
+		fprintf(stderr, "kprobe: unknown expectation %s\n", expect);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -74,78 +135,83 @@ int main(int argc, char **argv)
 
 	for (int a = 3; a < argc; a++) {
 		unsigned long off = strtoul(argv[a], NULL, 0);
-		struct bpf_link *links[3];
+		struct bpf_link *links[KP_NPROGS];
 		struct kp_result r = { 0 };
-		__u32 key = 3;
+		__u32 key = KP_CFG;
 		ssize_t ret;
 
 		r.arg[0] = getpid();
 		bpf_map_update_elem(mapfd, &key, &r, BPF_ANY);
-		for (__u32 i = 0; i < 3; i++) {
-			LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = off);
+		for (__u32 i = 0; i < KP_NPROGS; i++) {
+			LIBBPF_OPTS(bpf_kprobe_opts, opts);
 			struct kp_result zero = { 0 };
+			const char *fn = "ksys_write";
 
+			if (progs[i].at == AT_KPROBE)
+				opts.offset = off;
+			else if (progs[i].at == AT_WRAPPER)
+				fn = "__x64_sys_write";
+			else
+				opts.retprobe = true;
 			bpf_map_update_elem(mapfd, &i, &zero, BPF_ANY);
 			links[i] = bpf_program__attach_kprobe_opts(
-				bpf_object__find_program_by_name(obj, progs[i]),
-				"ksys_write", &opts);
+				bpf_object__find_program_by_name(obj, progs[i].name),
+				fn, &opts);
 			if (!links[i]) {
-				printf("detail: attaching %s to ksys_write+%#lx: %s\n",
-				       progs[i], off, strerror(errno));
+				printf("detail: attaching %s to %s+%#lx: %s\n",
+				       progs[i].name, fn, (unsigned long)opts.offset,
+				       strerror(errno));
 				return 1;
 			}
 		}
 		ret = write(FD, wbuf, COUNT);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < KP_NPROGS; i++)
 			bpf_link__destroy(links[i]);
 		printf("ksys_write+%#lx: write(%d, %p, %d) = %zd\n", off, FD,
 		       (void *)wbuf, COUNT, ret);
 
 		const __u64 want[3] = { FD, (unsigned long)wbuf, COUNT };
-		const __u64 shifted[2] = { (unsigned long)wbuf, COUNT };
-		const char *uapi = "?";
+		char uapi[256] = "";
 		int before = failures;
-		for (__u32 i = 0; i < 3; i++) {
-			int bad = 0;
+		for (__u32 i = 0; i < KP_NPROGS; i++) {
+			const char *got;
+			int ok;
 
 			memset(&r, 0, sizeof(r));
 			bpf_map_lookup_elem(mapfd, &i, &r);
-			printf("  %s: hits=%llu fd=%#llx buf=%#llx count=%#llx\n",
-			       progs[i], r.hits, r.arg[0], r.arg[1], r.arg[2]);
+			if (progs[i].at == AT_KRETPROBE)
+				printf("  %s: hits=%llu ret=%#llx\n", progs[i].name,
+				       r.hits, r.arg[0]);
+			else
+				printf("  %s: hits=%llu fd=%#llx buf=%#llx count=%#llx\n",
+				       progs[i].name, r.hits, r.arg[0], r.arg[1],
+				       r.arg[2]);
 			if (r.hits != 1) {
 				printf("FAIL: %s at +%#lx: %llu hits, expected 1\n",
-				       progs[i], off, r.hits);
+				       progs[i].name, off, r.hits);
 				failures++;
 				continue;
 			}
-			int exact = !memcmp(r.arg, want, sizeof(want));
-			int shift = !memcmp(r.arg, shifted, sizeof(shifted));
-			if (i == 0) {
-				uapi = exact ? "exact" :
-				       shift ? "PARM1=buf PARM2=count (one register off)" :
-				       "neither pattern";
-				if (!strcmp(expect, "legacy"))
-					bad = !exact;
-				else if (!strcmp(expect, "pkrs"))
-					bad = !shift;
-				else
-					bad = !exact && !shift;
-			} else {
-				bad = !exact;
-			}
-			if (bad) {
-				printf("FAIL: %s at +%#lx read fd=%#llx buf=%#llx count=%#llx (expect %s)\n",
-				       progs[i], off, r.arg[0], r.arg[1],
-				       r.arg[2], i ? "exact" : expect);
+			got = pattern(&r, progs[i].at, want, (__u64)ret);
+			ok = progs[i].uapi ? as_expected(got, progs[i].at, expect) :
+					     !strcmp(got, "exact");
+			if (progs[i].uapi)
+				snprintf(uapi + strlen(uapi), sizeof(uapi) - strlen(uapi),
+					 "%s%s %s", *uapi ? ", " : "", progs[i].name, got);
+			if (!ok) {
+				printf("FAIL: %s at +%#lx: %s, expected %s\n",
+				       progs[i].name, off, got,
+				       progs[i].uapi ? expect : "exact");
 				failures++;
 			}
 		}
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
-			 "%s+%#lx: CO-RE %s, UAPI %s", a > 3 ? "; " : "", off,
+			 "%s+%#lx: CO-RE and compat.bpf.h %s; UAPI %s",
+			 a > 3 ? "; " : "", off,
 			 failures > before ? "checked (see FAIL)" : "exact", uapi);
 	}
 	bpf_object__close(obj);
-	printf("detail: %s%s (expect %s)\n", failures ? "FAILED: " : "", detail,
+	printf("detail: %s%s (expect UAPI %s)\n", failures ? "FAILED: " : "", detail,
 	       expect);
 	return failures ? 1 : 0;
 }

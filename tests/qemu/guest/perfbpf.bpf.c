@@ -12,6 +12,13 @@
  *               relocated by libbpf against the running kernel's BTF.
  * Both must see the same values on any kernel: struct bpf_perf_event_data
  * is ABI.
+ *
+ * A third, perf_ptregs, is the mistake `ptregs fix` undoes: the kernel's
+ * struct pt_regs by CO-RE over &ctx->regs. libbpf relocates the offsets to
+ * the running kernel's pt_regs, then the kernel maps them into the frozen
+ * regs block: right on the legacy layout, shifted twice on the pkrs one
+ * (ip's 136 is the block's cs). The fixed object drops the relocations and
+ * keeps the frozen offsets: right on both.
  */
 #include <linux/bpf.h>
 #include <linux/bpf_perf_event.h>
@@ -81,5 +88,23 @@ int perf_core(struct bpf_perf_event_data___core *ctx)
 {
 	record(1, ctx->regs.ip, ctx->regs.r12, ctx->regs.bx,
 	       ctx->sample_period);
+	return 0;
+}
+
+/*
+ * The kernel's struct pt_regs as a vmlinux.h of a legacy kernel has it,
+ * relocated to wherever the running kernel has it.
+ */
+struct pt_regs___kernel {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+} __attribute__((preserve_access_index));
+
+SEC("perf_event")
+int perf_ptregs(struct bpf_perf_event_data *ctx)
+{
+	struct pt_regs___kernel *regs = (void *)&ctx->regs;
+
+	record(2, regs->ip, regs->r12, regs->bx, ctx->sample_period);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #ifndef PERFBPF_H
 #define PERFBPF_H
 
-#define PERFBPF_NPROGS 2
+#define PERFBPF_NPROGS 3	/* perf_uapi, perf_core, perf_ptregs */
 #define PERFBPF_CFG    PERFBPF_NPROGS	/* map index of the configuration */
 /* bare literals: also used in the loader's asm */
 #define PERFBPF_R12    0x12c0ffee0000aa12

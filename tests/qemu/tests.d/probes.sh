@@ -245,8 +245,9 @@ t_usdt() {
 }
 
 # t_kprobebpf: BPF kprobe programs on ksys_write+0 (ftrace) and +0x11
-# (int3): CO-RE exact everywhere, UAPI offsets exact on legacy and one
-# register off on pkrs (see guest/kprobe.c).
+# (int3), a kretprobe and the wrapper __x64_sys_write: CO-RE and
+# compat.bpf.h exact everywhere, UAPI offsets exact on legacy and one
+# register off (or wrong) on pkrs (see guest/kprobe.c).
 t_kprobebpf() {
 	[ -e /sys/kernel/btf/vmlinux ] || { echo "detail: no kernel BTF"; return 77; }
 	/bin/kprobe /lib/ptregs/kprobe.bpf.o "${EXPECT:-any}" 0 0x11
