@@ -353,6 +353,8 @@ bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader $(BPF_UAPI)
 	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
 	@echo "== fix: ptregs fix of every UAPI-built test object against recompiling them"
 	@CLANG=$(CLANG) BPF_CFLAGS="$(BPF_CFLAGS)" ./scripts/bench-fix.sh $(BUILD)/ptregs $(BUILD)/bpf/uapi tests/bpf/progs
+	@echo "== check: ptregs check of /usr and /opt against reading them with cat"
+	@./scripts/bench-check.sh $(BUILD)/ptregs
 
 # The known-consumer list, built into ptregs check (and installed beside it).
 $(BUILD)/btf-tools/known_consumers.h: btf-tools/known-consumers

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -188,14 +189,15 @@ static const Elf64_Shdr *elf_section(const struct elf_view *v, size_t size, cons
 }
 
 /* "pt_regs" among the DWARF strings: worth reading the DWARF for. */
-static bool mentions_pt_regs(const uint8_t *buf, size_t size, const struct elf_view *v)
+static bool mentions_pt_regs(const struct scan *sc, const uint8_t *buf, size_t size,
+			     const struct elf_view *v)
 {
 	static const char *const secs[] = { ".debug_str", ".debug_info" };
 
 	for (size_t i = 0; i < 2; i++) {
 		const Elf64_Shdr *s = elf_section(v, size, secs[i]);
 
-		if (s && memmem(buf + s->sh_offset, s->sh_size, "pt_regs", 8))
+		if (s && scan_memmem(sc, buf, s->sh_offset, s->sh_size, "pt_regs", 8))
 			return true;
 	}
 	return false;
@@ -277,26 +279,31 @@ static void other_file(struct scan *s, const char *path, const uint8_t *buf, siz
 	if (strstr(path, "/usr/lib/debug/") || !elf_view(buf, size, &v))
 		return;	/* a debug file is read for the program it belongs to */
 	if (elf_section(&v, size, ".debug_info")) {
-		if (mentions_pt_regs(buf, size, &v))
+		if (mentions_pt_regs(s, buf, size, &v))
 			dwarf_check(w, path, path);
 		return;
 	}
 	if (build_id_debug(w->c->root, buf, size, &v, debug, sizeof(debug))) {
-		/* the separate debug file is small next to its binary: read it */
-		size_t dlen;
-		void *dbuf = NULL;
-		FILE *f = fopen(debug, "re");
+		/* the separate debug file, mapped like the program */
 		struct elf_view dv;
+		struct stat st;
+		void *map;
+		int fd = open(debug, O_RDONLY | O_CLOEXEC);
 
-		if (!f)
+		if (fd < 0)
 			return;
-		if (fseek(f, 0, SEEK_END) == 0 && (dlen = (size_t)ftell(f)) > 0 &&
-		    dlen < (512u << 20) && (dbuf = malloc(dlen)) && fseek(f, 0, SEEK_SET) == 0 &&
-		    fread(dbuf, 1, dlen, f) == dlen && elf_view(dbuf, dlen, &dv) &&
-		    mentions_pt_regs(dbuf, dlen, &dv))
+		if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+			close(fd);
+			return;
+		}
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (map == MAP_FAILED)
+			return;
+		if (elf_view(map, (size_t)st.st_size, &dv) &&
+		    mentions_pt_regs(&w->s, map, (size_t)st.st_size, &dv))
 			dwarf_check(w, path, debug);
-		free(dbuf);
-		fclose(f);
+		munmap(map, (size_t)st.st_size);
 	}
 }
 
@@ -409,6 +416,7 @@ static void scan_files(struct check *c, int jobs)
 			}
 		}
 		free(ws[i].dwarf);
+		free(ws[i].s.rbuf);
 	}
 	if (c->files.cnt)
 		qsort(c->files.findings, c->files.cnt, sizeof(*c->files.findings), finding_order);
@@ -601,7 +609,7 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 		qsort(order, n, sizeof(*order), by_pkg_cmp);
 
 	printf("ptregs check: from %s\n              to   %s\n", c->old_name, c->new_name);
-	printf("pt_regs: %u -> %u bytes, %zu of %zu registers move\n",
+	printf("pt_regs: %u -> %u bytes, %zu of its %zu fields move\n",
 	       ptregs_layout_size(c->old), ptregs_layout_size(c->new), moved_regs(c->old, c->new),
 	       ptregs_layout_field_cnt(c->old));
 	if (!summary && c->paths.cnt) {
@@ -728,7 +736,7 @@ static void print_json(const struct check *c, const struct tally *t)
 	jsonw_string_field(w, "from", c->old_name);
 	jsonw_string_field(w, "to", c->new_name);
 	jsonw_bool_field(w, "layout_changed", true);
-	jsonw_uint_field(w, "registers_moved", moved_regs(c->old, c->new));
+	jsonw_uint_field(w, "fields_moved", moved_regs(c->old, c->new));
 	jsonw_name(w, "files");
 	jsonw_start_array(w);
 	for (size_t i = 0; i < c->files.cnt; i++) {

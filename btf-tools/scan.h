@@ -56,6 +56,8 @@ struct scan {
 	/* called for a file that is neither a BPF object nor embeds one */
 	void (*other_file)(struct scan *s, const char *path, const uint8_t *buf, size_t size);
 	void *ctx;		/* the caller's, for other_file */
+	uint8_t *rbuf;		/* a system scan's read buffer */
+	size_t rcap;
 };
 
 /* Regular files found under some paths, in walk order. */
@@ -86,6 +88,9 @@ void scan_free(struct scan *s);
 
 /* scan_walk.c: a file or a directory the user named. */
 void scan_path(struct scan *s, const char *path);
+/* NEEDLE in BUF[OFF, OFF + LEN): a system scan a window at a time, pages given back. */
+bool scan_memmem(const struct scan *s, const uint8_t *buf, size_t off, size_t len,
+		 const void *needle, size_t nlen);
 /* One regular file (EXPLICIT: the user named it). */
 void scan_file(struct scan *s, const char *path, bool explicit);
 /* The regular files PATH is or holds, appended to OUT (errors into S). */

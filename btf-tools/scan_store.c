@@ -196,6 +196,8 @@ void add_light_skeleton(struct scan *s, const char *path)
 
 void scan_free(struct scan *s)
 {
+	free(s->rbuf);
+	s->rbuf = NULL;
 	for (size_t i = 0; i < s->cnt; i++) {
 		struct finding *f = &s->findings[i];
 

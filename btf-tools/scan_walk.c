@@ -117,10 +117,14 @@ static bool elf_machine_bpf(const uint8_t *buf, size_t size)
 }
 
 /* A file: a BPF object itself, or a host embedding some. */
-/* A system scan reads a file this much at a time, giving back what it read. */
+/* A system scan reads a file up to this size into a buffer of its own */
+#define SCAN_READ_MAX (8ul << 20)
+/* A system scan reads a larger file this much at a time, giving back what it read
+ * (the data sections searched for a light skeleton are read again). */
 #define SCAN_WINDOW (16ul << 20)
 #define LOADER_MAP "__loader.map"
 
+/* Only for a file's mapping (larger than SCAN_READ_MAX): never the read buffer. */
 static void give_back(const uint8_t *buf, size_t upto)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -130,12 +134,58 @@ static void give_back(const uint8_t *buf, size_t upto)
 		madvise((void *)buf, end - (uintptr_t)buf, MADV_DONTNEED);
 }
 
+bool scan_memmem(const struct scan *s, const uint8_t *buf, size_t off, size_t len,
+		 const void *needle, size_t nlen)
+{
+	size_t end = off + len;
+
+	if (!s->system || len <= SCAN_WINDOW)
+		return memmem(buf + off, len, needle, nlen) != NULL;
+	for (size_t at = off; at < end;) {
+		size_t lim = end - at > SCAN_WINDOW ? at + SCAN_WINDOW : end;
+		/* a match may straddle the window's end */
+		size_t span = lim - at + (end - lim < nlen - 1 ? end - lim : nlen - 1);
+		bool hit = memmem(buf + at, span, needle, nlen) != NULL;
+
+		give_back(buf, lim);
+		if (hit)
+			return true;
+		at = lim;
+	}
+	return false;
+}
+
+/*
+ * Whether a light skeleton's map name may be in BUF: anywhere, or in a
+ * whole-system scan only in the data sections of an ELF file (a light
+ * skeleton is an executable's data; text and non-ELF files are skipped).
+ */
+static bool has_loader_map(const struct scan *s, const uint8_t *buf, size_t size)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+
+	if (!s->system || size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    buf[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > size || (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
+		return s->system ? false : memmem(buf, size, LOADER_MAP, sizeof(LOADER_MAP)) != NULL;
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *sh = (const Elf64_Shdr *)(buf + eh->e_shoff) + i;
+
+		if (sh->sh_type != SHT_PROGBITS || (sh->sh_flags & SHF_EXECINSTR) ||
+		    sh->sh_offset > size || sh->sh_size > size - sh->sh_offset)
+			continue;
+		if (scan_memmem(s, buf, sh->sh_offset, sh->sh_size, LOADER_MAP, sizeof(LOADER_MAP)))
+			return true;
+	}
+	return false;
+}
+
 /* A file: a BPF object itself, or a host embedding some. */
 static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, size_t size,
 			bool explicit)
 {
 	size_t objsz, off, found = 0, pos = 0;
-	bool light = false, loader_map = false;
+	bool light = false;
 
 	/* an ELF header that says BPF is an object, whole or not: the reader
 	 * tells a truncated one; so is any short ELF the user named */
@@ -152,11 +202,8 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 	 * the light skeleton's map name is looked for on the way.
 	 */
 	while (pos < size) {
-		size_t start = pos, limit = size - pos > SCAN_WINDOW ? pos + SCAN_WINDOW : size;
-		size_t back = start > sizeof(LOADER_MAP) ? start - sizeof(LOADER_MAP) : 0;
+		size_t limit = size - pos > SCAN_WINDOW ? pos + SCAN_WINDOW : size;
 
-		if (!loader_map && memmem(buf + back, limit - back, LOADER_MAP, sizeof(LOADER_MAP)))
-			loader_map = true;
 		while (ptregs_embedded_next_in(buf, size, limit, &pos, &off, &objsz)) {
 			char name[4096];
 
@@ -167,9 +214,9 @@ static void scan_buffer(struct scan *s, const char *path, const uint8_t *buf, si
 				break;
 		}
 		if (s->system && size > SCAN_WINDOW)
-			give_back(buf, pos > sizeof(LOADER_MAP) ? pos - sizeof(LOADER_MAP) : 0);
+			give_back(buf, pos);
 	}
-	if (loader_map)
+	if (has_loader_map(s, buf, size))
 		light = ptregs_light_skeleton(buf, size);
 	if (found || light) {
 		s->files++;
@@ -205,6 +252,42 @@ void scan_file(struct scan *s, const char *path, bool explicit)
 		if (explicit)
 			scan_error(s, path, "empty file");
 		close(fd);
+		return;
+	}
+	/*
+	 * A system scan reads the many small files into its own buffer: no
+	 * mapping to set up and tear down (page tables, the address space's
+	 * lock that the other threads want, TLB shootdowns).
+	 */
+	if (s->system && (uint64_t)st.st_size <= SCAN_READ_MAX) {
+		size_t n = (size_t)st.st_size, got = 0;
+
+		if (s->rcap < n) {
+			void *nb = realloc(s->rbuf, SCAN_READ_MAX);
+
+			if (!nb) {
+				scan_error(s, path, "out of memory");
+				close(fd);
+				return;
+			}
+			s->rbuf = nb;
+			s->rcap = SCAN_READ_MAX;
+		}
+		while (got < n) {
+			ssize_t r = read(fd, s->rbuf + got, n - got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		close(fd);
+		if (got != n) {
+			scan_error(s, path, "%s", got < n && errno ? strerror(errno) : "changed while read");
+			return;
+		}
+		scan_buffer(s, path, s->rbuf, n, explicit);
 		return;
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -106,7 +106,7 @@ if [ -e "$R/usr/lib/core-probes/args.bpf.o" ]; then
 	if grep -q core-probes "$TMP/out"; then bad "report: the CO-RE object is listed"; else ok; fi
 fi
 run report-json 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs -j
-json_check report-json "d['layout_changed'] and d['registers_moved'] == 21"
+json_check report-json "d['layout_changed'] and d['fields_moved'] == 21"
 json_check report-json "sorted({f['package'] for f in d['files']}, key=str) == sorted({'uapi-probes', 'skel-tool', None}, key=str)"
 json_check report-json "all(f['remedy'] for f in d['files'])"
 json_check report-json "[k['package'] for k in d['known_consumers']] == ['bpftrace']"
