@@ -312,11 +312,12 @@ LINT_SRCS := $(LIB_SRCS) $(CMD_SRCS) $(PRELOAD_SRCS)
 lint:
 	@echo "== lint: clang-tidy, cppcheck"
 	@mkdir -p $(BUILD)
-	@clang-tidy --quiet $(LINT_SRCS) -- -std=gnu11 -Iinclude -Ishim \
+	@$(MAKE) --no-print-directory $(BUILD)/btf-tools/known_consumers.h
+	@clang-tidy --quiet $(LINT_SRCS) -- -std=gnu11 -Iinclude -Ishim -I$(BUILD)/btf-tools \
 		>$(BUILD)/clang-tidy.log 2>&1 || true
 	@if grep -E "(warning|error):" $(BUILD)/clang-tidy.log; then exit 1; fi
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-		--std=c11 -Iinclude -Ishim shim btf-tools
+		--std=c11 -Iinclude -Ishim -I$(BUILD)/btf-tools shim btf-tools
 
 check: deps
 	@$(MAKE) --no-print-directory lint

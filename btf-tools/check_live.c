@@ -34,9 +34,7 @@ static void add_text(char **list, const char *text)
 
 	if (!p)
 		return;
-	if (old)
-		memcpy(p + old, ", ", 2), old += 2;
-	memcpy(p + old, text, n + 1);
+	snprintf(p + old, n + 3, "%s%s", old ? ", " : "", text);
 	*list = p;
 }
 
@@ -282,7 +280,7 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 	p->id = id;
 	snprintf(p->name, sizeof(p->name), "%.*s", (int)sizeof(info.name), info.name);
 	for (int i = 0; i < 8; i++)
-		snprintf(p->tag + 2 * i, 3, "%02x", info.tag[i]);
+		snprintf(p->tag + (size_t)2 * (size_t)i, 3, "%02x", info.tag[i]);
 	if (!info.xlated_prog_len || info.xlated_prog_len > MAX_XLATED) {
 		p->unreadable = true;
 		close(fd);

@@ -159,7 +159,7 @@ static bool elf_view(const uint8_t *buf, size_t size, struct elf_view *v)
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	const Elf64_Shdr *ss;
 
-	if (size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) || buf[EI_CLASS] != ELFCLASS64 ||
+	if (size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 || buf[EI_CLASS] != ELFCLASS64 ||
 	    buf[EI_DATA] != ELFDATA2LSB || !eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    eh->e_shoff > size || (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum ||
 	    eh->e_shstrndx >= eh->e_shnum)
@@ -220,7 +220,7 @@ static bool build_id_debug(const char *root, const uint8_t *buf, size_t size,
 		return false;
 	id = buf + s->sh_offset + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
 	for (uint32_t i = 0; i < nh->n_descsz; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		snprintf(hex + (size_t)2 * i, 3, "%02x", id[i]);
 	snprintf(out, len, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", strcmp(root, "/") ? root : "",
 		 hex, hex + 2);
 	return access(out, R_OK) == 0;
@@ -394,7 +394,7 @@ static void scan_files(struct check *c, int jobs)
 	if (!started)
 		work(&ws[0]);
 	while (tty && __atomic_load_n(&done, __ATOMIC_RELAXED) < c->paths.cnt) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		struct timespec ts = { 0, 100000000L };
 
 		progress(c, __atomic_load_n(&done, __ATOMIC_RELAXED), false);
 		nanosleep(&ts, NULL);
@@ -440,9 +440,19 @@ static char *field_dup(const char *v)
 
 /* Stanzas of "Field: value" lines; "#" comments; continuation lines start
  * with a space. */
-static int load_consumers(struct check *c, const char *text, const char *name)
+static void consumer_free(struct consumer *k)
 {
-	struct consumer cur = { 0 };
+	free(k->package);
+	free(k->range);
+	free(k->breaks);
+	free(k->evidence);
+	free(k->remedy);
+	memset(k, 0, sizeof(*k));
+}
+
+static int parse_consumers(struct check *c, const char *text, const char *name,
+			   struct consumer *curp)
+{
 	char **last = NULL;
 	const char *p = text;
 	unsigned int lineno = 0;
@@ -455,32 +465,28 @@ static int load_consumers(struct check *c, const char *text, const char *name)
 		lineno++;
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
 		if (!n || !e) {
-			if (cur.package) {
+			if (curp->package) {
 				const struct dpkg_pkg *ip = c->have_dpkg ?
-							    dpkg_find(&c->dpkg, cur.package) : NULL;
+							    dpkg_find(&c->dpkg, curp->package) : NULL;
 
-				if (!cur.breaks || !cur.remedy || !cur.evidence) {
+				if (!curp->breaks || !curp->remedy || !curp->evidence) {
 					p_err("%s: the entry for %s lacks Breaks, Evidence or Remedy",
-					      name, cur.package);
+					      name, curp->package);
 					return -1;
 				}
-				if (ip && deb_version_matches(ip->version, cur.range ? cur.range : "any")) {
+				if (ip && deb_version_matches(ip->version, curp->range ? curp->range : "any")) {
 					struct consumer *nc = realloc(c->consumers, (c->consumer_cnt + 1) *
 											   sizeof(*nc));
 
 					if (!nc)
 						return -1;
 					c->consumers = nc;
-					cur.installed = ip;
-					nc[c->consumer_cnt++] = cur;
+					curp->installed = ip;
+					nc[c->consumer_cnt++] = *curp;
+					memset(curp, 0, sizeof(*curp));	/* kept */
 				} else {
-					free(cur.package);
-					free(cur.range);
-					free(cur.breaks);
-					free(cur.evidence);
-					free(cur.remedy);
+					consumer_free(curp);
 				}
-				memset(&cur, 0, sizeof(cur));
 			}
 			last = NULL;
 			if (!e)
@@ -501,15 +507,15 @@ static int load_consumers(struct check *c, const char *text, const char *name)
 			continue;
 		}
 		if (!strncmp(line, "Package:", 8))
-			free(cur.package), cur.package = field_dup(line + 8), last = &cur.package;
+			free(curp->package), curp->package = field_dup(line + 8), last = &curp->package;
 		else if (!strncmp(line, "Version:", 8))
-			free(cur.range), cur.range = field_dup(line + 8), last = &cur.range;
+			free(curp->range), curp->range = field_dup(line + 8), last = &curp->range;
 		else if (!strncmp(line, "Breaks:", 7))
-			free(cur.breaks), cur.breaks = field_dup(line + 7), last = &cur.breaks;
+			free(curp->breaks), curp->breaks = field_dup(line + 7), last = &curp->breaks;
 		else if (!strncmp(line, "Evidence:", 9))
-			free(cur.evidence), cur.evidence = field_dup(line + 9), last = &cur.evidence;
+			free(curp->evidence), curp->evidence = field_dup(line + 9), last = &curp->evidence;
 		else if (!strncmp(line, "Remedy:", 7))
-			free(cur.remedy), cur.remedy = field_dup(line + 7), last = &cur.remedy;
+			free(curp->remedy), curp->remedy = field_dup(line + 7), last = &curp->remedy;
 		else {
 			p_err("%s:%u: not 'Field: value' (Package, Version, Breaks, Evidence, "
 			      "Remedy): '%.60s'", name, lineno, line);
@@ -517,6 +523,16 @@ static int load_consumers(struct check *c, const char *text, const char *name)
 		}
 	}
 	return 0;
+}
+
+
+static int load_consumers(struct check *c, const char *text, const char *name)
+{
+	struct consumer cur = { 0 };
+	int r = parse_consumers(c, text, name, &cur);
+
+	consumer_free(&cur);
+	return r;
 }
 
 /* ---- report ------------------------------------------------------------- */
@@ -619,12 +635,12 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 			const struct finding *f = order[i].f;
 
 			pkg_label(c, f->file, label, sizeof(label));
-			if (strcmp(label, last)) {
+			if (strcmp(label, last) != 0) {
 				printf("  %s\n", label);
 				snprintf(last, sizeof(last), "%s", label);
 				last_file = "";
 			}
-			if (strcmp(f->file, last_file)) {
+			if (strcmp(f->file, last_file) != 0) {
 				printf("    %s\n      remedy: %s\n", f->file, remedy_for(f, c->new_name));
 				last_file = f->file;
 			}
@@ -697,7 +713,7 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 			for (size_t k = 0; k < c->live_scan.cnt; k++) {
 				const struct finding *f = &c->live_scan.findings[k];
 
-				if (strcmp(f->file, file) || !breaking(f->acc.verdict))
+				if (strcmp(f->file, file) != 0 || !breaking(f->acc.verdict))
 					continue;
 				finding_message(f, msg, sizeof(msg));
 				printf("    insn %u: %s\n", f->acc.insn, msg);
@@ -833,7 +849,7 @@ static void print_json(const struct check *c, const struct tally *t)
 			for (size_t k = 0; k < c->live_scan.cnt; k++) {
 				const struct finding *f = &c->live_scan.findings[k];
 
-				if (strcmp(f->file, file) || !breaking(f->acc.verdict))
+				if (strcmp(f->file, file) != 0 || !breaking(f->acc.verdict))
 					continue;
 				jsonw_start_object(w);
 				finding_json_fields(w, f);
@@ -872,7 +888,7 @@ static void tally(const struct check *c, struct tally *t)
 		last_file = f->file;
 		t->files++;
 		pkg_label(c, f->file, label, sizeof(label));
-		if (strcmp(label, last_pkg)) {
+		if (strcmp(label, last_pkg) != 0) {
 			t->packages++;
 			snprintf(last_pkg, sizeof(last_pkg), "%s", label);
 		}

@@ -164,7 +164,7 @@ static bool has_loader_map(const struct scan *s, const uint8_t *buf, size_t size
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 
-	if (!s->system || size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) ||
+	if (!s->system || size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
 	    buf[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    eh->e_shoff > size || (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
 		return s->system ? false : memmem(buf, size, LOADER_MAP, sizeof(LOADER_MAP)) != NULL;

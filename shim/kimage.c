@@ -253,7 +253,7 @@ static ssize_t zin_read(struct zin *z, void *buf, size_t n)
 /* Exactly N bytes (BUF NULL: skipped); false at the end or on an error. */
 static bool zin_full(struct zin *z, void *buf, size_t n)
 {
-	unsigned char sink[8192];
+	unsigned char sink[8192] = { 0 };
 
 	while (n) {
 		size_t want = buf ? n : (n < sizeof(sink) ? n : sizeof(sink));
@@ -278,7 +278,7 @@ static int elf_btf(const char *what, void *data, size_t len, void **btf, size_t 
 {
 	Elf *e;
 	Elf_Scn *scn = NULL;
-	size_t shstr;
+	size_t shstr = 0;
 	int err = 0;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
