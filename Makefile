@@ -6,6 +6,8 @@ BINDIR   ?= $(PREFIX)/bin
 LIBDIR   ?= $(PREFIX)/lib
 INCDIR   ?= $(PREFIX)/include
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC       ?= gcc
@@ -17,8 +19,8 @@ SOVER    := 1
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wno-format-truncation
 CFLAGS   ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -Iinclude -fvisibility=hidden -fPIC
-LDLIBS   := -lbpf -ldw -lelf -lz
+override CFLAGS += -std=gnu11 $(WARN) -Iinclude -I$(BUILD)/btf-tools -fvisibility=hidden -fPIC
+LDLIBS   := -lbpf -ldw -lelf -lz -llzma -lzstd -llz4 -lbz2
 # The preload goes into other people's processes, which ASan cannot be
 # preloaded into: its objects never carry the sanitizers (PRELOAD_CFLAGS is
 # taken before SAN adds them); the ASan-built tests still run through it.
@@ -41,7 +43,7 @@ FIXTURES   := $(BUILD)/fixtures/regs_dwarf $(BUILD)/fixtures/regs_bpf.o \
               $(BUILD)/fixtures/regs_dwarf_rel.o \
               $(BUILD)/fixtures/many_structs.o $(BUILD)/fixtures/regs_stripped
 
-.PHONY: kernel kernel-compile-check check-qemu fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-run check-install test demo bench install mutation \
+.PHONY: kernel kernel-compile-check check-qemu check-kimage fuzz fuzz-run all deps lint check check-unit check-san check-cli check-bpf check-run check-install test demo bench install mutation \
         uninstall clean help
 
 PRELOAD_SRCS := $(wildcard shim/preload/*.c)
@@ -185,6 +187,8 @@ check-bpf: all $(BPF_UAPI) $(BPF_CORE) $(FIXTURES) $(BUILD)/fixtures/lskel \
 	@PTREGS=$(BUILD)/ptregs tests/bpf/libbpf_tools.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
 		tests/cli/fix.sh
+	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf PTREGS_FIXTURES=$(BUILD)/fixtures \
+		tests/cli/check.sh
 	@PTREGS=$(BUILD)/ptregs BPF_OBJS=$(BUILD)/bpf FIX_LOAD=$(BUILD)/tests/bpf/fix_load \
 		MKBTF=$(BUILD)/bench/mkbtf COMPAT_OBJ=$(BUILD)/bpf/compat/compat.bpf.o tests/bpf/fix.sh
 
@@ -269,9 +273,15 @@ kernel-compile-check: deps
 # kernels across CPU models and boot variants, the upstream x86,
 # protection_keys and rseq selftests compared, a soak on 2 vCPUs, and the
 # side-by-side table.
-check-qemu: all kernel
+check-qemu: all kernel check-kimage
 	@tests/qemu/check.sh --base $$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1) \
 		--patched $$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1)
+
+# Each built kernel's bzImage read as a layout source: exactly its vmlinux's BTF.
+check-kimage: all kernel $(BUILD)/tests/test_kimage $(FIXTURES)
+	@PTREGS_FIXTURES=$(BUILD)/fixtures \
+		PTREGS_KIMAGE_BUILDS=$$(ls -d $(KVER_GLOB)-base | head -1):$$(ls -d $(KVER_GLOB)-ptregs | head -1) \
+		$(BUILD)/tests/test_kimage | grep -E '^kimage:|PASSED|FAILED|SKIPPED'
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:
@@ -281,6 +291,8 @@ check-install:
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
 	@test -f $(BUILD)/destdir/usr/include/ptregs/compat.bpf.h
 	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
+	@test -x $(BUILD)/destdir/etc/kernel/postinst.d/zz-ptregs-check
+	@test -f $(BUILD)/destdir/usr/share/ptregs/known-consumers
 	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
 		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \
 		{ echo "install: the installed ptregs run does not find its preload"; exit 1; }
@@ -301,11 +313,12 @@ LINT_SRCS := $(LIB_SRCS) $(CMD_SRCS) $(PRELOAD_SRCS)
 lint:
 	@echo "== lint: clang-tidy, cppcheck"
 	@mkdir -p $(BUILD)
-	@clang-tidy --quiet $(LINT_SRCS) -- -std=gnu11 -Iinclude -Ishim \
+	@$(MAKE) --no-print-directory $(BUILD)/btf-tools/known_consumers.h
+	@clang-tidy --quiet $(LINT_SRCS) -- -std=gnu11 -Iinclude -Ishim -I$(BUILD)/btf-tools \
 		>$(BUILD)/clang-tidy.log 2>&1 || true
 	@if grep -E "(warning|error):" $(BUILD)/clang-tidy.log; then exit 1; fi
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-		--std=c11 -Iinclude -Ishim shim btf-tools
+		--std=c11 -Iinclude -Ishim -I$(BUILD)/btf-tools shim btf-tools
 
 check: deps
 	@$(MAKE) --no-print-directory lint
@@ -342,6 +355,16 @@ bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader $(BPF_UAPI)
 	@./scripts/bench-run.sh $(BUILD)/ptregs $(BUILD)/tests/run/loader
 	@echo "== fix: ptregs fix of every UAPI-built test object against recompiling them"
 	@CLANG=$(CLANG) BPF_CFLAGS="$(BPF_CFLAGS)" ./scripts/bench-fix.sh $(BUILD)/ptregs $(BUILD)/bpf/uapi tests/bpf/progs
+	@echo "== check: ptregs check of /usr and /opt against reading them with cat"
+	@./scripts/bench-check.sh $(BUILD)/ptregs
+
+# The known-consumer list, built into ptregs check (and installed beside it).
+$(BUILD)/btf-tools/known_consumers.h: btf-tools/known-consumers
+	@mkdir -p $(dir $@)
+	{ echo 'static const char known_consumers_text[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $<; echo ';'; } > $@.tmp
+	mv $@.tmp $@
+$(BUILD)/btf-tools/cmd_check.o: $(BUILD)/btf-tools/known_consumers.h
 
 $(BUILD)/libptregs.pc: scripts/libptregs.pc.in
 	@mkdir -p $(dir $@)
@@ -360,11 +383,16 @@ install: all $(BUILD)/libptregs.pc
 	install -m 0644 include/ptregs/*.h $(DESTDIR)$(INCDIR)/ptregs/
 	install -m 0644 $(BUILD)/libptregs.pc $(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(DATADIR)/ptregs $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d
+	install -m 0644 btf-tools/known-consumers $(DESTDIR)$(DATADIR)/ptregs/known-consumers
+	install -m 0755 btf-tools/kernel-postinst \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ptregs $(DESTDIR)$(LIBDIR)/libptregs.* \
 		$(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc $(DESTDIR)$(MANDIR)/man1/ptregs*.1
-	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs
+	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs $(DESTDIR)$(DATADIR)/ptregs
+	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
 
 clean:
 	rm -rf build

@@ -34,6 +34,7 @@ static const struct cmd cmds[] = {
 	{ "scan", do_scan, help_scan, "find BPF programs that read pt_regs at fixed offsets" },
 	{ "fix", do_fix, help_fix, "rewrite BPF objects to read the right registers" },
 	{ "run", do_run, help_run, "run a command with its BPF offsets translated at bpf()" },
+	{ "check", do_check, help_check, "check this machine against a new kernel: files, packages, running programs" },
 };
 
 void p_err(const char *fmt, ...)

@@ -47,11 +47,13 @@ int do_layout(int argc, char **argv);
 int do_diff(int argc, char **argv);
 int do_scan(int argc, char **argv);
 int do_run(int argc, char **argv);
+int do_check(int argc, char **argv);
 int do_fix(int argc, char **argv);
 void help_layout(void);
 void help_diff(void);
 void help_scan(void);
 void help_run(void);
+void help_check(void);
 void help_fix(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <ptregs/analysis.h>
 #include "json_writer.h"
 #include "main.h"
@@ -21,6 +22,7 @@ struct finding {
 	char *old_field, *new_field, *relo_field;
 	char *src_file, *src_text;
 	unsigned line, col;
+	size_t order;		/* for merging findings found in parallel */
 };
 
 /* An object that attaches USDT probes through the host's libbpf. */
@@ -45,6 +47,24 @@ struct scan {
 	struct usdt_user *usdt;
 	size_t usdt_cnt;
 	size_t verdicts[PTREGS_VERDICT_UNCHANGED + 1];
+	/*
+	 * A whole system: symbolic links are not followed below the paths
+	 * given, a program of a type the reader does not know is a notice
+	 * (no pt_regs there), and a large file is read a window at a time.
+	 */
+	bool system;
+	/* called for a file that is neither a BPF object nor embeds one */
+	void (*other_file)(struct scan *s, const char *path, const uint8_t *buf, size_t size);
+	void *ctx;		/* the caller's, for other_file */
+	uint8_t *rbuf;		/* a system scan's read buffer */
+	size_t rcap;
+};
+
+/* Regular files found under some paths, in walk order. */
+struct scan_files {
+	char **paths;
+	size_t cnt, cap;
+	uint64_t bytes;
 };
 
 struct ptregs_object;
@@ -57,12 +77,24 @@ void scan_notice(struct scan *s, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,
 		 const struct ptregs_access *a, const char *host);
+/* A finding without an object (a program running in the kernel: FILE names it). */
+void add_finding_at(struct scan *s, const char *file, const char *program, const char *section,
+		    const struct ptregs_access *a);
+/* Move FROM's findings, errors, notices and counts to the end of TO's. */
+void scan_merge(struct scan *to, struct scan *from);
 void add_usdt_user(struct scan *s, const char *file, size_t programs, size_t arg_reads);
 void add_light_skeleton(struct scan *s, const char *path);
 void scan_free(struct scan *s);
 
 /* scan_walk.c: a file or a directory the user named. */
 void scan_path(struct scan *s, const char *path);
+/* NEEDLE in BUF[OFF, OFF + LEN): a system scan a window at a time, pages given back. */
+bool scan_memmem(const struct scan *s, const uint8_t *buf, size_t off, size_t len,
+		 const void *needle, size_t nlen);
+/* One regular file (EXPLICIT: the user named it). */
+void scan_file(struct scan *s, const char *path, bool explicit);
+/* The regular files PATH is or holds, appended to OUT (errors into S). */
+void scan_collect(struct scan *s, const char *path, struct scan_files *out);
 
 /* scan_output.c */
 void scan_print_text(const struct scan *s);

@@ -112,6 +112,67 @@ void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptr
 	}
 }
 
+void add_finding_at(struct scan *s, const char *file, const char *program, const char *section,
+		    const struct ptregs_access *a)
+{
+	struct finding *f;
+
+	s->verdicts[a->verdict]++;
+	if (!verdict_shown(s, a->verdict))
+		return;
+	s->findings = grow(s->findings, s->cnt, sizeof(*s->findings));
+	f = &s->findings[s->cnt++];
+	memset(f, 0, sizeof(*f));
+	f->file = xstrdup(file);
+	f->program = xstrdup(program);
+	f->section = xstrdup(section);
+	f->acc = *a;
+	f->old_field = xstrdup(a->old_field);
+	f->new_field = xstrdup(a->new_field);
+	f->relo_field = xstrdup(a->relo_field);
+}
+
+void scan_merge(struct scan *to, struct scan *from)
+{
+	to->findings = realloc(to->findings, (to->cnt + from->cnt + 1) * sizeof(*to->findings));
+	to->errors = realloc(to->errors, (to->err_cnt + from->err_cnt + 1) * sizeof(*to->errors));
+	to->notices = realloc(to->notices, (to->notice_cnt + from->notice_cnt + 1) *
+			      sizeof(*to->notices));
+	to->usdt = realloc(to->usdt, (to->usdt_cnt + from->usdt_cnt + 1) * sizeof(*to->usdt));
+	to->light_paths = realloc(to->light_paths, (to->light_skeletons + from->light_skeletons + 1) *
+				  sizeof(*to->light_paths));
+	if (!to->findings || !to->errors || !to->notices || !to->usdt || !to->light_paths) {
+		fprintf(stderr, "%s: out of memory\n", bin_name);
+		exit(SCAN_EXIT_ERROR);
+	}
+	memcpy(to->findings + to->cnt, from->findings, from->cnt * sizeof(*from->findings));
+	to->cnt += from->cnt;
+	memcpy(to->errors + to->err_cnt, from->errors, from->err_cnt * sizeof(*from->errors));
+	to->err_cnt += from->err_cnt;
+	memcpy(to->notices + to->notice_cnt, from->notices, from->notice_cnt * sizeof(char *));
+	to->notice_cnt += from->notice_cnt;
+	memcpy(to->usdt + to->usdt_cnt, from->usdt, from->usdt_cnt * sizeof(*from->usdt));
+	to->usdt_cnt += from->usdt_cnt;
+	memcpy(to->light_paths + to->light_skeletons, from->light_paths,
+	       from->light_skeletons * sizeof(char *));
+	to->light_skeletons += from->light_skeletons;
+	to->files += from->files;
+	to->hosts += from->hosts;
+	to->objects += from->objects;
+	to->programs += from->programs;
+	for (size_t i = 0; i <= PTREGS_VERDICT_UNCHANGED; i++)
+		to->verdicts[i] += from->verdicts[i];
+	free(from->findings);
+	free(from->errors);
+	free(from->notices);
+	free(from->usdt);
+	free(from->light_paths);
+	from->findings = NULL;
+	from->errors = from->notices = from->light_paths = NULL;
+	from->usdt = NULL;
+	from->cnt = from->err_cnt = from->notice_cnt = from->usdt_cnt = from->light_skeletons = 0;
+}
+
 void add_usdt_user(struct scan *s, const char *file, size_t programs, size_t arg_reads)
 {
 	struct usdt_user *u;
@@ -135,6 +196,8 @@ void add_light_skeleton(struct scan *s, const char *path)
 
 void scan_free(struct scan *s)
 {
+	free(s->rbuf);
+	s->rbuf = NULL;
 	for (size_t i = 0; i < s->cnt; i++) {
 		struct finding *f = &s->findings[i];
 

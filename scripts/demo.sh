@@ -70,6 +70,10 @@ for k in "$CACHE"/build/linux-*-ptregs/vmlinux; do
 	break
 done
 
+img=$(ls "$CACHE"/build/linux-*-ptregs/arch/x86/boot/bzImage 2>/dev/null | head -1)
+hr "Upgrade check of this machine against ${img:-builtin:pkrs}: packages, known consumers, running programs"
+"$PTREGS" check --kernel "${img:-builtin:pkrs}" 2>&1 | grep -vE '^      (evidence|remedy|[a-z_]+, insn)' | head -40
+
 hr "Fixing the example programs ($EXAMPLES/uapi): CO-RE relocations added, then scanned again"
 fixed=$(mktemp -d /tmp/ptregs-demo-fix.XXXXXX)
 cp "$EXAMPLES"/uapi/*.bpf.o "$fixed"/

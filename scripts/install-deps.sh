@@ -6,13 +6,14 @@ set -eu
 PACKAGES="
 build-essential pkg-config
 libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev
+liblzma-dev libzstd-dev liblz4-dev libbz2-dev
 clang llvm lld libclang-rt-14-dev
 bpftool dwarves
 qemu-system-x86 busybox-static cpio
 linux-source-6.1 linux-config-6.1
 gcc-multilib flex bison bc libssl-dev ccache kmod rsync
 python3 python3-ply python3-git file clang-tidy cppcheck
-libbpf-tools bpftrace systemtap-sdt-dev
+libbpf-tools bpftrace systemtap-sdt-dev python3-drgn bpfcc-tools
 "
 
 missing=""

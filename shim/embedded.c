@@ -25,12 +25,16 @@ static const uint8_t *find_elf_magic(const uint8_t *buf, size_t size, size_t fro
 	return NULL;
 }
 
-bool ptregs_embedded_next(const void *data, size_t size, size_t *pos, size_t *off,
-			  size_t *obj_size)
+bool ptregs_embedded_next_in(const void *data, size_t size, size_t limit, size_t *pos,
+			     size_t *off, size_t *obj_size)
 {
 	const uint8_t *buf = data, *hit;
 
-	while ((hit = find_elf_magic(buf, size, *pos))) {
+	if (limit > size)
+		limit = size;
+	/* a magic starting before LIMIT, checked against the whole file */
+	while ((hit = find_elf_magic(buf, limit + SELFMAG - 1 < size ? limit + SELFMAG - 1 : size,
+				     *pos))) {
 		size_t at = (size_t)(hit - buf);
 
 		if (at != 0 && ptregs_elf_is_bpf(hit, size - at, obj_size)) {
@@ -40,8 +44,15 @@ bool ptregs_embedded_next(const void *data, size_t size, size_t *pos, size_t *of
 		}
 		*pos = at + 1;
 	}
-	*pos = size;
+	if (*pos < limit)
+		*pos = limit;
 	return false;
+}
+
+bool ptregs_embedded_next(const void *data, size_t size, size_t *pos, size_t *off,
+			  size_t *obj_size)
+{
+	return ptregs_embedded_next_in(data, size, size, pos, off, obj_size);
 }
 
 static void insn_at(const uint8_t *p, struct bpf_insn *in)

@@ -197,6 +197,15 @@ int pt_source_set_name(struct ptregs_source *src, enum ptregs_source_kind kind,
 /* Build the type index once (ops->index, then sorted and deduplicated). */
 int pt_source_index(struct ptregs_source *src);
 int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf);
+/* BTF in memory (copied by libbpf), named PATH. */
+int pt_btf_open_mem(struct ptregs_source *src, const char *path, const void *data, size_t len);
+/*
+ * kimage.c: the .BTF of the vmlinux in a compressed x86 kernel image
+ * (bzImage) or in the boot/vmlinuz-* of a Debian kernel package (.deb),
+ * malloc'ed into *BTF.
+ */
+int pt_kimage_btf(const char *path, void **btf, size_t *btf_len);
+bool pt_is_bzimage(const void *buf, size_t len);
 /*
  * Check raw BTF (a file, an ELF's .BTF) before libbpf parses it, naming
  * PATH and the problem; WHAT says which BTF ("BTF", "base BTF"). SPLIT: it

@@ -394,3 +394,24 @@ int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
 		return parse_fail(path, p->base ? "split BTF" : "BTF", errno);
 	return 0;
 }
+
+int pt_btf_open_mem(struct ptregs_source *src, const char *path, const void *data, size_t len)
+{
+	struct btf_priv *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return pt_err(ENOMEM, "out of memory");
+	src->priv = p;
+	src->ops = &btf_ops;
+	err = pt_source_set_name(src, PTREGS_SOURCE_BTF, "btf", path);
+	if (err)
+		return err;
+	err = pt_btf_check(path, "BTF", data, len, false);
+	if (err)
+		return err;
+	p->btf = btf__new(data, (__u32)len);
+	if (!p->btf)
+		return parse_fail(path, "BTF", errno);
+	return 0;
+}

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/btf.h>
 #include <ptregs/runtime.h>
 #include "internal.h"
 
@@ -106,4 +107,77 @@ int ptregs_reg_offset(const struct ptregs_layout *l, const char *name)
 	if (!f)
 		return pt_err(ENOENT, "%s: no register '%s'", ptregs_layout_origin(l), name);
 	return (int)f->offset;
+}
+
+/* What names STRUCT ID (after modifiers and pointers) gives its members. */
+static enum ptregs_ctx_evidence struct_names(const struct btf *btf, int32_t id)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	for (int depth = 0; depth < 32 && id > 0; depth++) {
+		id = btf__resolve_type(btf, (uint32_t)id);
+		if (id <= 0)
+			return PTREGS_CTX_EV_NO_PT_REGS;
+		t = btf__type_by_id(btf, (uint32_t)id);
+		if (!t)
+			return PTREGS_CTX_EV_NO_PT_REGS;
+		if (!btf_is_ptr(t))
+			break;
+		id = (int32_t)t->type;
+	}
+	t = btf__type_by_id(btf, (uint32_t)id);
+	if (!t || !btf_is_composite(t))
+		return PTREGS_CTX_EV_NO_PT_REGS;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, m[i].name_off);
+
+		if (!n)
+			continue;
+		if (!strcmp(n, "rdi") || !strcmp(n, "rip") || !strcmp(n, "rsp"))
+			return PTREGS_CTX_EV_UAPI;
+		if (!strcmp(n, "di") || !strcmp(n, "ip") || !strcmp(n, "sp"))
+			return PTREGS_CTX_EV_KERNEL;
+	}
+	return PTREGS_CTX_EV_NO_PT_REGS;
+}
+
+enum ptregs_ctx_evidence ptregs_btf_ctx_evidence(const struct btf *btf, uint32_t main_func)
+{
+	enum ptregs_ctx_evidence ev = PTREGS_CTX_EV_NO_PT_REGS;
+	uint32_t cnt;
+
+	if (!btf)
+		return PTREGS_CTX_EV_NONE;
+	if (main_func) {
+		const struct btf_type *f = btf__type_by_id(btf, main_func);
+		const struct btf_type *p = f && btf_is_func(f) ? btf__type_by_id(btf, f->type) : NULL;
+
+		if (p && btf_is_func_proto(p) && btf_vlen(p) >= 1)
+			ev = struct_names(btf, (int32_t)btf_params(p)[0].type);
+	}
+	cnt = btf__type_cnt(btf);
+	for (uint32_t id = 1; id < cnt && ev == PTREGS_CTX_EV_NO_PT_REGS; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (t && btf_is_struct(t) && pt_is_pt_regs_name(btf__name_by_offset(btf, t->name_off)))
+			ev = struct_names(btf, (int32_t)id);
+	}
+	return ev;
+}
+
+const char *ptregs_ctx_evidence_str(enum ptregs_ctx_evidence ev)
+{
+	switch (ev) {
+	case PTREGS_CTX_EV_NONE:
+		return "no BTF";
+	case PTREGS_CTX_EV_UAPI:
+		return "BTF: pt_regs with UAPI names";
+	case PTREGS_CTX_EV_KERNEL:
+		return "BTF: pt_regs with kernel names";
+	case PTREGS_CTX_EV_NO_PT_REGS:
+		return "BTF without struct pt_regs";
+	}
+	return "unknown";
 }

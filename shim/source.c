@@ -40,7 +40,7 @@ static int sniff(const char *path, unsigned char *buf, size_t len, size_t *got)
 struct ptregs_source *ptregs_source_open(const char *spec, const struct ptregs_open_opts *opts)
 {
 	struct ptregs_source *src;
-	unsigned char magic[4];
+	unsigned char magic[0x250];
 	size_t got = 0;
 	int err;
 
@@ -73,10 +73,23 @@ struct ptregs_source *ptregs_source_open(const char *spec, const struct ptregs_o
 			err = pt_err(EINVAL, "%s: raw BTF has no DWARF (--dwarf needs an ELF file)", spec);
 		else
 			err = pt_btf_open(src, spec, false);
+	} else if ((got >= 8 && memcmp(magic, "!<arch>\n", 8) == 0) || pt_is_bzimage(magic, got)) {
+		void *btf = NULL;
+		size_t len = 0;
+
+		if (src->opts.force_dwarf)
+			err = pt_err(EINVAL, "%s: a kernel image has no DWARF (--dwarf needs an ELF "
+				     "file)", spec);
+		else
+			err = pt_kimage_btf(spec, &btf, &len);
+		if (!err)
+			err = pt_btf_open_mem(src, spec, btf, len);
+		free(btf);
 	} else if (got == 0) {
 		err = pt_err(EINVAL, "%s: empty file", spec);
 	} else {
-		err = pt_err(EINVAL, "%s: not a BTF or ELF file", spec);
+		err = pt_err(EINVAL, "%s: not a BTF or ELF file, a kernel image or a Debian package",
+			     spec);
 	}
 out:
 	if (err) {

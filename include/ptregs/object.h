@@ -90,6 +90,13 @@ PTREGS_API bool ptregs_elf_is_bpf(const void *buf, size_t avail, size_t *obj_siz
  */
 PTREGS_API bool ptregs_embedded_next(const void *buf, size_t size, size_t *pos, size_t *off,
 				     size_t *obj_size);
+/*
+ * The same, looking only at objects that start before LIMIT (each still
+ * checked against the whole SIZE): a large file read a window at a time.
+ * *pos ends at LIMIT at least when nothing is found.
+ */
+PTREGS_API bool ptregs_embedded_next_in(const void *buf, size_t size, size_t limit,
+					size_t *pos, size_t *off, size_t *obj_size);
 
 /*
  * A light skeleton (bpftool gen skeleton -L): a loader program, whose

@@ -55,6 +55,27 @@ PTREGS_API const char *ptregs_reg_kernel_name(const char *name);
 /* The UAPI name ("di" -> "rdi"), likewise. */
 PTREGS_API const char *ptregs_reg_uapi_name(const char *name);
 
+/*
+ * What a BPF program's own BTF says of its context (docs/design.md, D4):
+ * the first parameter of its main function when MAIN_FUNC (the BTF id of
+ * func_info[0], 0 when there is none) names one, else any struct pt_regs
+ * (or pt_regs___FLAVOUR) of the BTF. A UAPI-named pt_regs (rdi, rip) means
+ * fixed UAPI offsets; the kernel's names (di, ip) mean a build against
+ * vmlinux.h, relocated by libbpf at load time.
+ */
+enum ptregs_ctx_evidence {
+	PTREGS_CTX_EV_NONE,		/* BTF NULL: the program has none */
+	PTREGS_CTX_EV_UAPI,
+	PTREGS_CTX_EV_KERNEL,
+	PTREGS_CTX_EV_NO_PT_REGS,	/* BTF, but no struct pt_regs in it */
+};
+
+struct btf;
+PTREGS_API enum ptregs_ctx_evidence ptregs_btf_ctx_evidence(const struct btf *btf,
+							   uint32_t main_func);
+/* "no BTF", "BTF: pt_regs with UAPI names", ... */
+PTREGS_API const char *ptregs_ctx_evidence_str(enum ptregs_ctx_evidence ev);
+
 #ifdef __cplusplus
 }
 #endif

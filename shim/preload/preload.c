@@ -489,70 +489,29 @@ static void hand_back_log_size(pid_t pid, long attr, const union bpf_attr *a, si
 		memcpy((char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
 }
 
-enum evidence { EV_NONE, EV_UAPI, EV_KERNEL, EV_NO_PT_REGS, EV_UNREADABLE };
+/* The evidence of the program's own BTF, or that it could not be read. */
+#define EV_UNREADABLE ((enum ptregs_ctx_evidence)-1)
 
-static const char *const ev_str[] = {
-	[EV_NONE] = "no BTF",
-	[EV_UAPI] = "BTF: pt_regs with UAPI names",
-	[EV_KERNEL] = "BTF: pt_regs with kernel names",
-	[EV_NO_PT_REGS] = "BTF without struct pt_regs",
-	[EV_UNREADABLE] = "BTF unreadable",
-};
-
-/* What names the struct ID (after modifiers and pointers) gives its members. */
-static enum evidence struct_names(const struct btf *btf, int32_t id)
+static const char *ev_str(enum ptregs_ctx_evidence ev)
 {
-	const struct btf_type *t;
-	const struct btf_member *m;
-
-	for (int depth = 0; depth < 32 && id > 0; depth++) {
-		id = btf__resolve_type(btf, (uint32_t)id);
-		if (id <= 0)
-			return EV_NO_PT_REGS;
-		t = btf__type_by_id(btf, (uint32_t)id);
-		if (!t)
-			return EV_NO_PT_REGS;
-		if (!btf_is_ptr(t))
-			break;
-		id = (int32_t)t->type;
-	}
-	t = btf__type_by_id(btf, (uint32_t)id);
-	if (!t || !btf_is_composite(t))
-		return EV_NO_PT_REGS;
-	m = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const char *n = btf__name_by_offset(btf, m[i].name_off);
-
-		if (!n)
-			continue;
-		if (!strcmp(n, "rdi") || !strcmp(n, "rip") || !strcmp(n, "rsp"))
-			return EV_UAPI;
-		if (!strcmp(n, "di") || !strcmp(n, "ip") || !strcmp(n, "sp"))
-			return EV_KERNEL;
-	}
-	return EV_NO_PT_REGS;
-}
-
-static bool is_pt_regs_name(const char *n)
-{
-	return n && strncmp(n, "pt_regs", 7) == 0 && (!n[7] || strncmp(n + 7, "___", 3) == 0);
+	return ev == EV_UNREADABLE ? "BTF unreadable" : ptregs_ctx_evidence_str(ev);
 }
 
 /*
  * What the program's own BTF says of its context: the main function's
  * first parameter when func_info names it, else any struct pt_regs.
  */
-static enum evidence prog_evidence(pid_t pid, const union bpf_attr *a, size_t len)
+static enum ptregs_ctx_evidence prog_evidence(pid_t pid, const union bpf_attr *a, size_t len)
 {
 	struct bpf_btf_info info;
 	void *data = NULL;
 	struct btf *btf = NULL;
-	enum evidence ev = EV_UNREADABLE;
-	uint32_t n;
+	enum ptregs_ctx_evidence ev = EV_UNREADABLE;
+	uint32_t n, main_func = 0;
 
 	if (len < offsetof(union bpf_attr, prog_btf_fd) + sizeof(a->prog_btf_fd) ||
 	    !a->prog_btf_fd)
-		return EV_NONE;
+		return PTREGS_CTX_EV_NONE;
 	memset(&info, 0, sizeof(info));
 	if (obj_info((int)a->prog_btf_fd, &info, sizeof(info)) < 0 || !info.btf_size ||
 	    info.btf_size > (64u << 20))
@@ -569,32 +528,15 @@ static enum evidence prog_evidence(pid_t pid, const union bpf_attr *a, size_t le
 	btf = btf__new(data, n);
 	if (!btf)
 		goto out;
-	ev = EV_NO_PT_REGS;
 	if (len >= offsetof(union bpf_attr, func_info_cnt) + sizeof(a->func_info_cnt) &&
 	    a->func_info_cnt && a->func_info_rec_size >= sizeof(struct bpf_func_info) &&
 	    a->func_info_rec_size < 256) {
 		struct bpf_func_info fi;
 
-		if (peek(pid, &fi, a->func_info, sizeof(fi)) && fi.insn_off == 0) {
-			const struct btf_type *f = btf__type_by_id(btf, fi.type_id);
-			const struct btf_type *p = f && btf_is_func(f) ?
-						   btf__type_by_id(btf, f->type) : NULL;
-
-			if (p && btf_is_func_proto(p) && btf_vlen(p) >= 1)
-				ev = struct_names(btf, (int32_t)btf_params(p)[0].type);
-		}
+		if (peek(pid, &fi, a->func_info, sizeof(fi)) && fi.insn_off == 0)
+			main_func = fi.type_id;
 	}
-	if (ev == EV_NO_PT_REGS) {
-		uint32_t cnt = btf__type_cnt(btf);
-
-		for (uint32_t id = 1; id < cnt && ev == EV_NO_PT_REGS; id++) {
-			const struct btf_type *t = btf__type_by_id(btf, id);
-
-			if (t && btf_is_struct(t) &&
-			    is_pt_regs_name(btf__name_by_offset(btf, t->name_off)))
-				ev = struct_names(btf, (int32_t)id);
-		}
-	}
+	ev = ptregs_btf_ctx_evidence(btf, main_func);
 out:
 	btf__free(btf);
 	free(data);
@@ -777,7 +719,7 @@ static long prog_load(long cmd, long attr, long size)
 	struct rewrite *rw = NULL;
 	char name[BPF_OBJ_NAME_LEN + 1];
 	const char *type, *reason;
-	enum evidence ev;
+	enum ptregs_ctx_evidence ev;
 	uint32_t log_size;
 	long ret;
 
@@ -794,12 +736,12 @@ static long prog_load(long cmd, long attr, long size)
 		reason = "listed";
 	else if (cfg.policy == POLICY_ALL)
 		reason = "policy all";
-	else if (cfg.policy == POLICY_AUTO && (ev == EV_NONE || ev == EV_UAPI ||
-					       ev == EV_NO_PT_REGS))
-		reason = ev_str[ev];
+	else if (cfg.policy == POLICY_AUTO && (ev == PTREGS_CTX_EV_NONE || ev == PTREGS_CTX_EV_UAPI ||
+					       ev == PTREGS_CTX_EV_NO_PT_REGS))
+		reason = ev_str(ev);
 	else {
 		logf_("prog '%s' (%s): left as it is [%s]", name, type,
-		      cfg.policy == POLICY_NONE ? "policy none" : ev_str[ev]);
+		      cfg.policy == POLICY_NONE ? "policy none" : ev_str(ev));
 		goto forward;
 	}
 

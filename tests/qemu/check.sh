@@ -52,6 +52,10 @@ initrd=$("$here/mkinitramfs.sh" "$top/build/qemu" 2>"$logs/mkinitramfs.log") || 
 	echo "check: error: building the initramfs failed" >&2
 	exit 1
 }
+# the kernel images, for guest tests that check one against the other
+# (tests.d/check.sh), as paths in the host share
+printf 'base=%s\npatched=%s\n' "$(realpath "$base")" "$(realpath "$patched")" \
+	>"$top/build/qemu/kernels"
 s=$(date +%s)
 echo "== qemu: smoke, unpatched and patched side by side"
 # shellcheck disable=SC2086  # $m: zero or two words

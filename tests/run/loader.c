@@ -8,6 +8,7 @@
  *   loader which        the object syscall() resolves to
  *   loader nobtf        UAPI offsets, no BTF: ldx offsets and the add imm
  *   loader btf uapi|kernel   the same program with BTF naming its context
+ *   loader hold         nobtf, btf kernel and btf uapi kept loaded until killed
  *   loader varoff       a probe read of ctx + an unknown offset
  *   loader perf         a perf_event program reading regs at 112
  *   loader usdt         libbpf's USDT spec map updated, then read back
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -198,7 +200,8 @@ static int report_load(int fd)
 }
 
 /* BTF with struct pt_regs (UAPI or kernel names) and int f(struct pt_regs *) */
-static int with_btf(int uapi)
+/* The UAPI program with BTF naming its context UAPI- or kernel-style: its fd. */
+static int load_btf(int uapi, struct btf **keep)
 {
 	static const char *const kern[] = { "r15", "r14", "r13", "r12", "bp", "bx", "r11",
 					    "r10", "r9", "r8", "ax", "cx", "dx", "si", "di",
@@ -208,10 +211,11 @@ static int with_btf(int uapi)
 					    "orig_rax", "rip", "cs", "eflags", "rsp", "ss" };
 	struct btf *btf = btf__new_empty();
 	struct bpf_func_info fi = { 0 };
-	int ul, st, ptr, proto, fn, i32, ret;
+	int ul, st, ptr, proto, fn, i32;
 
+	*keep = btf;
 	if (!btf)
-		return 1;
+		return -1;
 	ul = btf__add_int(btf, "long unsigned int", 8, 0);
 	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	st = btf__add_struct(btf, "pt_regs", 168);
@@ -223,15 +227,49 @@ static int with_btf(int uapi)
 	fn = btf__add_func(btf, uapi ? "uapi_btf" : "kernel_btf", BTF_FUNC_STATIC, proto);
 	if (fn < 0 || btf__load_into_kernel(btf)) {
 		printf("BTF load failed: %s\n", strerror(errno));
-		btf__free(btf);
-		return 1;
+		return -1;
 	}
 	fi.insn_off = 0;
 	fi.type_id = (uint32_t)fn;
-	ret = report_load(load(uapi ? "uapi_btf" : "kernel_btf", BPF_PROG_TYPE_KPROBE, uapi_prog,
-			       sizeof(uapi_prog) / sizeof(uapi_prog[0]), btf__fd(btf), &fi));
+	return load(uapi ? "uapi_btf" : "kernel_btf", BPF_PROG_TYPE_KPROBE, uapi_prog,
+		    sizeof(uapi_prog) / sizeof(uapi_prog[0]), btf__fd(btf), &fi);
+}
+
+static int with_btf(int uapi)
+{
+	struct btf *btf;
+	int ret = report_load(load_btf(uapi, &btf));
+
 	btf__free(btf);
 	return ret;
+}
+
+static uint32_t prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* Three programs kept loaded until killed, for ptregs check to find. */
+static int hold(void)
+{
+	struct btf *b1, *b2;
+	int nobtf = load("uapi_nobtf", BPF_PROG_TYPE_KPROBE, uapi_prog,
+			 sizeof(uapi_prog) / sizeof(uapi_prog[0]), -1, NULL);
+	int kern = load_btf(0, &b1), uapi = load_btf(1, &b2);
+
+	if (nobtf < 0 || kern < 0 || uapi < 0) {
+		printf("load failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("held uapi_nobtf=%u kernel_btf=%u uapi_btf=%u\n", prog_id(nobtf), prog_id(kern),
+	       prog_id(uapi));
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 /* libbpf 1.1's struct __bpf_usdt_spec: 12 x 16-byte args, cookie, arg_cnt */
@@ -505,6 +543,8 @@ int main(int argc, char **argv)
 					NULL));
 	if (!strcmp(what, "btf") && argc > 2)
 		return with_btf(!strcmp(argv[2], "uapi"));
+	if (!strcmp(what, "hold"))
+		return hold();
 	if (!strcmp(what, "varoff"))
 		return report_load(load("varoff", BPF_PROG_TYPE_KPROBE, varoff_prog,
 					sizeof(varoff_prog) / sizeof(varoff_prog[0]), -1, NULL));

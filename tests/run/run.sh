@@ -144,6 +144,37 @@ else
 	has "varoff refused" "^ptregs-run: prog 'varoff': 1 access cannot be translated, not loaded: insn 8: variable offset" err
 	run "varoff passed" 0 run --to builtin:pkrs --on-unanalysed pass -- "$LOADER" varoff
 	has "varoff passed" "^ptregs-run: prog 'varoff': 1 access cannot be translated (insn 8: variable offset.*); loaded as it is" err
+
+	# (e) ptregs check sees what a process keeps loaded: the kernel's
+	# instructions (helper calls named back), the BTF's evidence, the holder
+	"$LOADER" hold >"$TMP/hold" 2>&1 &
+	hp=$!
+	for _ in $(seq 50); do grep -q '^held' "$TMP/hold" && break; sleep 0.1; done
+	ids=$(sed -n 's/^held uapi_nobtf=\([0-9]*\) kernel_btf=\([0-9]*\) uapi_btf=\([0-9]*\)$/\1 \2 \3/p' "$TMP/hold")
+	if [ -z "$ids" ]; then
+		bad "check live: the loader held nothing: $(cat "$TMP/hold")"
+	else
+		set -- $ids
+		run "check live" 1 check --from builtin:legacy --kernel builtin:pkrs --no-files -j
+		pyc() {
+			if python3 -c "import json,sys; d=json.load(open('$TMP/out')); p={x['id']: x for x in d['running']}; sys.exit(0 if ($2) else 1)"; then
+				ok
+			else
+				bad "$1: $2"; head -c 800 "$TMP/out" >&2
+			fi
+		}
+		pyc "check live: no BTF" "[(f['insn'], f['offset'], f['old_field'], f['new_field']) for f in p[$1]['findings']] == [(1, 112, 'di', 'si'), (2, 104, 'si', 'dx'), (8, 96, 'dx', 'cx')]"
+		pyc "check live: no BTF" "p[$1]['evidence'] == 'no BTF' and p[$1]['name'] == 'uapi_nobtf' and 'loader[$hp]' in p[$1]['holders']"
+		pyc "check live: UAPI-named BTF" "p[$3]['evidence'] == 'BTF: pt_regs with UAPI names' and len(p[$3]['findings']) == 3"
+		pyc "check live: kernel-named BTF (CO-RE)" "p[$2]['findings'] == [] and p[$2]['evidence'] == 'BTF: pt_regs with kernel names'"
+		run "check live text" 1 check --from builtin:legacy --kernel builtin:pkrs --no-files
+		has "check live text" "^  prog $1 'uapi_nobtf' (kprobe, tag [0-9a-f]*), evidence: no BTF$" out
+		has "check live text" "^    held by loader.$hp." out
+		has "check live text" "^    insn 8: breaks: probe-read ctx+96 (8 bytes): dx before, cx after" out
+		if grep -q "'kernel_btf'" "$TMP/out"; then bad "check live text: the CO-RE program is listed"; else ok; fi
+	fi
+	kill "$hp" 2>/dev/null
+	wait "$hp" 2>/dev/null
 fi
 
 if [ "$skipped" -eq 1 ]; then echo "run: $pass passed, $fail failed, 1 skipped (no bpf())"; else echo "run: $pass passed, $fail failed"; fi

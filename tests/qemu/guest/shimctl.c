@@ -12,6 +12,8 @@
  * then loads varoff_arg alone from a second copy of the object and prints
  *   varoff loaded | varoff refused: ERROR
  * Exit status 0 when it ran (the values are judged by the caller), 1 if not.
+ * "shimctl hold": core_args and uapi_args loaded and attached, their ids
+ * printed ("held core_args=ID uapi_args=ID"), kept until killed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "shimctl.skel.h"
@@ -49,7 +52,16 @@ static void show(const char *what, const unsigned long *v, int hits)
 	       v[0], v[1], v[2], v[3], v[4], v[5], hits);
 }
 
-int main(void)
+static unsigned int prog_id(const struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) ? 0 : info.id;
+}
+
+int main(int argc, char **argv)
 {
 	struct shimctl *skel, *vo;
 	struct bpf_link *l1, *l2;
@@ -73,6 +85,13 @@ int main(void)
 	if (!l1 || !l2) {
 		printf("shimctl: attaching to ksys_mmap_pgoff failed: %s\n", strerror(errno));
 		return 1;
+	}
+	if (argc > 1 && !strcmp(argv[1], "hold")) {
+		/* both kept loaded and attached until killed (ptregs check) */
+		printf("held core_args=%u uapi_args=%u\n", prog_id(skel->progs.core_args),
+		       prog_id(skel->progs.uapi_args));
+		for (;;)
+			pause();
 	}
 	p = mmap((void *)SC_ADDR, SC_LEN, SC_PROT, SC_FLAGS, SC_FD, SC_OFF);
 	printf("mmap arg0=%lu arg1=%lu arg2=%d arg3=%d arg4=%d arg5=%lu\n", SC_ADDR, SC_LEN,
