@@ -13,7 +13,7 @@
 #              those that need a special boot or take long (selftest,
 #              selftests, pksoops, soak and the outside clients
 #              bpftrace, filelife, bpftraceshim, usdtshim, coreshim, shimctl,
-#              checklive,
+#              checklive, drgn, bcc,
 #              and the ptregs fix tests fixkprobe, fixuprobe, fixperf,
 #              fixskel, which only amd runs); icelake,
 #              amd-pti and amd-nofsgsbase leave out layout and the probe
@@ -83,7 +83,7 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|checklive|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
+		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|checklive|drgn|bcc|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
@@ -99,7 +99,7 @@ fi
 
 # The outside clients run in the amd variant only, which gets more time:
 # they load from the host share and parse the kernel's BTF under TCG.
-clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl,checklive
+clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl,checklive,drgn,bcc
 # ptregs fix against the kernel: a matter of the layout, not of the CPU
 # model or the entry path, so once per kernel (about 6 s).
 fixes=fixkprobe,fixuprobe,fixperf,fixskel
