@@ -12,6 +12,7 @@ from bcc import BPF
 ADDR, LEN, PROT, FLAGS, FD, OFF = 0x7C7C7C000, 0x6000, 3, 0x100022, 11, 0xD000
 
 text = r"""
+#include <uapi/linux/ptrace.h>
 struct args_t { u64 a[6]; };
 BPF_ARRAY(out, struct args_t, 1);
 int kprobe__ksys_mmap_pgoff(struct pt_regs *ctx, unsigned long addr, unsigned long len,
