@@ -145,16 +145,22 @@ void scan_merge(struct scan *to, struct scan *from)
 		fprintf(stderr, "%s: out of memory\n", bin_name);
 		exit(SCAN_EXIT_ERROR);
 	}
-	memcpy(to->findings + to->cnt, from->findings, from->cnt * sizeof(*from->findings));
+	/* memcpy() wants its pointers valid even for no bytes */
+	if (from->cnt)
+		memcpy(to->findings + to->cnt, from->findings, from->cnt * sizeof(*from->findings));
 	to->cnt += from->cnt;
-	memcpy(to->errors + to->err_cnt, from->errors, from->err_cnt * sizeof(*from->errors));
+	if (from->err_cnt)
+		memcpy(to->errors + to->err_cnt, from->errors, from->err_cnt * sizeof(*from->errors));
 	to->err_cnt += from->err_cnt;
-	memcpy(to->notices + to->notice_cnt, from->notices, from->notice_cnt * sizeof(char *));
+	if (from->notice_cnt)
+		memcpy(to->notices + to->notice_cnt, from->notices, from->notice_cnt * sizeof(char *));
 	to->notice_cnt += from->notice_cnt;
-	memcpy(to->usdt + to->usdt_cnt, from->usdt, from->usdt_cnt * sizeof(*from->usdt));
+	if (from->usdt_cnt)
+		memcpy(to->usdt + to->usdt_cnt, from->usdt, from->usdt_cnt * sizeof(*from->usdt));
 	to->usdt_cnt += from->usdt_cnt;
-	memcpy(to->light_paths + to->light_skeletons, from->light_paths,
-	       from->light_skeletons * sizeof(char *));
+	if (from->light_skeletons)
+		memcpy(to->light_paths + to->light_skeletons, from->light_paths,
+		       from->light_skeletons * sizeof(char *));
 	to->light_skeletons += from->light_skeletons;
 	to->files += from->files;
 	to->hosts += from->hosts;
