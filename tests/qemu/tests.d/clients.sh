@@ -35,7 +35,9 @@ cl_filelife() {
 	sleep 1
 	rm -f "$HOST/tmp/$name"
 	i=0
-	while ! grep -q "$name" $out && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+	# up to a minute: the amd boot's NMI every 50 ms (run.sh --nmi) each print to
+	# the serial console, which can hold the guest up for seconds at a time
+	while ! grep -q "$name" $out && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
 	kill -INT $pid 2>/dev/null
 	sleep 1
 	kill $pid 2>/dev/null
