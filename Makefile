@@ -291,7 +291,7 @@ check-install:
 	@test -f $(BUILD)/destdir/usr/share/man/man1/ptregs.1
 	@test -f $(BUILD)/destdir/usr/include/ptregs/compat.bpf.h
 	@test -f $(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so
-	@test -x $(BUILD)/destdir/etc/kernel/postinst.d/zz-ptregs-check
+	@test -x $(BUILD)/destdir/etc/kernel/postinst.d/ptregs-check
 	@test -f $(BUILD)/destdir/usr/share/ptregs/known-consumers
 	@$(BUILD)/destdir/usr/bin/ptregs run -- /usr/bin/env | \
 		grep -qx 'LD_PRELOAD=$(CURDIR)/$(BUILD)/destdir/usr/lib/ptregs/libptregs-preload.so' || \
@@ -386,13 +386,13 @@ install: all $(BUILD)/libptregs.pc
 	install -d $(DESTDIR)$(DATADIR)/ptregs $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d
 	install -m 0644 btf-tools/known-consumers $(DESTDIR)$(DATADIR)/ptregs/known-consumers
 	install -m 0755 btf-tools/kernel-postinst \
-		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/ptregs-check
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ptregs $(DESTDIR)$(LIBDIR)/libptregs.* \
 		$(DESTDIR)$(PKGCONFIGDIR)/libptregs.pc $(DESTDIR)$(MANDIR)/man1/ptregs*.1
 	rm -rf $(DESTDIR)$(INCDIR)/ptregs $(DESTDIR)$(LIBDIR)/ptregs $(DESTDIR)$(DATADIR)/ptregs
-	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ptregs-check
+	rm -f $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/ptregs-check
 
 clean:
 	rm -rf build

@@ -111,9 +111,12 @@ static void find_pins(struct live *l, const char *dir, int depth)
 	while ((de = readdir(d))) {
 		char path[4096];
 		struct bpf_prog_info info;
-		uint32_t len = sizeof(info);
+		struct bpf_link_info li;
+		uint32_t len = sizeof(info), llen = sizeof(li);
+		char link[64], kind[64];
 		struct live_prog *p;
 		struct stat st;
+		ssize_t n;
 		int fd;
 
 		if (de->d_name[0] == '.')
@@ -128,8 +131,19 @@ static void find_pins(struct live *l, const char *dir, int depth)
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
+		/* a program, or a link naming one; maps and the rest have ids of their own */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, kind, sizeof(kind) - 1);
+		kind[n > 0 ? n : 0] = '\0';
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && (p = find_prog(l, info.id)))
+		memset(&li, 0, sizeof(li));
+		p = NULL;
+		if (!strcmp(kind, "anon_inode:bpf-prog") && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			p = find_prog(l, info.id);
+		else if (!strcmp(kind, "anon_inode:bpf_link") &&
+			 bpf_obj_get_info_by_fd(fd, &li, &llen) == 0)
+			p = find_prog(l, li.prog_id);
+		if (p)
 			add_text(&p->pins, path);
 		close(fd);
 	}
@@ -252,7 +266,7 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
-	struct bpf_func_info fi[1];
+	struct bpf_func_info fi[1] = { { 0 } };
 	struct bpf_insn *insns = NULL;
 	struct live_prog *p;
 	int fd = bpf_prog_get_fd_by_id(id);
@@ -286,7 +300,7 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 		close(fd);
 		return;
 	}
-	insns = malloc(info.xlated_prog_len);
+	insns = calloc(1, info.xlated_prog_len);
 	if (!insns) {
 		close(fd);
 		return;
@@ -303,7 +317,8 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 			full.func_info_rec_size = sizeof(fi[0]);
 			full.func_info = (uint64_t)(uintptr_t)fi;
 		}
-		if (bpf_obj_get_info_by_fd(fd, &full, &flen) != 0 ||
+		/* a blinded program without raw dumps allowed: length, no insns */
+		if (bpf_obj_get_info_by_fd(fd, &full, &flen) != 0 || !full.xlated_prog_insns ||
 		    full.xlated_prog_len != info.xlated_prog_len) {
 			p->unreadable = true;
 		} else {

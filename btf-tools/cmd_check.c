@@ -159,7 +159,9 @@ static bool elf_view(const uint8_t *buf, size_t size, struct elf_view *v)
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	const Elf64_Shdr *ss;
 
-	if (size < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 || buf[EI_CLASS] != ELFCLASS64 ||
+	/* headers are read in place: aligned, as the ELF format has them */
+	if (size < sizeof(*eh) || ((uintptr_t)buf & 7) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
+	    buf[EI_CLASS] != ELFCLASS64 || (eh->e_shoff & 7) ||
 	    buf[EI_DATA] != ELFDATA2LSB || !eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    eh->e_shoff > size || (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum ||
 	    eh->e_shstrndx >= eh->e_shnum)
@@ -212,13 +214,17 @@ static bool build_id_debug(const char *root, const uint8_t *buf, size_t size,
 	const uint8_t *id;
 	char hex[2 * 64 + 1];
 
-	if (!s || s->sh_size < sizeof(*nh))
+	Elf64_Nhdr h;
+
+	if (!s || s->sh_size < sizeof(h))
 		return false;
-	nh = (const Elf64_Nhdr *)(buf + s->sh_offset);
-	if (nh->n_type != NT_GNU_BUILD_ID || nh->n_descsz < 2 || nh->n_descsz > 64 ||
-	    sizeof(*nh) + 4 + nh->n_descsz > s->sh_size)
+	memcpy(&h, buf + s->sh_offset, sizeof(h));
+	nh = &h;
+	/* the name is "GNU\0": the id right after it, inside the section */
+	if (nh->n_type != NT_GNU_BUILD_ID || nh->n_namesz != 4 || nh->n_descsz < 2 ||
+	    nh->n_descsz > 64 || sizeof(h) + 4 + nh->n_descsz > s->sh_size)
 		return false;
-	id = buf + s->sh_offset + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+	id = buf + s->sh_offset + sizeof(h) + 4;
 	for (uint32_t i = 0; i < nh->n_descsz; i++)
 		snprintf(hex + (size_t)2 * i, 3, "%02x", id[i]);
 	snprintf(out, len, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", strcmp(root, "/") ? root : "",
@@ -529,9 +535,19 @@ static int parse_consumers(struct check *c, const char *text, const char *name,
 static int load_consumers(struct check *c, const char *text, const char *name)
 {
 	struct consumer cur = { 0 };
-	int r = parse_consumers(c, text, name, &cur);
+	size_t n = strlen(text);
+	char *copy = NULL;
+	int r;
 
+	/* a last line without its newline is a line all the same */
+	if (n && text[n - 1] != '\n') {
+		if (asprintf(&copy, "%s\n", text) < 0)
+			return -1;
+		text = copy;
+	}
+	r = parse_consumers(c, text, name, &cur);
 	consumer_free(&cur);
+	free(copy);
 	return r;
 }
 
@@ -877,7 +893,10 @@ static void print_json(const struct check *c, const struct tally *t)
 static void tally(const struct check *c, struct tally *t)
 {
 	const char *last_file = "";
-	char last_pkg[512] = "", label[512];
+	char label[512];
+
+	char **labels = calloc(c->files.cnt + 1, sizeof(*labels));
+	size_t nl = 0;
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < c->files.cnt; i++) {
@@ -888,11 +907,19 @@ static void tally(const struct check *c, struct tally *t)
 		last_file = f->file;
 		t->files++;
 		pkg_label(c, f->file, label, sizeof(label));
-		if (strcmp(label, last_pkg) != 0) {
-			t->packages++;
-			snprintf(last_pkg, sizeof(last_pkg), "%s", label);
-		}
+		if (labels && (!nl || strcmp(label, labels[nl - 1]) != 0))
+			labels[nl++] = strdup(label);
 	}
+	/* distinct packages: a package's files need not follow each other */
+	if (labels && nl) {
+		qsort(labels, nl, sizeof(*labels), str_cmp);
+		for (size_t i = 0; i < nl; i++)
+			if (labels[i] && (!i || !labels[i - 1] || strcmp(labels[i], labels[i - 1]) != 0))
+				t->packages++;
+	}
+	for (size_t i = 0; labels && i < nl; i++)
+		free(labels[i]);
+	free(labels);
 	for (size_t i = 0; i < c->files.usdt_cnt; i++)
 		t->files += c->files.usdt[i].arg_reads ? 1 : 0;
 	t->dwarf = c->dwarf_cnt;

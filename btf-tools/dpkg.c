@@ -35,7 +35,10 @@ static int add_pkg(struct dpkg *d, const char *name, const char *status, const c
 {
 	struct dpkg_pkg *p;
 
-	if (!*name || !strstr(status, " installed") || strncmp(status, "install ", 8) != 0)
+	const char *state = strrchr(status, ' ');
+
+	/* "WANT FLAG STATE": installed whatever is wanted (install, hold, ...) */
+	if (!*name || !state || strcmp(state + 1, "installed") != 0)
 		return 0;
 	if (d->cnt == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 512;

@@ -97,8 +97,8 @@ static int zin_open(struct zin *z, enum zfmt fmt, const void *in, size_t len)
 		z->xz = init;
 		z->xz.next_in = in;
 		z->xz.avail_in = len;
-		return (fmt == KZ_XZ ? lzma_stream_decoder(&z->xz, UINT64_MAX, 0) :
-				      lzma_alone_decoder(&z->xz, UINT64_MAX)) == LZMA_OK ? 0 : -ENOMEM;
+		return (fmt == KZ_XZ ? lzma_stream_decoder(&z->xz, 1ull << 30, 0) :
+				      lzma_alone_decoder(&z->xz, 1ull << 30)) == LZMA_OK ? 0 : -ENOMEM;
 	}
 	case KZ_ZSTD:
 		z->zs = ZSTD_createDStream();
@@ -223,9 +223,11 @@ static ssize_t zin_read(struct zin *z, void *buf, size_t n)
 			if (z->pos + 4 > z->len)
 				return z->eof = true, 0;
 			c = le32(z->in + z->pos);
-			if (c == LZ4_LEGACY_MAGIC) {	/* concatenated streams */
+			while (c == LZ4_LEGACY_MAGIC) {	/* concatenated streams */
 				z->pos += 4;
-				return zin_read(z, buf, n);
+				if (z->pos + 4 > z->len)
+					return z->eof = true, 0;
+				c = le32(z->in + z->pos);
 			}
 			/* past the last block: the image's size field, or the end */
 			if (c > (uint32_t)LZ4_compressBound(LZ4_LEGACY_BLOCK) || z->pos + 4 + c > z->len)

@@ -68,6 +68,9 @@ pkg uapi-probes 1.0-1 /usr/lib/uapi-probes /usr/lib/uapi-probes/args.bpf.o
 pkg skel-tool 1.1-2 /usr/bin/skel-tool
 pkg regs-reader 0.5-1 /usr/bin/regs-reader
 pkg bpftrace 0.17.0-1 /usr/bin/bpftrace
+# held (apt-mark hold): installed all the same
+sed -i '/^Package: bpftrace$/,/^$/s/^Status: install ok installed$/Status: hold ok installed/' \
+	"$R/var/lib/dpkg/status"
 pkg unrelated 3.0-1 /usr/bin/unrelated
 # a package removed but its list left: owns nothing
 printf 'Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n' >>"$R/var/lib/dpkg/status"
@@ -126,6 +129,9 @@ json_check consumers-range "d['known_consumers'] == []"
 printf 'Package: bpftrace\nVersion: << 0.17.0-2\nBreaks: x\nEvidence: y\nRemedy: z\n' >"$TMP/consumers"
 run consumers-range2 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --consumers "$TMP/consumers" -j
 json_check consumers-range2 "[k['package'] for k in d['known_consumers']] == ['bpftrace']"
+printf 'Package: bpftrace\nVersion: any\nBreaks: x\nEvidence: y\nRemedy: z' >"$TMP/consumers"
+run consumers-no-final-newline 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --consumers "$TMP/consumers" -j
+json_check consumers-no-final-newline "[k['remedy'] for k in d['known_consumers']] == ['z']"
 printf 'Package: bpftrace\nVersion: any\nBreaks: x\n' >"$TMP/consumers"
 run consumers-incomplete 2 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --consumers "$TMP/consumers"
 has consumers-incomplete "lacks Breaks, Evidence or Remedy" err
@@ -215,6 +221,8 @@ hook hook-missing-image "" 6.1.0-test "$TMP/no-such-image"
 hook hook-bad-image "^ptregs: .*truncated kernel image" 6.1.0-test "$TMP/bad-image"
 echo PTREGS_CHECK=no >"$TMP/defaults"
 hook hook-off "" 6.1.0-test "$TMP/bad-image"
+printf 'PTREGS_CHECK=yes\nif then fi (\nexit 1\n' >"$TMP/defaults"
+hook hook-broken-defaults "^ptregs: .*truncated kernel image" 6.1.0-test "$TMP/bad-image"
 printf 'PTREGS_CHECK_TIMEOUT=0.001\n' >"$TMP/defaults"
 hook hook-timeout "^ptregs: gave up after 0.001s; run: ptregs check --kernel " 6.1.0-test "$TMP/bad-image"
 
