@@ -572,6 +572,12 @@ int fix_write_portable(const struct fix_object *fo, const struct fix_opts *opts,
 			fail(err, errlen, "cannot copy section %zu: %s", idx, elf_errmsg(-1));
 			goto out;
 		}
+		/* libelf lays the output out by these: a huge one is a file of petabytes */
+		if (sh.sh_addralign > 4096 || (sh.sh_addralign & (sh.sh_addralign - 1))) {
+			fail(err, errlen, "section %zu: alignment %llu: not a BPF object's", idx,
+			     (unsigned long long)sh.sh_addralign);
+			goto out;
+		}
 		od->d_type = ELF_T_BYTE;
 		od->d_version = EV_CURRENT;
 		od->d_align = sh.sh_addralign ? sh.sh_addralign : 1;

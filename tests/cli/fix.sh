@@ -101,6 +101,11 @@ run bad-ext 2 fix -o "$TMP/o-out.o" "$TMP/overclaim.o" && has bad-ext "nothing w
 SEED=$(dirname "$0")/../fuzz/seeds/fix-libbpf-open-crash
 run libbpf-crash-retarget 1 fix --to builtin:pkrs -o "$TMP/lc.o" "$SEED" && has libbpf-crash-retarget "1 fixed, 2 left" out
 run libbpf-crash-portable 2 fix -o "$TMP/lc2.o" "$SEED" && has libbpf-crash-portable "nothing written" err
+# a section aligned to 2^50 (found by the fuzz target): libelf would lay
+# the output out over a petabyte; refused, nothing written
+SEED=$(dirname "$0")/../fuzz/seeds/fix-huge-alignment
+run huge-alignment 2 fix -o "$TMP/ha.o" "$SEED" && has huge-alignment "section 1: alignment 1125899906842624: not a BPF object's; nothing written" err
+[ -e "$TMP/ha.o" ] && bad "huge-alignment: $TMP/ha.o written" || ok
 # an output that cannot be written leaves the input as it was
 cp "$UAPI/flow.bpf.o" "$TMP/keep.o"
 run unwritable 2 fix -o /proc/ptregs-fix-test.o "$TMP/keep.o" && has unwritable "nothing written" err
