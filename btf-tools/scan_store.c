@@ -83,35 +83,6 @@ static bool verdict_shown(const struct scan *s, enum ptregs_verdict v)
 			  v != PTREGS_VERDICT_UNCHANGED);
 }
 
-void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,
-		 const struct ptregs_access *a, const char *host)
-{
-	struct finding *f;
-	const char *file, *text;
-	uint32_t line, col;
-
-	s->verdicts[a->verdict]++;
-	if (!verdict_shown(s, a->verdict))
-		return;
-	s->findings = grow(s->findings, s->cnt, sizeof(*s->findings));
-	f = &s->findings[s->cnt++];
-	memset(f, 0, sizeof(*f));
-	f->file = xstrdup(host ? host : ptregs_object_name(o));
-	f->object = host ? xstrdup(ptregs_object_name(o)) : NULL;
-	f->program = xstrdup(ptregs_object_prog_name(p));
-	f->section = xstrdup(ptregs_object_prog_section(p));
-	f->acc = *a;
-	f->old_field = xstrdup(a->old_field);
-	f->new_field = xstrdup(a->new_field);
-	f->relo_field = xstrdup(a->relo_field);
-	if (ptregs_object_prog_line(o, p, a->insn, &file, &line, &col, &text) == 0) {
-		f->src_file = xstrdup(file);
-		f->src_text = xstrdup(text);
-		f->line = line;
-		f->col = col;
-	}
-}
-
 void add_finding_at(struct scan *s, const char *file, const char *program, const char *section,
 		    const struct ptregs_access *a)
 {
@@ -130,6 +101,28 @@ void add_finding_at(struct scan *s, const char *file, const char *program, const
 	f->old_field = xstrdup(a->old_field);
 	f->new_field = xstrdup(a->new_field);
 	f->relo_field = xstrdup(a->relo_field);
+}
+
+void add_finding(struct scan *s, const struct ptregs_object *o, const struct ptregs_object_prog *p,
+		 const struct ptregs_access *a, const char *host)
+{
+	struct finding *f;
+	const char *file, *text;
+	uint32_t line, col;
+	size_t before = s->cnt;
+
+	add_finding_at(s, host ? host : ptregs_object_name(o), ptregs_object_prog_name(p),
+		       ptregs_object_prog_section(p), a);
+	if (s->cnt == before)
+		return;	/* counted, not shown */
+	f = &s->findings[before];
+	f->object = host ? xstrdup(ptregs_object_name(o)) : NULL;
+	if (ptregs_object_prog_line(o, p, a->insn, &file, &line, &col, &text) == 0) {
+		f->src_file = xstrdup(file);
+		f->src_text = xstrdup(text);
+		f->line = line;
+		f->col = col;
+	}
 }
 
 void scan_merge(struct scan *to, struct scan *from)

@@ -357,16 +357,24 @@ static int parse_fail(const char *path, const char *what, int err)
 	return pt_err(err, "%s: invalid %s: libbpf refused it (%s)", path, what, strerror(err));
 }
 
-int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
+/* SRC becomes a BTF source named PATH, its BTF still to be read. */
+static int btf_source(struct ptregs_source *src, const char *path, struct btf_priv **pp)
 {
 	struct btf_priv *p = calloc(1, sizeof(*p));
-	int err;
 
+	*pp = p;
 	if (!p)
 		return pt_err(ENOMEM, "out of memory");
 	src->priv = p;
 	src->ops = &btf_ops;
-	err = pt_source_set_name(src, PTREGS_SOURCE_BTF, "btf", path);
+	return pt_source_set_name(src, PTREGS_SOURCE_BTF, "btf", path);
+}
+
+int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
+{
+	struct btf_priv *p = NULL;
+	int err = btf_source(src, path, &p);
+
 	if (err)
 		return err;
 
@@ -397,14 +405,9 @@ int pt_btf_open(struct ptregs_source *src, const char *path, bool is_elf)
 
 int pt_btf_open_mem(struct ptregs_source *src, const char *path, const void *data, size_t len)
 {
-	struct btf_priv *p = calloc(1, sizeof(*p));
-	int err;
+	struct btf_priv *p = NULL;
+	int err = btf_source(src, path, &p);
 
-	if (!p)
-		return pt_err(ENOMEM, "out of memory");
-	src->priv = p;
-	src->ops = &btf_ops;
-	err = pt_source_set_name(src, PTREGS_SOURCE_BTF, "btf", path);
 	if (err)
 		return err;
 	err = pt_btf_check(path, "BTF", data, len, false);
