@@ -127,6 +127,12 @@ awk '
 		}
 	}' "$table" >"$logs/matrix.md" 2>/dev/null || true
 
+# What failed, last: CI keeps only the end of the output.
+for k in base ptregs; do
+	[ -r "$logs/$k/table.txt" ] || continue
+	awk -v k="$k" '$3 == "FAIL" { printf "qemu: FAIL %s %s %s:", (k == "base" ? "unpatched" : "patched"), $1, $2
+		for (i = 4; i <= NF; i++) printf " %s", $i; print "" }' "$logs/$k/table.txt" | cut -c1-300
+done
 echo "== qemu: parts"
 printf '%s' "$parts"
 echo "qemu: total $(($(date +%s) - start))s; table in $table (and $logs/matrix.md)"

@@ -9,6 +9,13 @@
 
 UW_TR=/sys/kernel/tracing
 UW_INST=ptregs-unwind
+# The task column of a trace record from probes (probes32): its comm, or
+# "<...>" when the comm is not in the tracer's saved_cmdlines cache (it is
+# recorded at a context switch, best effort: seen missing for the short
+# int80 run on the intel model). The triggers' filters already select the
+# comm, so "<...>" here is that process.
+UW_PROBES='^ *(probes|<\.\.\.>)-[0-9]'
+UW_PROBES32='^ *(probes32|<\.\.\.>)-[0-9]'
 
 # uw_blocks FILE COMMRE: the stack traces in a trace file whose
 # "<stack trace>" line matches COMMRE, one per line, frames space-separated
@@ -31,7 +38,12 @@ uw_expect() {
 	local what="$1" block="$2" frames="$3" f last ok=0
 	shift 3
 	echo "$what: $block"
-	if [ -z "$block" ]; then echo "FAIL: $what: no stack trace"; return 1; fi
+	if [ -z "$block" ]; then
+		echo "FAIL: $what: no stack trace"
+		echo "trace file: $(grep -c '<stack trace>' /tmp/uw.trace) stack traces, $(grep -v -c '^#' /tmp/uw.trace) lines"
+		grep -v '^#' /tmp/uw.trace | head -n 8
+		return 1
+	fi
 	for f in $frames; do
 		case " $block " in *" $f "*) ;; *) echo "FAIL: $what: no $f frame"; return 1 ;; esac
 	done
@@ -108,22 +120,14 @@ t_stacks() {
 	# (a) a 64-bit system call: ksys_write from write()
 	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes"' \
 		/bin/probes write 57 100 >/dev/null || rc=1
-	b=$(uw_blocks /tmp/uw.trace 'probes-' | head -n1)
+	b=$(uw_blocks /tmp/uw.trace "$UW_PROBES" | head -n1)
 	uw_expect "syscall64" "$b" "ksys_write do_syscall_64" $uw_sysentry && d="$d syscall64" || rc=1
 
 	# (b) 32-bit system calls: int $0x80, and the vDSO (SYSENTER on Intel,
 	# SYSCALL on AMD)
 	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes32"' \
 		/bin/probes32 int80 57 100 >/dev/null || rc=1
-	b=$(uw_blocks /tmp/uw.trace 'probes32-' | head -n1)
-	if [ -z "$b" ]; then
-		# no record at all, not a wrong one (seen once on the intel model
-		# under the NMIs of run.sh --nmi): once more
-		echo "int80: no stack trace recorded, once more"
-		uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes32"' \
-			/bin/probes32 int80 57 100 >/dev/null || rc=1
-		b=$(uw_blocks /tmp/uw.trace 'probes32-' | head -n1)
-	fi
+	b=$(uw_blocks /tmp/uw.trace "$UW_PROBES32" | head -n1)
 	# shellcheck disable=SC2086
 	uw_expect "int80" "$b" "ksys_write" $uw_int80 && d="$d int80" || rc=1
 	case "$vendor" in
@@ -132,7 +136,7 @@ t_stacks() {
 	esac
 	uw_probe_trace "p:ptregs_w/uw ksys_write" 'stacktrace if comm == "probes32"' \
 		/bin/probes32 vdso 57 100 >/dev/null || rc=1
-	b=$(uw_blocks /tmp/uw.trace 'probes32-' | head -n1)
+	b=$(uw_blocks /tmp/uw.trace "$UW_PROBES32" | head -n1)
 	uw_expect "vdso32 ($vendor)" "$b" "ksys_write do_fast_syscall_32" $want32 &&
 		d="$d ${want32%%_compat*}" || rc=1
 
@@ -174,7 +178,7 @@ t_stacks() {
 	uw_probe_trace "p:ptregs_w/uw handle_mm_fault" 'stacktrace:40 if comm == "probes"' \
 		/bin/probes fault 4 >/dev/null || rc=1
 	f=0
-	uw_blocks /tmp/uw.trace 'probes-' >/tmp/uw.blocks
+	uw_blocks /tmp/uw.trace "$UW_PROBES" >/tmp/uw.blocks
 	while read -r b; do
 		uw_expect "page fault" "$b" "handle_mm_fault exc_page_fault asm_exc_page_fault" \
 			asm_exc_page_fault $uw_sysentry || rc=1
@@ -182,7 +186,7 @@ t_stacks() {
 	done </tmp/uw.blocks
 	if [ $f = 0 ]; then
 		echo "FAIL: no user-mode page fault traced"
-		echo "trace: $(grep -c '<stack trace>' /tmp/uw.trace) stack traces, $(grep -v -c '^#' /tmp/uw.trace) lines"
+		echo "trace file: $(grep -c '<stack trace>' /tmp/uw.trace) stack traces, $(grep -v -c '^#' /tmp/uw.trace) lines"
 		grep -v '^#' /tmp/uw.trace | head -n 8
 		rc=1
 	else
