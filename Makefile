@@ -357,6 +357,8 @@ bench: deps all $(BUILD)/bench/mkbtf $(BUILD)/tests/run/loader $(BPF_UAPI)
 	@CLANG=$(CLANG) BPF_CFLAGS="$(BPF_CFLAGS)" ./scripts/bench-fix.sh $(BUILD)/ptregs $(BUILD)/bpf/uapi tests/bpf/progs
 	@echo "== check: ptregs check of /usr and /opt against reading them with cat"
 	@./scripts/bench-check.sh $(BUILD)/ptregs
+	@echo "== kernel: the series' cost on the system call path, unpatched against patched, in QEMU"
+	@./scripts/bench-kernel.sh $(BUILD)
 
 # The known-consumer list, built into ptregs check (and installed beside it).
 $(BUILD)/btf-tools/known_consumers.h: btf-tools/known-consumers
