@@ -89,7 +89,9 @@ rm -f "$results"
 set -- -accel tcg -cpu "$cpu" -smp "$smp" -m 1G -nographic -no-reboot \
 	-serial mon:stdio -serial "file:$results" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-global PIIX4_PM.disable_s3=0
+# (S3: the pkssuspend test suspends to RAM; the CMOS RTC's alarm wakes it)
 [ $share = 1 ] &&
 	set -- "$@" -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
 

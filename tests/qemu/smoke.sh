@@ -11,14 +11,15 @@
 #              (default: the kernel's build directory name)
 #   --tests    default: every t_NAME of tests.sh and tests.d/*.sh except
 #              those that need a special boot or take long (selftest,
-#              selftests, pksoops, soak and the outside clients
+#              selftests, pksoops, soak, sysbench (make bench) and the
+#              outside clients
 #              bpftrace, filelife, bpftraceshim, usdtshim, coreshim, shimctl,
 #              checklive, drgn, bcc,
 #              and the ptregs fix tests fixkprobe, fixuprobe, fixperf,
 #              fixskel, which only amd runs); icelake,
 #              amd-pti and amd-nofsgsbase leave out layout and the probe
-#              tests (kprobe, kretprobe, optprobe, uprobes, usdt,
-#              kprobebpf)
+#              tests (kprobe, kretprobe, optprobe, pksprobes, uprobes,
+#              usdt, kprobebpf)
 #   --models   comma-separated variant names from the list below (default all)
 #   --timeout  per boot, seconds (default 300; the amd boot with the
 #              outside clients gets 300 more)
@@ -28,8 +29,8 @@
 #              (both attempts in the table, the first log kept as
 #              VARIANT.attempt1.log); never used for the kernel under test
 #
-# Every boot shares the host's root (layout test) and gets an NMI every
-# 50 ms from the host (nmi test; NMIs also land in the other tests).
+# Every boot but oops shares the host's root (layout test) and gets an NMI
+# every 50 ms from the host (nmi test; NMIs also land in the other tests).
 #
 # Variants (name: QEMU -cpu, extra kernel arguments):
 #   amd      max,-smap                        AMD-flavoured "max": PKS, PKU;
@@ -42,8 +43,10 @@
 #   nopks    max,-smap,-pks                   no PKS
 #   amd-pti  max,-smap + pti=on               page table isolation forced
 #   amd-nofsgsbase  max,-smap + nofsgsbase    paranoid entry reads GSBASE MSR
-#   oops     max,-smap, only the pksoops test, run.sh --allow-oops (the
-#            PKS test facility's deliberate oops; SKIP on the unpatched kernel)
+#   oops     max,-smap, only pkssuspend (suspend to RAM and resume) and
+#            pksoops, run.sh --allow-oops (the PKS test facility's
+#            deliberate oops; SKIP on the unpatched kernel), without the
+#            host share (the 9p transport does not come back from S3)
 #
 # Prints a table (variant, test, result, detail) and ends with the line
 # "qemu: N passed, N failed"; exit status 1 if anything failed (a test, or
@@ -83,7 +86,7 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|checklive|drgn|bcc|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
+		grep -v -x -E 'selftests?|pksoops|pkssuspend|sysbench|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|checklive|drgn|bcc|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
@@ -93,7 +96,7 @@ all_tests=$tests
 entry_tests=$tests
 if [ -n "$default_tests" ]; then
 	entry_tests=$(echo "$tests" | tr ',' '\n' |
-		grep -v -x -E 'layout|kprobe|kretprobe|optprobe|uprobes|usdt|kprobebpf' |
+		grep -v -x -E 'layout|kprobe|kretprobe|optprobe|pksprobes|uprobes|usdt|kprobebpf' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 
@@ -104,7 +107,7 @@ clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl,checklive,drgn,
 # model or the entry path, so once per kernel (about 6 s).
 fixes=fixkprobe,fixuprobe,fixperf,fixskel
 variant() {
-	flags='' tests=$all_tests btimeout=$timeout
+	flags='' share=--host-share tests=$all_tests btimeout=$timeout
 	case "$1" in
 	amd) cpu=max,-smap append='' tests=$all_tests${default_tests:+,$clients,$fixes}
 		if [ -n "$default_tests" ]; then btimeout=$((timeout + 300)); fi ;;
@@ -113,7 +116,8 @@ variant() {
 	nopks) cpu=max,-smap,-pks append='' ;;
 	amd-pti) cpu=max,-smap append=pti=on tests=$entry_tests ;;
 	amd-nofsgsbase) cpu=max,-smap append=nofsgsbase tests=$entry_tests ;;
-	oops) cpu=max,-smap append='' flags=--allow-oops tests=pksoops ;;
+	# no host share: 9p requests never complete after an S3 resume
+	oops) cpu=max,-smap append='' flags=--allow-oops share='' tests=pkssuspend,pksoops ;;
 	*) echo "smoke: unknown variant $1" >&2; exit 2 ;;
 	esac
 }
@@ -136,10 +140,10 @@ row() { printf '%-14s %-12s %-5s %s\n' "$1" "$2" "$3" "$4" | tee -a "$table"; }
 # boot: the variant set by variant(), log in $log; sets rc and msg
 boot() {
 	rc=0
-	# shellcheck disable=SC2086  # $flags: zero or one word
+	# shellcheck disable=SC2086  # $flags, $share: zero or one word
 	msg=$("$here/run.sh" --kernel "$kernel" --cpu "$cpu" --append "$append" \
 		--tests "$tests" --expect "$expect" --timeout "$btimeout" $flags \
-		--host-share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
+		$share --nmi --initrd "$initrd" --log "$log" 2>&1 >/dev/null) || rc=$?
 }
 retried=0
 

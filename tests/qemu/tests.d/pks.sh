@@ -1,7 +1,7 @@
 # PKRS semantics (DESIGN.md D5) through the kernel's PKS test facility
-# (CONFIG_PKS_TEST, patch 0008): /sys/kernel/debug/x86/pks_test runs a
-# command inside the write() system call; reading it returns
-# "COMMAND PASS|FAIL|SKIP key=value...".
+# (CONFIG_PKS_TEST, patch "x86/pks: Add a test facility"):
+# /sys/kernel/debug/x86/pks_test runs a command inside the write() system
+# call; reading it returns "COMMAND PASS|FAIL|SKIP key=value...".
 #
 # shellcheck shell=sh disable=SC2154  # pks, NMI, EXPECT: set by /init
 
@@ -148,8 +148,8 @@ t_pksfault() {
 
 # The facility's deliberate fault: a write to the key-1 page with key 1
 # write-disabled and no fixup oopses; the oops names a protection-key
-# violation and prints the faulting context's PKRS (patch 0006). Needs a
-# boot with run.sh --allow-oops. The writer dies; the system goes on and
+# violation and prints the faulting context's PKRS (patch "x86/process:
+# Print PKRS in register dumps"). Needs a boot with run.sh --allow-oops. The writer dies; the system goes on and
 # the next system call starts with the default PKRS.
 t_pksoops() {
 	local rc=0 out pkrs e
@@ -177,4 +177,86 @@ t_pksoops() {
 	case "$e" in "entry PASS "*) ;; *) fail=1 ;; esac
 	echo "detail: writer exit $rc; oops: protection keys violation, PKRS: ${pkrs:-none}; next entry $(pks_val "$e" entry)"
 	return $fail
+}
+
+# Probe handlers see one PKRS semantics however the probe was installed
+# (patch "x86/kprobes: Run every probe handler with the default PKRS"):
+# the same probed call with the test value loaded, through an int3 kprobe,
+# an optimized kprobe, a kprobe on ftrace and a kretprobe's return. Each
+# handler must run with the default, find the test value in regs->pkrs,
+# and the value it writes there must be live after the call. Without PKS
+# every value is 0. The optimizer may decline the probe only where ITS
+# sends returns through its thunk (as in t_optprobe).
+t_pksprobes() {
+	local r k rc=0 its d=''
+	pks_facility || return
+	r=$(pks_cmd probes) || { echo "detail: probes command failed"; return 1; }
+	echo "$r"
+	case "$r" in
+	"probes PASS "*|"probes FAIL "*) ;;
+	*) echo "detail: $r"; return 1 ;;
+	esac
+	its=$(cat /sys/devices/system/cpu/vulnerabilities/indirect_target_selection 2>/dev/null)
+	for k in int3 opt ftrace kretprobe; do
+		case "$(pks_val "$r" $k)" in
+		ok) d="$d $k: saw $(pks_val "$r" ${k}_saved) with $(pks_val "$r" ${k}_msr) live, left $(pks_val "$r" ${k}_after);" ;;
+		skip*)
+			case "$k:$its" in
+			opt:*"Aligned branch/return thunks"*) d="$d opt: not optimized (ITS: $its);" ;;
+			*) echo "FAIL: $k: $(pks_val "$r" $k)"; rc=1 ;;
+			esac ;;
+		*) echo "FAIL: $k: $(pks_val "$r" $k)"; rc=1 ;;
+		esac
+	done
+	case "$r" in "probes FAIL "*) rc=1 ;; esac
+	echo "detail:$d"
+	return $rc
+}
+
+# Suspend to RAM and resume (S3; the CMOS RTC's alarm wakes the guest). On
+# the patched kernel through the PKS test facility, with a test PKRS value
+# loaded in the suspending context: after the resume that value must be
+# live again (the boot CPU comes out of S3 with PKRS 0, every key allowed,
+# unless restore_processor_state() loads it); without PKS every value is
+# 0. On the unpatched kernel, which has no facility, through
+# /sys/power/state: the guest must come back. Runs in the oops boot,
+# without the host share (see below), before pksoops.
+t_pkssuspend() {
+	local r w=/sys/class/rtc/rtc0/wakealarm t0 t1
+	if ! grep -qw mem /sys/power/state 2>/dev/null; then
+		echo "detail: no suspend to RAM (/sys/power/state: $(cat /sys/power/state 2>/dev/null))"
+		return 1
+	fi
+	[ -w $w ] || { echo "detail: no RTC wake alarm ($w)"; return 1; }
+	# virtio-9p has no freeze/restore callbacks: after the resume its
+	# requests never complete, and the next access to the share (init's
+	# sync and umount at the latest) hangs the guest
+	if grep -q ' /host 9p ' /proc/mounts; then
+		echo "detail: the host share is mounted: boot without run.sh --host-share (9p does not come back from S3)"
+		return 1
+	fi
+	echo 0 >$w
+	echo +3 >$w || { echo "detail: arming the RTC wake alarm failed"; return 1; }
+	t0=$(cut -d. -f1 /proc/uptime)
+	if [ -e $PKS_TEST ]; then
+		r=$(pks_cmd suspend) || { echo "detail: suspend command failed"; return 1; }
+		echo "$r"
+		t1=$(cut -d. -f1 /proc/uptime)
+		dmesg | grep -E 'PM: suspend (entry|exit)|ACPI: PM: (Preparing|Waking up)' | tail -n 4
+		case "$r" in
+		"suspend PASS "*)
+			echo "detail: resumed after S3 with PKRS $(pks_val "$r" after), the value the suspending context had loaded ($(pks_val "$r" set)) (${t0}s..${t1}s uptime)"
+			return 0 ;;
+		*) echo "detail: $r"; return 1 ;;
+		esac
+	fi
+	echo mem >/sys/power/state || { echo "detail: echo mem >/sys/power/state failed"; return 1; }
+	t1=$(cut -d. -f1 /proc/uptime)
+	dmesg | grep -E 'PM: suspend (entry|exit)|ACPI: PM: (Preparing|Waking up)' | tail -n 4
+	if dmesg | grep -q 'PM: suspend exit'; then
+		echo "detail: resumed after S3 (no PKS test facility: unpatched kernel) (${t0}s..${t1}s uptime)"
+		return 0
+	fi
+	echo "detail: no \"PM: suspend exit\" in the kernel log"
+	return 1
 }
