@@ -17,13 +17,16 @@
 #
 # Usage: scripts/bench-kernel.sh [BUILD]   (BUILD: build/ of the project)
 # Needs make kernel (both kernels) and tests/qemu/mkinitramfs.sh.
+# Environment: BENCH_PASSES (default 2), BENCH_BASE, BENCH_PATCHED.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 cache=${PTREGS_CACHE:-/var/cache/ptregs}
 ver=6.1.192
-base=$cache/build/linux-$ver-base
-patched=$cache/build/linux-$ver-ptregs
+# BENCH_BASE, BENCH_PATCHED: other O= build directories (another version
+# of the series, say), each with vmlinux and arch/x86/boot/bzImage
+base=${BENCH_BASE:-$cache/build/linux-$ver-base}
+patched=${BENCH_PATCHED:-$cache/build/linux-$ver-ptregs}
 PASSES=${BENCH_PASSES:-2}
 out=$build/bench/kernel
 mkdir -p "$out"
