@@ -109,8 +109,8 @@ pks_context_check() {
 # int3 and page-fault exceptions, preemption, sleeps and migrations; the
 # handlers, a kworker and a new kernel thread run with the default; the
 # handlers' entry frames saved the test value; the next system call starts
-# with the default again (the exit dropped the value). Without PKS every
-# saved slot is 0.
+# with the default again (the exit dropped the value), from a 64-bit shell
+# and from an IA32 process (SYSRETL). Without PKS every saved slot is 0.
 t_pkscontext() {
 	local r e rc=0 want_pks=0
 	pks_facility || return
@@ -127,7 +127,22 @@ t_pkscontext() {
 	echo "$e"
 	pks_context_check "$r" "$e" $want_pks "$NMI" "$(grep -c ^processor /proc/cpuinfo)" \
 		"$(printf '%#x' "${PKRS_DEFAULT:-0x55555554}")" || rc=1
-	echo "detail: $(echo "$r" | cut -d' ' -f3-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))"
+	# The same from an IA32 process, whose system calls return through
+	# SYSRETL on the fast path (entered by SYSENTER on Intel): the value
+	# the context command leaves loaded must be gone when the next
+	# system call of the same process enters.
+	local r32 e32 d32=''
+	if r32=$(/bin/pkscmd32 context entry 2>&1); then
+		echo "$r32"
+		e32=$(echo "$r32" | grep '^entry ')
+		case "$e32" in
+		"entry PASS "*) d32="; IA32 next entry $(pks_val "$e32" entry)" ;;
+		*) echo "FAIL: IA32: the next system call entered with $(pks_val "$e32" entry), not the default"; rc=1 ;;
+		esac
+	else
+		echo "FAIL: /bin/pkscmd32: $r32"; rc=1
+	fi
+	echo "detail: $(echo "$r" | cut -d' ' -f3-4) irqs=$(pks_val "$r" irqs)/$(pks_val "$r" irq_saved_set) nmis=$(pks_val "$r" nmis)/$(pks_val "$r" nmi_saved_set) int3=$(pks_val "$r" int3) faults=$(pks_val "$r" faults) preempted=$(pks_val "$r" preempted) kthread=$(pks_val "$r" kthread) cpu_changes=$(pks_val "$r" cpu_changes); next entry $(pks_val "$e" entry) (saved $(pks_val "$e" user))$d32"
 	return $rc
 }
 
@@ -220,7 +235,7 @@ t_pksprobes() {
 # unless restore_processor_state() loads it); without PKS every value is
 # 0. On the unpatched kernel, which has no facility, through
 # /sys/power/state: the guest must come back. Runs in the oops boot,
-# without the host share (see below), before pksoops.
+# without the host share and without NMIs (see below), before pksoops.
 t_pkssuspend() {
 	local r w=/sys/class/rtc/rtc0/wakealarm t0 t1
 	if ! grep -qw mem /sys/power/state 2>/dev/null; then
@@ -231,6 +246,12 @@ t_pkssuspend() {
 	# virtio-9p has no freeze/restore callbacks: after the resume its
 	# requests never complete, and the next access to the share (init's
 	# sync and umount at the latest) hangs the guest
+	# An NMI that lands while the resuming CPU runs the wakeup trampoline
+	# without an IDT triple-faults it (either kernel): run.sh --nmi is out
+	if grep -q 'ptregs.nmi=1' /proc/cmdline; then
+		echo "detail: NMIs are injected into this boot: boot without run.sh --nmi (one during the resume resets the guest)"
+		return 1
+	fi
 	if grep -q ' /host 9p ' /proc/mounts; then
 		echo "detail: the host share is mounted: boot without run.sh --host-share (9p does not come back from S3)"
 		return 1
