@@ -23,13 +23,25 @@ t_filelife() {
 cl_filelife() {
 	local fl=/usr/sbin/filelife out=/tmp/filelife.out name i age
 	name=ptregs-filelife-$$
-	chroot "$HOST" "$@" $fl >$out 2>&1 &
+	# filelife prints its header once its kprobes are attached, but with
+	# stdout a file glibc holds every line until exit: stdbuf makes them
+	# appear as printed, so the file is created only after the attach
+	# (the header) and its report is seen at once. stdbuf adds its
+	# library to LD_PRELOAD, after the one `ptregs run` sets.
+	chroot "$HOST" "$@" stdbuf -oL $fl >$out 2>&1 &
 	local pid=$!
 	i=0
-	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 120 ]; do
+	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 300 ]; do
 		kill -0 $pid 2>/dev/null || break
 		sleep 1; i=$((i + 1))
 	done
+	if ! grep -q 'AGE' $out; then
+		kill -INT $pid 2>/dev/null
+		wait $pid
+		echo "exit status $?"
+		cat $out
+		echo "detail: filelife did not start tracing within ${i}s"; return 1
+	fi
 	# the file lives in the chroot's /tmp (a tmpfs of the guest)
 	echo data >"$HOST/tmp/$name"
 	sleep 1
@@ -39,7 +51,8 @@ cl_filelife() {
 	# the serial console, which can hold the guest up for seconds at a time
 	while ! grep -q "$name" $out && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
 	kill -INT $pid 2>/dev/null
-	sleep 1
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill $pid 2>/dev/null
 	cat $out
 	age=$(awk -v n="$name" '$NF == n { print $(NF - 1) }' $out | head -n1)
