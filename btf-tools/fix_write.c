@@ -725,12 +725,17 @@ int fix_verify(const uint8_t *orig, size_t orig_size, const uint8_t *obj, size_t
 
 		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
-		if (strcmp(n, ".BTF") == 0 && (d = elf_getdata(scn, NULL))) {
-			btf__free(btf);
-			btf = btf__new(d->d_buf, (__u32)d->d_size);
-			if (!btf)
-				r = fail(err, errlen, "libbpf refuses the rewritten .BTF");
+		if (strcmp(n, ".BTF") != 0 || !(d = elf_getdata(scn, NULL)))
+			continue;
+		/* libbpf copies d_size bytes from d_buf: a NOBITS .BTF has none */
+		if (!d->d_buf || !d->d_size) {
+			r = fail(err, errlen, "the rewritten .BTF carries no data");
+			break;
 		}
+		btf__free(btf);
+		btf = btf__new(d->d_buf, (__u32)d->d_size);
+		if (!btf)
+			r = fail(err, errlen, "libbpf refuses the rewritten .BTF");
 	}
 	scn = NULL;
 	while (!r && (scn = elf_nextscn(elf, scn))) {
@@ -743,6 +748,10 @@ int fix_verify(const uint8_t *orig, size_t orig_size, const uint8_t *obj, size_t
 			continue;
 		if (strcmp(n, ".BTF.ext") != 0 || !(d = elf_getdata(scn, NULL)))
 			continue;
+		if (!d->d_buf || !d->d_size) {
+			r = fail(err, errlen, "the rewritten .BTF.ext carries no data");
+			break;
+		}
 		x = btf_ext__new(d->d_buf, (__u32)d->d_size);
 		if (!x)
 			r = fail(err, errlen, "libbpf refuses the rewritten .BTF.ext (%s)",
