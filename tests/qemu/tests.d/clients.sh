@@ -31,12 +31,23 @@ cl_filelife() {
 	chroot "$HOST" "$@" stdbuf -oL $fl >$out 2>&1 &
 	local pid=$!
 	i=0
-	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 300 ]; do
+	# 150 s: within run.sh's 300 s per test, so that what was running
+	# gets printed when filelife never gets there (seen through ptregs
+	# run on the unpatched kernel, after the other shim tests)
+	while ! grep -q 'AGE' $out 2>/dev/null && [ $i -lt 150 ]; do
 		kill -0 $pid 2>/dev/null || break
 		sleep 1; i=$((i + 1))
 	done
 	if ! grep -q 'AGE' $out; then
+		echo "== filelife (pid $pid) after ${i}s: $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)"
+		echo "state: $(grep -E '^(State|Threads)' /proc/$pid/status 2>/dev/null | tr '\n' ' ')"
+		echo "wchan: $(cat /proc/$pid/wchan 2>/dev/null)"
+		cat /proc/$pid/stack 2>/dev/null
+		echo "== processes"
+		ps
 		kill -INT $pid 2>/dev/null
+		sleep 2
+		kill -KILL $pid 2>/dev/null
 		wait $pid
 		echo "exit status $?"
 		cat $out
