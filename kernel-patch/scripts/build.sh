@@ -37,6 +37,9 @@
 #   build/linux-<ver>-ptregs/    O= build directory of the patched tree
 #   build/linux-<ver>-step/      O= build directory for --each
 #   build/logs/<tree>.log        log of the last build of each tree
+#   build/linux-<ver>-ptregs/tools-libbpf/  libbpf of the patched tree
+#                                (libbpf.a, headers under root/usr/include)
+#   build/linux-<ver>-ptregs/tools-perf/perf  perf of the patched tree
 #   build/<O>/ptregs-warnings.txt  normalized warnings of each tree
 #   ccache/                      CCACHE_DIR
 #
@@ -266,6 +269,42 @@ build_tree() { # $1 = name, $2 = source tree
 	echo "$((end - start))" >"$out/ptregs-build-seconds"
 }
 
+# libbpf of a tree, as a distribution builds it from the same source
+# (static library and headers): build/<O>/tools-libbpf/{libbpf.a,root/}.
+build_libbpf() { # $1 = source tree, $2 = O build directory
+	local out=$2/tools-libbpf log=$cache/build/logs/$(basename "$2")-libbpf.log
+	mkdir -p "$out"
+	msg "building $1/tools/lib/bpf in $out (log: $log)"
+	if ! { make -C "$1/tools/lib/bpf" OUTPUT="$out/" -j"$jobs" "$out/libbpf.a" &&
+		make -C "$1/tools/lib/bpf" OUTPUT="$out/" DESTDIR="$out/root" prefix=/usr \
+			install_headers; } >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "building libbpf of $1 failed; full log: $log"
+	fi
+	! grep -E 'warning:' "$log" >&2 || die "libbpf of $1 has warnings; full log: $log"
+}
+
+# perf of a tree with the features its BPF prologue needs (libbpf of the
+# same tree, libelf, libdw) and little else: build/<O>/tools-perf/perf.
+perf_flags="NO_LIBPYTHON=1 NO_LIBPERL=1 NO_GTK2=1 NO_SLANG=1 NO_LIBUNWIND=1
+	NO_LIBNUMA=1 NO_LIBCRYPTO=1 NO_LIBAUDIT=1 NO_JVMTI=1 NO_LIBBABELTRACE=1
+	NO_DEMANGLE=1 NO_LIBCAP=1 NO_SDT=1 NO_LIBPFM4=1 NO_BPF_SKEL=1
+	NO_LIBZSTD=1 NO_LZMA=1 NO_AIO=1"
+build_perf() { # $1 = source tree, $2 = O build directory
+	local out=$2/tools-perf log=$cache/build/logs/$(basename "$2")-perf.log start
+	mkdir -p "$out"
+	msg "building $1/tools/perf in $out (log: $log)"
+	start=$(date +%s)
+	# shellcheck disable=SC2086  # one word per option
+	if ! make -C "$1/tools/perf" O="$out" $perf_flags -j"$jobs" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "building perf of $1 failed; full log: $log"
+	fi
+	"$out/perf" version --build-options | grep -q 'bpf: \[ on' ||
+		die "perf of $1 was built without libbpf (its BPF prologue is what is tested); full log: $log"
+	msg "perf built in $(($(date +%s) - start))s"
+}
+
 base_O=$cache/build/linux-$PTREGS_VERSION$flavor-base
 patched_O=$cache/build/linux-$PTREGS_VERSION$flavor-ptregs
 step_O=$cache/build/linux-$PTREGS_VERSION-step
@@ -321,6 +360,10 @@ case $which in
 patched|both)
 	[ "$each" -eq 0 ] || build_each
 	build_tree ptregs "$PTREGS_PATCHED_TREE"
+	if [ "$debian" -eq 0 ]; then
+		build_libbpf "$PTREGS_PATCHED_TREE" "$patched_O"
+		build_perf "$PTREGS_PATCHED_TREE" "$patched_O"
+	fi
 	;;
 esac
 
