@@ -24,6 +24,8 @@ CC=${CC:-gcc}
 CLANG=${CLANG:-clang}
 PTREGS=${PTREGS:-$top/build/ptregs}
 CFLAGS="-O2 -g -Wall -Wextra -Werror"
+# libbpf built from the patched kernel tree (kernel-patch/scripts/build.sh)
+tree_libbpf=${PTREGS_TREE_LIBBPF:-$(ls -d "${PTREGS_CACHE:-/var/cache/ptregs}"/build/linux-*-ptregs/tools-libbpf 2>/dev/null | head -n1)}
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
@@ -59,6 +61,7 @@ while read -r name kind source; do
 		deps="$src/$source" ;;
 	esac
 	[ "$kind" = skel ] && deps="$deps $g/$name.bpf.o"
+	[ "$kind" = skeltree ] && deps="$deps $g/${source%.c}.skel.h $tree_libbpf/libbpf.a"
 	stale "$out" $deps $headers || continue
 	case $kind in
 	64) run $CC $CFLAGS -static -o "$out" "$src/$source" ;;
@@ -73,6 +76,14 @@ while read -r name kind source; do
 		mv "$g/$name.skel.h.tmp" "$g/$name.skel.h"
 		run $CC $CFLAGS -I"$g" -o "$out" "$src/$source" \
 			-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic ;;
+	skeltree) [ -e "$g/${source%.c}.skel.h" ] ||
+			die "guest/programs: $name: the skel line of $source must come first"
+		if [ ! -e "$tree_libbpf/libbpf.a" ]; then
+			echo "mkinitramfs: $name left out: no libbpf of the patched tree (make kernel)" >&2
+			rm -f "$out"; continue
+		fi
+		run $CC $CFLAGS -I"$tree_libbpf/root/usr/include" -I"$g" -o "$out" "$src/$source" \
+			"$tree_libbpf/libbpf.a" -Wl,-Bstatic -lelf -lz -Wl,-Bdynamic ;;
 	bpf) run $CLANG -target bpf -O2 -g -Wall -Werror -I"/usr/include/$multiarch" \
 		-I"$top/include" -c -o "$out" "$src/$source" ;;
 	fix|fixto)
@@ -113,6 +124,15 @@ mkdir -p "$root/lib/ptregs/tests.d"
 for f in "$here"/tests.d/*.sh; do
 	[ -e "$f" ] && cp "$f" "$root/lib/ptregs/tests.d/"
 done
+# Where the guest finds the perf of the patched tree (in the host share,
+# run in its chroot): one line, empty when it is not built.
+tree_perf=${tree_libbpf:+$(dirname "$tree_libbpf")/tools-perf/perf}
+if [ -n "$tree_perf" ] && [ -x "$tree_perf" ]; then
+	echo "$tree_perf" >"$root/lib/ptregs/tree-perf"
+else
+	echo "mkinitramfs: no perf of the patched tree (make kernel): its guest test will fail" >&2
+	: >"$root/lib/ptregs/tree-perf"
+fi
 cp "$here/init.sh" "$root/init"
 chmod 0755 "$root/init"
 chmod 1777 "$root/tmp"

@@ -13,7 +13,7 @@
 #              those that need a special boot or take long (selftest,
 #              selftests, pksoops, soak, sysbench (make bench) and the
 #              outside clients
-#              bpftrace, filelife, bpftraceshim, usdtshim, coreshim, shimctl,
+#              bpftrace, filelife, bpftraceshim, usdtshim, usdttree, coreshim, shimctl,
 #              checklive, drgn, bcc,
 #              and the ptregs fix tests fixkprobe, fixuprobe, fixperf,
 #              fixskel, which only amd runs); icelake,
@@ -87,7 +87,7 @@ default_tests=
 if [ -z "$tests" ]; then
 	default_tests=1
 	tests=$(sed -n 's/^t_\([a-z0-9_]*\)() *{.*/\1/p' "$here/tests.sh" "$here"/tests.d/*.sh |
-		grep -v -x -E 'selftests?|pksoops|pkssuspend|sysbench|bpftrace|filelife|bpftraceshim|usdtshim|coreshim|shimctl|shimbench|checklive|drgn|bcc|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
+		grep -v -x -E 'selftests?|pksoops|pkssuspend|sysbench|bpftrace|filelife|bpftraceshim|usdtshim|usdttree|perfprologue|foreignregs|coreshim|shimctl|shimbench|checklive|drgn|bcc|soak|fixkprobe|fixuprobe|fixperf|fixskel' |
 		tr '\n' ',' | sed 's/,$//')
 fi
 all_tests=$tests
@@ -103,7 +103,7 @@ fi
 
 # The outside clients run in the amd variant only, which gets more time:
 # they load from the host share and parse the kernel's BTF under TCG.
-clients=bpftrace,filelife,bpftraceshim,usdtshim,coreshim,shimctl,checklive,drgn,bcc
+clients=bpftrace,filelife,bpftraceshim,usdtshim,usdttree,perfprologue,foreignregs,coreshim,shimctl,checklive,drgn,bcc
 # ptregs fix against the kernel: a matter of the layout, not of the CPU
 # model or the entry path, so once per kernel (about 6 s).
 fixes=fixkprobe,fixuprobe,fixperf,fixskel
