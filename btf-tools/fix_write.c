@@ -336,6 +336,82 @@ static int local_type(struct btf *btf, const struct ptregs_layout *from, char *e
 	return id;
 }
 
+/* Whether the plan has items of PROG and fixed them all. */
+static bool prog_all_fixed(const struct fix_object *fo, const char *prog)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < fo->item_cnt; i++) {
+		if (!fo->items[i].program || strcmp(fo->items[i].program, prog) != 0)
+			continue;
+		if (!fo->items[i].fixed)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * The PKRS kernel's verifier (kernel-patch/series: "bpf: Warn about kprobe
+ * programs compiled for another struct pt_regs") warns about, and with
+ * kernel.bpf_refuse_foreign_pt_regs refuses, a kprobe program whose BTF
+ * declares its context as a struct pt_regs of another size with members
+ * the kernel's lacks (the UAPI one), and that loads from it. Once every
+ * access of a program is relocated, that declaration is no longer true:
+ * give the program's function a copy of its prototype whose context is
+ * the local type (named as the kernel's members, relocated the same way).
+ * Functions of programs with accesses left unfixed keep theirs.
+ */
+static int retype_contexts(struct btf *btf, const struct fix_object *fo, int local_id,
+			   char *err, size_t errlen)
+{
+	__u32 n = btf__type_cnt(btf);
+	int ptr = 0;
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *f = btf__type_by_id(btf, id), *proto, *t;
+		const struct btf_param *p;
+		int np;
+		__u16 vlen;
+
+		if (!btf_is_func(f) || !prog_all_fixed(fo, btf__name_by_offset(btf, f->name_off)))
+			continue;
+		proto = btf__type_by_id(btf, f->type);
+		if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) < 1)
+			continue;
+		t = btf__type_by_id(btf, btf_params(proto)[0].type);
+		while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t) ||
+			     btf_is_restrict(t)))
+			t = btf__type_by_id(btf, t->type);
+		if (!t || !btf_is_ptr(t))
+			continue;
+		t = btf__type_by_id(btf, t->type);
+		while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t) ||
+			     btf_is_restrict(t)))
+			t = btf__type_by_id(btf, t->type);
+		if (!t || !btf_is_struct(t) || strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs"))
+			continue;
+		if (!ptr && (ptr = btf__add_ptr(btf, local_id)) < 0)
+			return fail(err, errlen, "BTF: cannot add a pointer type");
+		/* adding types may move them: look them up again after each add */
+		np = btf__add_func_proto(btf, btf__type_by_id(btf, f->type)->type);
+		if (np < 0)
+			return fail(err, errlen, "BTF: cannot add a function prototype");
+		vlen = btf_vlen(btf__type_by_id(btf, btf__type_by_id(btf, id)->type));
+		for (__u16 i = 0; i < vlen; i++) {
+			char name[128];
+
+			p = btf_params(btf__type_by_id(btf, btf__type_by_id(btf, id)->type)) + i;
+			snprintf(name, sizeof(name), "%s", btf__name_by_offset(btf, p->name_off));
+			if (btf__add_func_param(btf, name, i ? p->type : (__u32)ptr))
+				return fail(err, errlen, "BTF: cannot add a function parameter");
+		}
+		/* the FUNC itself, in the writable copy libbpf keeps once types were added */
+		((struct btf_type *)btf__type_by_id(btf, id))->type = (__u32)np;
+	}
+	return 0;
+}
+
 /* The new .BTF and .BTF.ext for the plan, in *BTF_OUT and *EXT_OUT. */
 static int build_btf(const struct fix_object *fo, const struct fix_opts *opts, Elf *elf,
 		     size_t shstrndx, const Elf_Data *btf_d, const Elf_Data *ext_d,
@@ -421,6 +497,8 @@ static int build_btf(const struct fix_object *fo, const struct fix_opts *opts, E
 			goto out;
 		}
 	}
+	if (retype_contexts(btf, fo, id, err, errlen))
+		goto out;
 	*ext_out = ext_build(&x, ext_size);
 	if (!*ext_out) {
 		fail(err, errlen, "out of memory");
