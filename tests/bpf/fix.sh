@@ -46,6 +46,7 @@ count_breaks() {	# scan's summary: how many breaks
 	"$PTREGS" scan -j "$@" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["breaks"])'
 }
 
+retyped=0
 for strat in portable pkrs; do
 	mkdir -p "$TMP/$strat"
 	for obj in "$OBJS"/uapi/*.bpf.o; do
@@ -111,12 +112,57 @@ for strat in portable pkrs; do
 			bad "$strat/$name: bpftool btf dump: $(head -1 "$TMP/err")"; fi
 		if bpftool gen object "$TMP/linked.o" "$out" 2>"$TMP/err"; then ok; else
 			bad "$strat/$name: bpftool gen object: $(head -1 "$TMP/err")"; fi
+		# portable: the declared context of a program whose every access was
+		# fixed names the local type; of one with something left, the original
+		if [ "$strat" = portable ]; then
+			if python3 - "$obj" "$out" "$TMP/$strat-$name.txt" >"$TMP/retype" 2>&1 <<'PY'
+import json, subprocess, sys
+def ctx_types(path):
+    t = json.loads(subprocess.run(["bpftool", "-j", "btf", "dump", "file", path],
+                                  check=True, capture_output=True).stdout)["types"]
+    by = {x["id"]: x for x in t}
+    by[0] = {"kind": "VOID"}
+    def strip(i):
+        while by[i]["kind"] in ("CONST", "VOLATILE", "TYPEDEF", "RESTRICT"):
+            i = by[i]["type_id"]
+        return by[i]
+    r = {}
+    for x in t:
+        if x["kind"] != "FUNC":
+            continue
+        proto = by[x["type_id"]]
+        if not proto.get("params"):
+            continue
+        p = strip(proto["params"][0]["type_id"])
+        if p["kind"] == "PTR":
+            r[x["name"]] = strip(p["type_id"]).get("name", "")
+    return r
+before, after = ctx_types(sys.argv[1]), ctx_types(sys.argv[2])
+fixed, left = set(), set()
+for line in open(sys.argv[3]):
+    w = line.split()
+    (fixed if w[3] == "fixed" else left).add(w[0])
+bad = 0
+for prog, was in before.items():
+    want = "pt_regs___ptregs" if (was == "pt_regs" and prog in fixed and prog not in left) else was
+    if after.get(prog) != want:
+        print(f"{prog}: context {after.get(prog)}, expected {want}"); bad = 1
+    elif want != was:
+        print(f"{prog}: retyped")
+sys.exit(bad)
+PY
+			then ok; else bad "$strat/$name: declared contexts: $(grep -v retyped "$TMP/retype" | head -3)"; fi
+			grep -q retyped "$TMP/retype" && retyped=$((retyped + 1))
+		fi
 		if bpftool gen skeleton "$obj" >/dev/null 2>&1; then
 			if bpftool gen skeleton "$out" >/dev/null 2>"$TMP/err"; then ok; else
 				bad "$strat/$name: bpftool gen skeleton: $(head -1 "$TMP/err")"; fi
 		fi
 	done
 done
+
+# the retyping was seen at all
+[ "$retyped" -gt 0 ] && ok || bad "portable: no object had a program's context retyped"
 
 # compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
 if [ -f "$COMPAT_OBJ" ]; then
