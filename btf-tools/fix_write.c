@@ -389,7 +389,8 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, int loc
 		while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t) ||
 			     btf_is_restrict(t)))
 			t = btf__type_by_id(btf, t->type);
-		if (!t || !btf_is_struct(t) || strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs"))
+		if (!t || !btf_is_struct(t) ||
+		    strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs") != 0)
 			continue;
 		if (!ptr && (ptr = btf__add_ptr(btf, local_id)) < 0)
 			return fail(err, errlen, "BTF: cannot add a pointer type");

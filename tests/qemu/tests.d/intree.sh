@@ -106,7 +106,7 @@ t_perfprologue() {
 # without a word both ways. The legacy kernel has no such sysctl and
 # loads all three.
 t_foreignregs() {
-	local sysctl=/proc/sys/kernel/bpf_refuse_foreign_pt_regs mode obj st rc=0 detail='' out
+	local sysctl=/proc/sys/kernel/bpf_refuse_foreign_pt_regs mode obj pin st rc=0 detail='' out
 	sh_need || return $?
 	cp /lib/ptregs/foreignregs.bpf.o /lib/ptregs/foreignregs-core.bpf.o \
 		/lib/ptregs/foreignregs.portable.bpf.o "$HOST"/tmp/ ||
@@ -116,9 +116,10 @@ t_foreignregs() {
 	if [ "$EXPECT" != pkrs ]; then
 		[ -e $sysctl ] && { echo "detail: $sysctl exists on the unpatched kernel"; return 1; }
 		for obj in foreignregs foreignregs-core foreignregs.portable; do
-			rm -f "$HOST"/sys/fs/bpf/$(echo $obj | tr . _)	# bpffs: no '.' in names
-			host_chroot bpftool prog load /tmp/$obj.bpf.o /sys/fs/bpf/$(echo $obj | tr . _) >/tmp/$obj.out 2>&1
-			st=$?; rm -f "$HOST"/sys/fs/bpf/$(echo $obj | tr . _)
+			pin=$(echo $obj | tr . _)	# bpffs: no '.' in names
+			rm -f "$HOST"/sys/fs/bpf/"$pin"
+			host_chroot bpftool prog load /tmp/$obj.bpf.o /sys/fs/bpf/"$pin" >/tmp/$obj.out 2>&1
+			st=$?; rm -f "$HOST"/sys/fs/bpf/"$pin"
 			cat /tmp/$obj.out
 			[ $st = 0 ] || { rc=1; detail="$detail $obj refused (status $st);"; continue; }
 			detail="$detail $obj loaded;"
@@ -131,10 +132,11 @@ t_foreignregs() {
 	for mode in 0 1; do
 		echo $mode > $sysctl
 		for obj in foreignregs foreignregs-core foreignregs.portable; do
+			pin=$(echo $obj | tr . _)
 			dmesg -c >/dev/null
-			rm -f "$HOST"/sys/fs/bpf/$(echo $obj | tr . _)
-			host_chroot bpftool -d prog load /tmp/$obj.bpf.o /sys/fs/bpf/$(echo $obj | tr . _) >/tmp/$obj.out 2>&1
-			st=$?; rm -f "$HOST"/sys/fs/bpf/$(echo $obj | tr . _)
+			rm -f "$HOST"/sys/fs/bpf/"$pin"
+			host_chroot bpftool -d prog load /tmp/$obj.bpf.o /sys/fs/bpf/"$pin" >/tmp/$obj.out 2>&1
+			st=$?; rm -f "$HOST"/sys/fs/bpf/"$pin"
 			out=$(dmesg | grep 'struct pt_regs layout')
 			echo "== sysctl $mode, $obj: status $st"
 			grep -E 'pt_regs|refused' /tmp/$obj.out
