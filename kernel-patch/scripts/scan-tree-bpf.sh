@@ -10,8 +10,11 @@
 #   --out DIR   objects, logs and the report (default:
 #               $PTREGS_CACHE/build/scan-tree-bpf)
 # Needs make kernel (the patched vmlinux and its tools-libbpf headers).
-# Prints one summary line per group and every finding that is not
-# relocated; exit 0 when nothing breaks, 1 otherwise, 2 on errors.
+# An object whose BTF has the patched kernel's struct pt_regs (a pkrs
+# member, from vmlinux.h) is judged from the new layout, the others from
+# the old one. Prints one summary line per group and every finding that
+# breaks, fails to load or is suspect; exit 0 when nothing breaks or
+# fails to load, 1 otherwise, 2 on errors.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
 	--jobs) jobs=$2; shift ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "scan-tree-bpf: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -60,21 +63,45 @@ while IFS=$'\t' read -r group dir pattern flags; do
 	if [ "$built" -eq 0 ]; then
 		echo "$group: 0 of $total compiled"; continue
 	fi
-	"$ptregs" scan -j "$out/obj/$group" >"$out/$group.json" 2>"$out/$group.err"
-	st=$?
-	[ $st -le 1 ] || { echo "$group: ptregs scan failed (status $st): $(head -n1 "$out/$group.err")"; rc=2; continue; }
-	python3 - "$out/$group.json" "$group" "$total" "$built" <<'PY'
+	# one object at a time: an object scan cannot read (a section type it
+	# does not know) is listed, not fatal for the rest
+	: >"$out/$group.jsonl"
+	: >"$out/$group.unreadable"
+	for o in "$out/obj/$group"/*.o; do
+		# built against the patched kernel's own struct pt_regs (vmlinux.h
+		# of its vmlinux: a pkrs member), its fixed offsets are those of the
+		# new layout: judged from it, not from the old one
+		from=builtin:legacy
+		bpftool btf dump file "$o" 2>/dev/null | grep -A1 "STRUCT 'pt_regs' size=" |
+			grep -q "'pkrs'" && from=builtin:pkrs
+		"$ptregs" scan -j --from $from "$o" >"$out/scan.json" 2>"$out/scan.err"
+		st=$?
+		if [ $st -le 1 ]; then
+			tr -d '\n' <"$out/scan.json" >>"$out/$group.jsonl"; echo >>"$out/$group.jsonl"
+		else
+			echo "$(basename "$o"): $(head -n1 "$out/scan.err")" >>"$out/$group.unreadable"
+		fi
+	done
+	python3 - "$out/$group.jsonl" "$group" "$total" "$built" "$out/$group.unreadable" <<'PY' || rc=1
 import json, sys, collections
-d = json.load(open(sys.argv[1]))
-s = d["summary"]
-c = collections.Counter(f["verdict"] for f in d["findings"])
-objs = len({f.get("object") for f in d["findings"]})
-print(f"{sys.argv[2]}: {sys.argv[4]} of {sys.argv[3]} compiled; findings: " +
-      (", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "none"))
-for f in d["findings"]:
-    print(f"  {f['verdict']}: {f.get('object','?').split('/')[-1]} {f.get('program','?')} "
-          f"insn {f.get('insn','?')} offset {f.get('offset','?')} {f.get('old_field', f.get('field',''))}")
+c, lines = collections.Counter(), []
+for line in open(sys.argv[1]):
+    if not line.strip():
+        continue
+    for f in json.loads(line)["findings"]:
+        c[f["verdict"]] += 1
+        if f["verdict"] in ("breaks", "fails-to-load", "suspect"):
+            src = f.get("source") or {}
+            lines.append(f"  {f['verdict']}: {f['file'].split('/')[-1]} {f['program']} insn {f['insn']}: "
+                         f"{f['kind']} {f['origin']}+{f['offset']} ({f['old_field']} -> {f['new_field']})"
+                         f" {src.get('file', '').split('/')[-1]}:{src.get('line', '')}")
+unread = [l.strip() for l in open(sys.argv[5]) if l.strip()]
+print(f"{sys.argv[2]}: {sys.argv[4]} of {sys.argv[3]} compiled, {len(unread)} not readable by scan; findings: "
+      + (", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "none"))
+print("\n".join(lines)) if lines else None
+for u in unread:
+    print("  not scanned:", u)
+sys.exit(1 if c["breaks"] or c["fails-to-load"] else 0)
 PY
-	[ $st -eq 0 ] || rc=1
 done <<<"$groups"
 exit $rc
