@@ -370,44 +370,54 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, int loc
 
 	for (__u32 id = 1; id < n; id++) {
 		const struct btf_type *f = btf__type_by_id(btf, id), *proto, *t;
-		const struct btf_param *p;
-		int np;
+		__u32 proto_id;
 		__u16 vlen;
+		int np, r;
 
 		if (!btf_is_func(f) || !prog_all_fixed(fo, btf__name_by_offset(btf, f->name_off)))
 			continue;
-		proto = btf__type_by_id(btf, f->type);
+		proto_id = f->type;
+		proto = btf__type_by_id(btf, proto_id);
 		if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) < 1)
 			continue;
-		t = btf__type_by_id(btf, btf_params(proto)[0].type);
-		while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t) ||
-			     btf_is_restrict(t)))
-			t = btf__type_by_id(btf, t->type);
+		/* btf__resolve_type: modifiers and typedefs skipped, bounded */
+		r = btf__resolve_type(btf, btf_params(proto)[0].type);
+		t = r > 0 ? btf__type_by_id(btf, (__u32)r) : NULL;
 		if (!t || !btf_is_ptr(t))
 			continue;
-		t = btf__type_by_id(btf, t->type);
-		while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t) ||
-			     btf_is_restrict(t)))
-			t = btf__type_by_id(btf, t->type);
+		r = btf__resolve_type(btf, t->type);
+		t = r > 0 ? btf__type_by_id(btf, (__u32)r) : NULL;
 		if (!t || !btf_is_struct(t) ||
 		    strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs") != 0)
 			continue;
-		if (!ptr && (ptr = btf__add_ptr(btf, local_id)) < 0)
+		/*
+		 * Every btf__add_*() may move the types and the strings: from here
+		 * on only ids are kept, and each type is looked up again after an
+		 * add.
+		 */
+		if (!ptr && (ptr = btf__add_ptr(btf, (__u32)local_id)) < 0)
 			return fail(err, errlen, "BTF: cannot add a pointer type");
-		/* adding types may move them: look them up again after each add */
-		np = btf__add_func_proto(btf, btf__type_by_id(btf, f->type)->type);
+		np = btf__add_func_proto(btf, btf__type_by_id(btf, proto_id)->type);
 		if (np < 0)
 			return fail(err, errlen, "BTF: cannot add a function prototype");
-		vlen = btf_vlen(btf__type_by_id(btf, btf__type_by_id(btf, id)->type));
+		vlen = btf_vlen(btf__type_by_id(btf, proto_id));
 		for (__u16 i = 0; i < vlen; i++) {
-			char name[128];
+			const struct btf_param *p = btf_params(btf__type_by_id(btf, proto_id)) + i;
+			char *name = strdup(btf__name_by_offset(btf, p->name_off));
+			__u32 type = i ? p->type : (__u32)ptr;
 
-			p = btf_params(btf__type_by_id(btf, btf__type_by_id(btf, id)->type)) + i;
-			snprintf(name, sizeof(name), "%s", btf__name_by_offset(btf, p->name_off));
-			if (btf__add_func_param(btf, name, i ? p->type : (__u32)ptr))
+			if (!name)
+				return fail(err, errlen, "out of memory");
+			r = btf__add_func_param(btf, name, type);
+			free(name);
+			if (r)
 				return fail(err, errlen, "BTF: cannot add a function parameter");
 		}
-		/* the FUNC itself, in the writable copy libbpf keeps once types were added */
+		/*
+		 * The FUNC itself: once types were added, libbpf keeps them in a
+		 * buffer of its own (bpftool edits it the same way); the raw data
+		 * is rebuilt from it when the BTF is written.
+		 */
 		((struct btf_type *)btf__type_by_id(btf, id))->type = (__u32)np;
 	}
 	return 0;

@@ -164,6 +164,23 @@ done
 # the retyping was seen at all
 [ "$retyped" -gt 0 ] && ok || bad "portable: no object had a program's context retyped"
 
+# an object that has the local type already: retyping must not read types
+# an addition moved (ASan in make check-san)
+if ${CLANG:-clang} -target bpf -mcpu=v3 -O2 -g -D__TARGET_ARCH_x86 \
+	-I/usr/include/"$(gcc -print-multiarch)" -c -o "$TMP/own.o" \
+	"$(dirname "$0")/extra/own_local_type.bpf.c" 2>"$TMP/err"; then
+	if "$PTREGS" fix -o "$TMP/own.fixed.o" "$TMP/own.o" >"$TMP/out" 2>&1 &&
+		bpftool btf dump file "$TMP/own.fixed.o" | grep -A1 "FUNC_PROTO" | grep -q "type_id=$(
+			bpftool btf dump file "$TMP/own.fixed.o" | sed -n "s/^\[\([0-9]*\)\] PTR .*type_id=$(
+			bpftool btf dump file "$TMP/own.fixed.o" | sed -n "s/^\[\([0-9]*\)\] STRUCT 'pt_regs___ptregs'.*/\1/p")\$/\1/p" | head -n1)\$"; then
+		ok
+	else
+		bad "own local type: $(head -n3 "$TMP/out")"
+	fi
+else
+	bad "own local type: clang: $(head -n1 "$TMP/err")"
+fi
+
 # compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
 if [ -f "$COMPAT_OBJ" ]; then
 	"$PTREGS" scan -j --all "$COMPAT_OBJ" >"$TMP/compat.json" 2>/dev/null
