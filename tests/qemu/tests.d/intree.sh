@@ -142,9 +142,9 @@ t_foreignregs() {
 			grep -E 'pt_regs|refused' /tmp/$obj.out
 			echo "kernel log: ${out:-nothing}"
 			case $obj.$mode in
-			foreignregs.0) echo "$out" | grep -q "program fr_uapi was compiled for another struct pt_regs layout (168 bytes, 'rbp'), not the kernel's (176 bytes)" &&
+			foreignregs.0) echo "$out" | grep -q "program fr_uapi (fr_uapi) was compiled for another struct pt_regs layout (168 bytes, 'rbp'), not the kernel's (176 bytes); it likely reads the wrong registers$" &&
 				[ $st = 0 ] && ! grep -q refused /tmp/$obj.out || rc=1 ;;
-			foreignregs.1) echo "$out" | grep -q "program fr_uapi .*registers, refused" &&
+			foreignregs.1) echo "$out" | grep -q "program fr_uapi (fr_uapi) .*registers, refused$" &&
 				[ $st != 0 ] && grep -q 'refused: kernel.bpf_refuse_foreign_pt_regs is set' /tmp/$obj.out || rc=1 ;;
 			*) [ -z "$out" ] && [ $st = 0 ] || rc=1 ;;
 			esac
