@@ -12,7 +12,8 @@
 #               cheap) so the warning sets are complete
 #   --each      also build every shorter prefix of the series (patch 1,
 #               patches 1-2, ...) in build/linux-<ver>-step, so each patch
-#               is known to build, without new warnings, on its own
+#               is known to build, without new warnings, on its own (with
+#               the libbpf, perf and BPF selftest programs a patch changes)
 #   --each-boot like --each, and boot every prefix in QEMU (amd model,
 #               tests/qemu/run.sh: the entry tests, and the BTF layout,
 #               perf_event BPF and kprobe BPF tests whose expectations
@@ -328,6 +329,34 @@ boot_step() {
 		die "patches 1-$1 do not pass the QEMU boot tests (log: $log)"
 }
 
+# The user space a patch changes, built at that prefix as well: libbpf
+# (warnings are errors), perf (-Werror, its default) and the BPF selftest
+# programs it changes (clang -Wall -Werror against the prefix's vmlinux.h
+# and libbpf headers).
+tools_step() { # $1 = commit, $2 = tree
+	local files f
+	files=$(git -C "$2" diff-tree --no-commit-id --name-only -r "$1")
+	if printf '%s\n' "$files" | grep -q -e '^tools/lib/bpf/' -e '^tools/perf/' \
+		-e '^tools/testing/selftests/bpf/progs/'; then
+		build_libbpf "$2" "$step_O"
+	fi
+	if printf '%s\n' "$files" | grep -q '^tools/perf/'; then
+		build_perf "$2" "$step_O"
+	fi
+	for f in $(printf '%s\n' "$files" | grep '^tools/testing/selftests/bpf/progs/.*\.c$'); do
+		mkdir -p "$step_O/tools-bpf-progs"
+		[ -s "$step_O/tools-bpf-progs/vmlinux.h" ] && [ "$step_O/tools-bpf-progs/vmlinux.h" -nt "$step_O/vmlinux" ] ||
+			bpftool btf dump file "$step_O/vmlinux" format c >"$step_O/tools-bpf-progs/vmlinux.h" ||
+			die "bpftool btf dump of $step_O/vmlinux failed"
+		msg "[step] clang $f"
+		clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+			-I"$step_O/tools-bpf-progs" -I"$step_O/tools-libbpf/root/usr/include" \
+			-I"$2/tools/testing/selftests/bpf" -c "$2/$f" \
+			-o "$step_O/tools-bpf-progs/$(basename "$f" .c).o" ||
+			die "$f does not build at this prefix"
+	done
+}
+
 # Build base..ptregs~1, base..ptregs~2, ... in the patched worktree at a
 # detached HEAD, then put the worktree back on the "ptregs" branch.
 build_each() {
@@ -347,6 +376,7 @@ build_each() {
 			printf '%s\n' "$new" | sed 's/^/  /' >&2
 			exit 1
 		fi
+		tools_step "$c" "$tree"
 		[ "$each_boot" -eq 0 ] || boot_step "$i" "$tree"
 	done
 	git -C "$tree" checkout -q -f ptregs
