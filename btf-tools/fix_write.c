@@ -341,6 +341,8 @@ static bool prog_all_fixed(const struct fix_object *fo, const char *prog)
 {
 	bool any = false;
 
+	if (!prog)	/* a name offset outside the strings */
+		return false;
 	for (size_t i = 0; i < fo->item_cnt; i++) {
 		if (!fo->items[i].program || strcmp(fo->items[i].program, prog) != 0)
 			continue;
@@ -387,7 +389,7 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, int loc
 			continue;
 		r = btf__resolve_type(btf, t->type);
 		t = r > 0 ? btf__type_by_id(btf, (__u32)r) : NULL;
-		if (!t || !btf_is_struct(t) ||
+		if (!t || !btf_is_struct(t) || !btf__name_by_offset(btf, t->name_off) ||
 		    strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs") != 0)
 			continue;
 		/*
@@ -403,7 +405,8 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, int loc
 		vlen = btf_vlen(btf__type_by_id(btf, proto_id));
 		for (__u16 i = 0; i < vlen; i++) {
 			const struct btf_param *p = btf_params(btf__type_by_id(btf, proto_id)) + i;
-			char *name = strdup(btf__name_by_offset(btf, p->name_off));
+			const char *pname = btf__name_by_offset(btf, p->name_off);
+			char *name = strdup(pname ? pname : "");
 			__u32 type = i ? p->type : (__u32)ptr;
 
 			if (!name)
