@@ -279,9 +279,12 @@ check-qemu: all kernel check-kimage
 
 # Each built kernel's bzImage read as a layout source: exactly its vmlinux's BTF.
 check-kimage: all kernel $(BUILD)/tests/test_kimage $(FIXTURES)
-	@PTREGS_FIXTURES=$(BUILD)/fixtures \
-		PTREGS_KIMAGE_BUILDS=$$(ls -d $(KVER_GLOB)-base | head -1):$$(ls -d $(KVER_GLOB)-ptregs | head -1) \
-		$(BUILD)/tests/test_kimage | grep -E '^kimage:|PASSED|FAILED|SKIPPED'
+	@b=$$(ls $(KVER_GLOB)-base/arch/x86/boot/bzImage | head -1); \
+	p=$$(ls $(KVER_GLOB)-ptregs/arch/x86/boot/bzImage | head -1); \
+	PTREGS_FIXTURES=$(BUILD)/fixtures \
+		PTREGS_KIMAGE_BUILDS=$${b%/arch/x86/boot/bzImage}:$${p%/arch/x86/boot/bzImage} \
+		$(BUILD)/tests/test_kimage >$(BUILD)/tests/test_kimage.log 2>&1; st=$$?; \
+		grep -E '^kimage:|PASSED|FAILED|SKIPPED|ERROR|LINE' $(BUILD)/tests/test_kimage.log; exit $$st
 
 # Install into a staging tree and build a consumer against it with pkg-config.
 check-install:

@@ -34,7 +34,9 @@ done
 die() { echo "scan-tree-bpf: error: $*" >&2; exit 2; }
 
 tree=$(ls -d "$cache"/src/linux-*-ptregs 2>/dev/null | head -n1)
-O=$(ls -d "$cache"/build/linux-*-ptregs 2>/dev/null | grep -v debian | head -n1)
+# the O= directory of the full patched build (not -debian-, -coverage-)
+O=$(ls "$cache"/build/linux-*-ptregs/arch/x86/boot/bzImage 2>/dev/null | head -n1)
+O=${O%/arch/x86/boot/bzImage}
 ptregs=$top/build/ptregs
 [ -d "$tree" ] && [ -f "$O/vmlinux" ] || die "no patched tree and build (make kernel)"
 [ -d "$O/tools-libbpf/root/usr/include" ] || die "no libbpf of the patched tree (make kernel)"
