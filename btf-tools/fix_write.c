@@ -354,6 +354,44 @@ static bool prog_all_fixed(const struct fix_object *fo, const char *prog)
 }
 
 /*
+ * Whether func info names FUNC ID in a section other than .text: the entry
+ * of a program, not a subprogram that may share its name in a linked
+ * object. Without func info the name is all there is.
+ */
+static bool func_of_program(const struct ext *x, const struct btf *btf, __u32 id)
+{
+	const uint8_t *p = x->func, *end;
+	uint32_t rec;
+
+	if (!p || x->func_len < 4)
+		return true;
+	end = p + x->func_len;
+	memcpy(&rec, p, 4);
+	if (rec < 8)
+		return false;
+	p += 4;
+	while (end - p >= 8) {
+		uint32_t sec_off, n;
+		const char *sec;
+
+		memcpy(&sec_off, p, 4);
+		memcpy(&n, p + 4, 4);
+		p += 8;
+		if (n > (size_t)(end - p) / rec)
+			return false;
+		sec = btf__name_by_offset(btf, sec_off);
+		for (uint32_t i = 0; i < n; i++, p += rec) {
+			uint32_t tid;
+
+			memcpy(&tid, p + 4, 4);
+			if (tid == id && sec && strcmp(sec, ".text") != 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * The PKRS kernel's verifier (kernel-patch/series: "bpf: Warn about kprobe
  * programs compiled for another struct pt_regs") warns about, and with
  * kernel.bpf_refuse_foreign_pt_regs refuses, a kprobe program whose BTF
@@ -362,10 +400,11 @@ static bool prog_all_fixed(const struct fix_object *fo, const char *prog)
  * access of a program is relocated, that declaration is no longer true:
  * give the program's function a copy of its prototype whose context is
  * the local type (named as the kernel's members, relocated the same way).
- * Functions of programs with accesses left unfixed keep theirs.
+ * Functions of programs with accesses left unfixed, and subprograms,
+ * keep theirs.
  */
-static int retype_contexts(struct btf *btf, const struct fix_object *fo, int local_id,
-			   char *err, size_t errlen)
+static int retype_contexts(struct btf *btf, const struct fix_object *fo, const struct ext *x,
+			   int local_id, char *err, size_t errlen)
 {
 	__u32 n = btf__type_cnt(btf);
 	int ptr = 0;
@@ -376,7 +415,8 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, int loc
 		__u16 vlen;
 		int np, r;
 
-		if (!btf_is_func(f) || !prog_all_fixed(fo, btf__name_by_offset(btf, f->name_off)))
+		if (!btf_is_func(f) || !prog_all_fixed(fo, btf__name_by_offset(btf, f->name_off)) ||
+		    !func_of_program(x, btf, id))
 			continue;
 		proto_id = f->type;
 		proto = btf__type_by_id(btf, proto_id);
@@ -511,7 +551,7 @@ static int build_btf(const struct fix_object *fo, const struct fix_opts *opts, E
 			goto out;
 		}
 	}
-	if (retype_contexts(btf, fo, id, err, errlen))
+	if (retype_contexts(btf, fo, &x, id, err, errlen))
 		goto out;
 	*ext_out = ext_build(&x, ext_size);
 	if (!*ext_out) {
