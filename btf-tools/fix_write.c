@@ -411,6 +411,7 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, const s
 
 	for (__u32 id = 1; id < n; id++) {
 		const struct btf_type *f = btf__type_by_id(btf, id), *proto, *t;
+		const char *tname;
 		__u32 proto_id;
 		__u16 vlen;
 		int np, r;
@@ -429,8 +430,8 @@ static int retype_contexts(struct btf *btf, const struct fix_object *fo, const s
 			continue;
 		r = btf__resolve_type(btf, t->type);
 		t = r > 0 ? btf__type_by_id(btf, (__u32)r) : NULL;
-		if (!t || !btf_is_struct(t) || !btf__name_by_offset(btf, t->name_off) ||
-		    strcmp(btf__name_by_offset(btf, t->name_off), "pt_regs") != 0)
+		tname = t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+		if (!tname || strcmp(tname, "pt_regs") != 0)
 			continue;
 		/*
 		 * Every btf__add_*() may move the types and the strings: from here

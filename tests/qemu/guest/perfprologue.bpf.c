@@ -6,9 +6,9 @@
  * from the context at the offset regs_query_register_offset() gives, and
  * passes (ctx, err, arg...) to the program (three arguments at most).
  * For /tmp/shimprobe's mmap() (tests.d/shim.sh), ksys_mmap_pgoff's six
- * arguments are printed to the trace buffer as
- *   ptregs-prologue err=E arg0=A arg1=B / ptregs-prologue arg2=C
- *   ptregs-prologue err=E arg3=D arg4=F / ptregs-prologue arg5=G
+ * arguments are printed to the trace buffer, one per line, as
+ *   ptregs-prologue err=E   (each program's prologue status)
+ *   ptregs-prologue argN=V
  * and a sample is recorded.
  */
 #include <linux/bpf.h>
@@ -29,30 +29,32 @@ static __always_inline int is_shimprobe(void)
 	       comm[8] == 'e' && comm[9] == 0;
 }
 
-SEC("lo=ksys_mmap_pgoff %di %si %dx")
-int lo(void *ctx, int err, unsigned long a0, unsigned long a1, unsigned long a2)
+/* Arguments FIRST..FIRST+2 as the prologue passed them; 1: a sample. */
+static __always_inline int report(int err, int first, unsigned long a, unsigned long b,
+				  unsigned long c)
 {
-	char fmt[] = "ptregs-prologue err=%d arg0=%lu arg1=%lu\n";
-	char fmt2[] = "ptregs-prologue arg2=%lu\n";
+	char fmt_err[] = "ptregs-prologue err=%d\n";
+	char fmt_arg[] = "ptregs-prologue arg%d=%lu\n";
 
 	if (!is_shimprobe())
 		return 0;
-	trace_printk(fmt, sizeof(fmt), err, a0, a1);
-	trace_printk(fmt2, sizeof(fmt2), a2);
+	trace_printk(fmt_err, sizeof(fmt_err), err);
+	trace_printk(fmt_arg, sizeof(fmt_arg), first, a);
+	trace_printk(fmt_arg, sizeof(fmt_arg), first + 1, b);
+	trace_printk(fmt_arg, sizeof(fmt_arg), first + 2, c);
 	return 1;
+}
+
+SEC("lo=ksys_mmap_pgoff %di %si %dx")
+int lo(void *ctx, int err, unsigned long a0, unsigned long a1, unsigned long a2)
+{
+	return report(err, 0, a0, a1, a2);
 }
 
 SEC("hi=ksys_mmap_pgoff %cx %r8 %r9")
 int hi(void *ctx, int err, unsigned long a3, unsigned long a4, unsigned long a5)
 {
-	char fmt[] = "ptregs-prologue err=%d arg3=%lu arg4=%lu\n";
-	char fmt2[] = "ptregs-prologue arg5=%lu\n";
-
-	if (!is_shimprobe())
-		return 0;
-	trace_printk(fmt, sizeof(fmt), err, a3, a4);
-	trace_printk(fmt2, sizeof(fmt2), a5);
-	return 1;
+	return report(err, 3, a3, a4, a5);
 }
 
 char _license[] SEC("license") = "GPL";

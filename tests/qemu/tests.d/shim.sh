@@ -58,8 +58,9 @@ sh_judge() {
 	done
 }
 
-# sh_verdict HALF TOTAL: whether SH_EXACT/SH_WRONG are what $EXPECT and
-# HALF (without, with) call for; sets SH_OK (1 or 0) and SH_SUM
+# sh_verdict HALF TOTAL [LABEL]: whether SH_EXACT/SH_WRONG are what $EXPECT
+# and HALF (without, with: the fix) call for; sets SH_OK (1 or 0) and
+# SH_SUM, and prints them as LABEL (default "HALF shim")
 sh_verdict() {
 	SH_OK=0
 	if [ "$EXPECT" = pkrs ] && [ "$1" = without ]; then
@@ -71,7 +72,7 @@ sh_verdict() {
 		[ "$SH_EXACT" = "$2" ] && SH_OK=1
 		[ "$SH_OK" = 1 ] || SH_SUM="$SH_EXACT/$2 exact, expected all"
 	fi
-	echo "$1 shim: $SH_SUM"
+	echo "${3:-$1 shim}: $SH_SUM"
 }
 
 # bpftrace 0.17 (src/arch/x86_64.cpp: a register table by index, times 8)
