@@ -1357,7 +1357,13 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
  * only at these. Returns each leader's index in the state array (or
  * UINT32_MAX) and their number in *CNT.
  */
-static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32_t *cnt)
+/*
+ * The block leaders of F: for each instruction, its block's index in
+ * instruction order, or UINT32_MAX inside a block. *BACK: some jump goes
+ * back to itself or to an earlier instruction (a loop, or may be one).
+ */
+static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32_t *cnt,
+			      bool *back)
 {
 	const struct bpf_insn *insns = c->p->insns;
 	size_t n = f->end - f->start;
@@ -1369,6 +1375,7 @@ static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32
 	for (size_t li = 0; li < n; li++)
 		lead[li] = 0;
 	lead[0] = 1;
+	*back = false;
 	for (size_t li = 0; li < n; li++) {
 		const struct bpf_insn *ins = &insns[f->start + li];
 		uint8_t cls = BPF_CLASS(ins->code), op = BPF_OP(ins->code);
@@ -1386,8 +1393,11 @@ static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32
 			t = (int64_t)f->start + li + (cls == BPF_JMP32 ? ins->imm : ins->off) + 1;
 		else if (op != BPF_EXIT && op != BPF_CALL)
 			t = (int64_t)f->start + li + ins->off + 1;
-		if (in_func(f, t))
+		if (in_func(f, t)) {
 			lead[t - f->start] = 1;
+			if (t <= (int64_t)(f->start + li))
+				*back = true;
+		}
 		if (li + 1 < n)
 			lead[li + 1] = 1;
 	}
@@ -1406,6 +1416,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	uint64_t *queued = NULL;	/* blocks to visit, a bit each */
 	struct val ret = { .kind = VK_NONE, .relo = -1 };
 	size_t n, nw, low = 0;
+	bool back = true;
 
 	if (!f || f->start != start) {
 		unanalysed(c, start, PTREGS_ACC_ESCAPE, NULL, "call into the middle of a function");
@@ -1418,7 +1429,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	n = f->end - f->start;
 	if (!n)
 		return V_UNKNOWN;
-	lead = find_leaders(c, f, &nl);
+	lead = find_leaders(c, f, &nl, &back);
 	if (!nl)	/* never: the entry leads a block */
 		nl = 1;
 	in = lead ? malloc(nl * sizeof(*in)) : NULL;
@@ -1450,13 +1461,16 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	 * queued one: in instruction order, so a block is seen after every
 	 * forward branch into it, once unless a loop feeds it back; pass 2
 	 * (rec): one sweep of the reached blocks in order, recording accesses
-	 * with the final states
+	 * with the final states. Without a backward jump, pass 1 visits the
+	 * blocks in order, each once and after all of its predecessors: it
+	 * records as it goes, and there is no pass 2.
 	 */
-	for (int pass = 0; pass < (rec ? 2 : 1); pass++) {
-		bool record_now = pass == 1;
+	for (int pass = 0; pass < (rec && back ? 2 : 1); pass++) {
+		bool record_now = rec && (pass == 1 || !back);
+		bool sweep = pass == 1;
 		size_t next = 0;
 
-		if (!record_now) {
+		if (!sweep) {
 			queued[0] |= 1;
 			low = 0;
 		}
@@ -1464,7 +1478,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 			struct state s;
 			uint32_t li, b;
 
-			if (record_now) {
+			if (sweep) {
 				while (next < n && (lead[next] == UINT32_MAX ||
 						    in[lead[next]].r[10].kind == VK_NONE))
 					next++;
@@ -1510,7 +1524,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 						continue;
 					}
 					lt = lead[t - f->start];
-					if (record_now || lt == UINT32_MAX)
+					if (sweep || lt == UINT32_MAX)
 						continue;
 					if (state_join(&in[lt], &s)) {
 						queued[lt / 64] |= 1ull << (lt % 64);
