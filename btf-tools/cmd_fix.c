@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -371,7 +372,7 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 	size_t size = 0, n = 0, pos = 0, off, objsz, edits = 0, back_size = 0;
 	const char *dest = r->out ? r->out : path;
 	bool standalone, written = false;
-	char tmp[4096], err[512] = "";
+	char tmp[4096], err[512] = "", real[PATH_MAX];
 	struct stat st;
 	int ret, fd = -1;
 
@@ -380,6 +381,9 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 		run_error(r, path, "%s", strerror(-ret));
 		return;
 	}
+	/* in place through a symbolic link: replace the file, keep the link */
+	if (!r->out && realpath(path, real))
+		dest = real;
 	if (size == 0) {
 		if (explicit)
 			run_error(r, path, "empty file");
@@ -412,6 +416,13 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 			if (strncmp(m, name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ')
 				m += nl + 2;
 			run_error(r, name, "%s; nothing written", *m ? m : strerror(errno));
+			goto out;
+		}
+		/* what the reader could not take is not analysed: never "fixed" */
+		if (ptregs_object_warning_cnt(o)) {
+			for (size_t i = 0; i < ptregs_object_warning_cnt(o); i++)
+				run_error(r, name, "%s; nothing written", ptregs_object_warning(o, i));
+			ptregs_object_close(o);
 			goto out;
 		}
 		f = realloc(objs, (n + 1) * sizeof(*objs));
@@ -536,7 +547,8 @@ static void fix_path(struct fix_run *r, const char *path, bool explicit, int dep
 	size_t cnt = 0;
 	DIR *d;
 
-	if (lstat(path, &st)) {
+	/* links named by the user are followed; links found in a walk are not */
+	if (explicit ? stat(path, &st) : lstat(path, &st)) {
 		run_error(r, path, "%s", strerror(errno));
 		return;
 	}

@@ -106,6 +106,25 @@ run libbpf-crash-portable 2 fix -o "$TMP/lc2.o" "$SEED" && has libbpf-crash-port
 SEED=$(dirname "$0")/../fuzz/seeds/fix-huge-alignment
 run huge-alignment 2 fix -o "$TMP/ha.o" "$SEED" && has huge-alignment "section 1: alignment 1125899906842624: not a BPF object's; nothing written" err
 [ -e "$TMP/ha.o" ] && bad "huge-alignment: $TMP/ha.o written" || ok
+# what the reader cannot take whole (scan's bad inputs: a section cut inside
+# an instruction, a program of an unknown type) is an error: the programs it
+# skipped were never analysed, so nothing is called fixed or written
+python3 "$(dirname "$0")/elfpatch.py" "$UAPI/handwritten.bpf.o" "$TMP/partial.o" shrink-section kprobe/vfs_read 3
+run partial-insn 2 fix -o "$TMP/p-out.o" "$TMP/partial.o"
+has partial-insn "partial instruction" err && has partial-insn "nothing written" err
+[ -e "$TMP/p-out.o" ] && bad "partial-insn: an output was written" || ok
+printf '#include <linux/bpf.h>\n__attribute__((section("weird/thing"), used)) int w(void *c) { return 0; }\n' >"$TMP/weird.c"
+clang -target bpf -O2 -g -c -o "$TMP/weird.o" "$TMP/weird.c"
+run unknown-type 2 fix -o "$TMP/w-out.o" "$TMP/weird.o"
+has unknown-type "unknown program type for section 'weird/thing'; nothing written" err
+[ -e "$TMP/w-out.o" ] && bad "unknown-type: an output was written" || ok
+# a symbolic link named on the command line is followed, as scan does; in
+# place, the file it points to is replaced and the link stays a link
+cp "$UAPI/handwritten.bpf.o" "$TMP/target.o" && ln -sf target.o "$TMP/link.o"
+run symlink 0 fix --to builtin:pkrs --in-place "$TMP/link.o" && has symlink "112 di -> 120 di" out
+[ -L "$TMP/link.o" ] && ok || bad "symlink: the link was replaced by a file"
+cmp -s "$TMP/target.o" "$TMP/hw.o" && ok || bad "symlink: the target is not the retargeted object"
+
 # an output that cannot be written leaves the input as it was
 cp "$UAPI/flow.bpf.o" "$TMP/keep.o"
 run unwritable 2 fix -o /proc/ptregs-fix-test.o "$TMP/keep.o" && has unwritable "nothing written" err
