@@ -74,11 +74,45 @@ img=$(ls "$CACHE"/build/linux-*-ptregs/arch/x86/boot/bzImage 2>/dev/null | head 
 hr "Upgrade check of this machine against ${img:-builtin:pkrs}: packages, known consumers, running programs"
 "$PTREGS" check --kernel "${img:-builtin:pkrs}" 2>&1 | grep -vE '^      (evidence|remedy|[a-z_]+, insn)' | head -40
 
-hr "Fixing the example programs ($EXAMPLES/uapi): CO-RE relocations added, then scanned again"
-fixed=$(mktemp -d /tmp/ptregs-demo-fix.XXXXXX)
-cp "$EXAMPLES"/uapi/*.bpf.o "$fixed"/
-"$PTREGS" fix --in-place "$fixed" 2>&1 | grep -E '^fix:|^[^ ].*: portable' | head -14
-"$PTREGS" scan "$fixed" 2>&1 | grep -E '^(scanned|verdict)'
-echo "(what is left needs a rebuild or 'ptregs run': see docs/migration.md)"
-rm -rf "$fixed"
+hr "Fixing the example programs ($EXAMPLES/uapi), then scanning them again"
+cat <<'TXT'
+Each object is fixed with CO-RE relocations (portable: right on the old
+kernel and the new); an object with accesses CO-RE cannot express is
+retargeted to the PKRS layout instead (--to builtin:pkrs: right there only);
+what neither can fix is listed with its remedy.
+TXT
+work=$(mktemp -d /tmp/ptregs-demo-fix.XXXXXX)
+mkdir -p "$work/portable" "$work/pkrs"
+left=()
+for o in "$EXAMPLES"/uapi/*.bpf.o; do
+	b=${o##*/}
+	if "$PTREGS" fix -o "$work/portable/$b" "$o" >"$work/out" 2>&1; then
+		echo "  $b: $(head -n1 "$work/out" | sed -e "s|^[^:]*: ||" -e "s|; written to.*||")"
+		continue
+	fi
+	rm -f "$work/portable/$b"
+	if "$PTREGS" fix --to builtin:pkrs -o "$work/pkrs/$b" "$o" >"$work/out" 2>&1; then
+		echo "  $b: $(head -n1 "$work/out" | sed -e "s|^[^:]*: ||" -e "s|; written to.*||")"
+		continue
+	fi
+	rm -f "$work/pkrs/$b"
+	left+=("$o")
+done
+echo
+echo "Scan of the portable ones (old layout to new):"
+"$PTREGS" scan "$work/portable" 2>&1 | grep -E '^(scanned|verdict)'
+if ls "$work/pkrs"/*.o >/dev/null 2>&1; then
+	echo "Scan of the retargeted ones (they now hold the PKRS offsets):"
+	"$PTREGS" scan --from builtin:pkrs --to builtin:pkrs "$work/pkrs" 2>&1 | grep -E '^(scanned|verdict)'
+fi
+if [ ${#left[@]} -gt 0 ]; then
+	echo
+	echo "Not fixable in the object (the fixer says why, and what to do instead):"
+	for o in "${left[@]}"; do
+		"$PTREGS" fix -n "$o" 2>&1 | grep -E '^  LEFT' | sed -E 's/^  LEFT +[^ ]+ insn [0-9]+ \(([^)]*)\): ([a-z-]+): /\1: \2: /' |
+			awk -F': ' '!seen[$2 FS $3]++' | head -3 | sed "s|^|  ${o##*/}: |"
+	done
+	echo "(docs/migration.md sends each verdict to its remedy)"
+fi
+rm -rf "$work"
 exit 0
