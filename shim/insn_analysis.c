@@ -1432,14 +1432,16 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	lead = find_leaders(c, f, &nl, &back);
 	if (!nl)	/* never: the entry leads a block */
 		nl = 1;
-	in = lead ? malloc(nl * sizeof(*in)) : NULL;
-	pos = malloc(nl * sizeof(*pos));
 	nw = (nl + 63) / 64;
-	queued = calloc(nw ? nw : 1, sizeof(*queued));
-	if (!lead || !in || !pos || !queued) {
+	/* one block for the states, the queue and the positions */
+	in = lead ? malloc(nl * sizeof(*in) + nw * sizeof(*queued) + nl * sizeof(*pos)) : NULL;
+	if (!in) {
 		c->err = -ENOMEM;
 		goto out;
 	}
+	queued = (uint64_t *)(in + nl);
+	pos = (uint32_t *)(queued + nw);
+	memset(queued, 0, nw * sizeof(*queued));
 	for (size_t li = 0; li < n; li++)
 		if (lead[li] != UINT32_MAX)
 			pos[lead[li]] = (uint32_t)li;
@@ -1475,7 +1477,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 			low = 0;
 		}
 		for (;;) {
-			struct state s;
+			struct state s_copy, *s;
 			uint32_t li, b;
 
 			if (sweep) {
@@ -1495,7 +1497,13 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 				queued[low] &= queued[low] - 1;
 				li = pos[b];
 			}
-			state_copy(&s, &in[b]);
+			/* without loops a block is visited once, after every
+			 * predecessor: its entry state is not needed again */
+			s = &in[b];
+			if (back) {
+				state_copy(&s_copy, &in[b]);
+				s = &s_copy;
+			}
 			for (;;) {
 				uint32_t i = f->start + li, lt;
 				int64_t succ[2];
@@ -1504,7 +1512,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 					c->budget_hit = true;
 					goto out;
 				}
-				transfer(c, &s, f, i, depth, record_now, succ, &ret);
+				transfer(c, s, f, i, depth, record_now, succ, &ret);
 				if (c->err)
 					goto out;
 				if (succ[1] < 0 && succ[0] >= 0 && in_func(f, succ[0]) &&
@@ -1526,7 +1534,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 					lt = lead[t - f->start];
 					if (sweep || lt == UINT32_MAX)
 						continue;
-					if (state_join(&in[lt], &s)) {
+					if (state_join(&in[lt], s)) {
 						queued[lt / 64] |= 1ull << (lt % 64);
 						if (lt / 64 < low)
 							low = lt / 64;
@@ -1538,9 +1546,7 @@ static struct val analyze_func(struct actx *c, uint32_t start, const struct val 
 	}
 out:
 	free(lead);
-	free(pos);
 	free(in);
-	free(queued);
 	return ret.kind == VK_NONE ? V_UNKNOWN : ret;
 }
 
