@@ -568,10 +568,10 @@ struct patch {
 };
 
 struct rewrite {
-	struct patch p[MAX_PATCHES];
-	size_t cnt;
+	size_t cnt, cap;
 	char why[256];	/* the first access that cannot be rewritten */
 	uint32_t bad;
+	struct patch p[];	/* at most one per instruction */
 };
 
 static void refuse_access(struct rewrite *rw, const struct ptregs_access *a, const char *what)
@@ -588,7 +588,7 @@ static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site si
 			continue;
 		return rw->p[i].site == site && rw->p[i].delta == delta;
 	}
-	if (rw->cnt == MAX_PATCHES)
+	if (rw->cnt == rw->cap)
 		return false;
 	rw->p[rw->cnt++] = (struct patch){ .insn = insn, .site = site, .delta = delta };
 	return true;
@@ -757,8 +757,9 @@ static long prog_load(long cmd, long attr, long size)
 
 		an = ptregs_analysis_new(&p, cfg.from, cfg.to);
 	}
-	rw = malloc(sizeof(*rw));	/* 48 KiB: only the counts are cleared */
-	if (rw) {
+	rw = malloc(sizeof(*rw) + (n < MAX_PATCHES ? n : MAX_PATCHES) * sizeof(rw->p[0]));
+	if (rw) {	/* only the counts are cleared */
+		rw->cap = n < MAX_PATCHES ? n : MAX_PATCHES;
 		rw->cnt = 0;
 		rw->bad = 0;
 		rw->why[0] = '\0';
