@@ -118,6 +118,7 @@ static struct {
 	bool pass_unanalysed;
 	char *programs;		/* ",a,b," */
 	int log_fd;
+	int *to_off;		/* per field of FROM: the same register's offset in TO, or -1 */
 } cfg = { .log_fd = -1 };
 
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
@@ -219,10 +220,16 @@ static void cfg_init(void)
 	snprintf(cfg.to_name, sizeof(cfg.to_name), "%s", ptregs_layout_origin(cfg.to));
 	/* nothing to do when every register of the source is where it was */
 	cfg.same = true;
+	cfg.to_off = calloc(ptregs_layout_field_cnt(cfg.from) + 1, sizeof(*cfg.to_off));
+	if (!cfg.to_off) {
+		say("out of memory; nothing is translated");
+		return;
+	}
 	for (size_t i = 0; i < ptregs_layout_field_cnt(cfg.from); i++) {
 		const struct ptregs_field *f = ptregs_layout_field(cfg.from, i);
 
-		if (ptregs_reg_offset(cfg.to, f->name) != (int)f->offset)
+		cfg.to_off[i] = ptregs_reg_offset(cfg.to, f->name);
+		if (cfg.to_off[i] != (int)f->offset)
 			cfg.same = false;
 	}
 	cfg.ok = true;
@@ -343,7 +350,7 @@ static int translate_off(int off, uint32_t size, const char **field)
 	f = ptregs_layout_field_at(cfg.from, (uint32_t)off, size);
 	if (!f)
 		return -1;
-	to = ptregs_reg_offset(cfg.to, f->name);
+	to = cfg.to_off[f - ptregs_layout_field(cfg.from, 0)];
 	if (to < 0)
 		return -1;
 	*field = f->name;
@@ -727,7 +734,8 @@ static long prog_load(long cmd, long attr, long size)
 	if (!a || len < offsetof(union bpf_attr, prog_name) + sizeof(a->prog_name) ||
 	    a->prog_type != BPF_PROG_TYPE_KPROBE || !cfg_ready())
 		goto forward;
-	snprintf(name, sizeof(name), "%.*s", BPF_OBJ_NAME_LEN, a->prog_name);
+	memcpy(name, a->prog_name, BPF_OBJ_NAME_LEN);
+	name[BPF_OBJ_NAME_LEN] = '\0';
 	type = len >= offsetof(union bpf_attr, expected_attach_type) + 4 &&
 	       a->expected_attach_type == BPF_TRACE_KPROBE_MULTI ? "kprobe.multi" : "kprobe";
 
