@@ -190,7 +190,7 @@ static void cfg_init(void)
 		say("unknown PTREGS_RUN_POLICY '%s', using auto", policy);
 	cfg.pass_unanalysed = !strcmp(env("PTREGS_RUN_ON_UNANALYSED", "refuse"), "pass");
 	n = strlen(progs);
-	cfg.programs = malloc(n + 3);
+	cfg.programs = n ? malloc(n + 3) : NULL;	/* none listed: no lookup per load */
 	if (cfg.programs)
 		snprintf(cfg.programs, n + 3, ",%s,", progs);
 	if (log) {
