@@ -130,19 +130,42 @@ static int default_kernel(const char *root, char *out, size_t len)
 	return ret;
 }
 
-/* Every register's offset the same on both sides. */
+/*
+ * FIELD of L by its name, or by the other naming of the same register
+ * ("rdi" for "di"); NULL when L has neither.
+ */
+static const struct ptregs_field *reg_field(const struct ptregs_layout *l, const char *name)
+{
+	const struct ptregs_field *f = ptregs_layout_find(l, name);
+	const char *k;
+
+	if (!f && (k = ptregs_reg_kernel_name(name)) != NULL) {
+		f = ptregs_layout_find(l, k);
+		if (!f && (k = ptregs_reg_uapi_name(name)) != NULL)
+			f = ptregs_layout_find(l, k);
+	}
+	return f;
+}
+
+/*
+ * The fields both layouts have whose offset differs. A field only one
+ * side has (the FRED union aliases csx, fred_cs, ssx, fred_ss of 6.9+) is
+ * no move by itself: the registers around it say whether reads change.
+ */
 static size_t moved_regs(const struct ptregs_layout *old, const struct ptregs_layout *new)
 {
-	size_t moved = 0;
+	size_t moved = 0, common = 0;
 
 	for (size_t i = 0; i < ptregs_layout_field_cnt(old); i++) {
 		const struct ptregs_field *f = ptregs_layout_field(old, i);
-		int to = ptregs_reg_offset(new, f->name);
+		const struct ptregs_field *g = reg_field(new, f->name);
 
-		if (to != (int)f->offset)
+		common += g != NULL;
+		if (g && g->offset != f->offset)
 			moved++;
 	}
-	return moved;
+	/* no register in common: nothing is where it was */
+	return common ? moved : ptregs_layout_field_cnt(old);
 }
 
 /* ---- user-space programs with the kernel's pt_regs in their DWARF ------ */

@@ -144,6 +144,14 @@ json_check paths "{f['package'] for f in d['files']} == {None} and d['summary'][
 run same 0 check --root "$R" --from builtin:legacy --kernel builtin:legacy
 has same "every register where it was (168 bytes)" out
 lines same 3 . out
+# from a FRED kernel (6.9+) back to a classic one (6.1): the union aliases
+# over cs and ss (csx, fred_cs, ssx, fred_ss) are on one side only and move
+# nothing
+run fred-to-legacy 0 check --root "$R" --from builtin:fred --kernel builtin:legacy
+has fred-to-legacy "every register where it was (168 bytes)" out
+lines fred-to-legacy 3 . out
+run legacy-to-fred 0 check --root "$R" --from builtin:legacy --kernel builtin:fred -j
+json_check legacy-to-fred "d['layout_changed'] is False"
 run same-json 0 check --root "$R" --from builtin:legacy --kernel builtin:legacy -j
 json_check same-json "d['layout_changed'] is False"
 # no files, no dpkg: the consumers are not checked, said so
