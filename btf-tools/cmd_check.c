@@ -269,24 +269,46 @@ static void dwarf_check(struct worker *w, const char *path, const char *debug)
 {
 	PTREGS_OPTS(ptregs_open_opts, oo, .force_dwarf = true, .no_types = true);
 	struct ptregs_layout *l = ptregs_layout_load(debug, "pt_regs", &oo);
-	const struct ptregs_layout *old = w->c->old;
+	const struct ptregs_layout *old = w->c->old, *new = w->c->new;
 	bool same = true;
+	size_t moves = 0;
 	struct dwarf_user *d;
 
 	if (!l)
 		return;	/* no struct pt_regs after all, or unreadable DWARF */
-	/* the kernel's names (di, ip): a mirror of the kernel's layout, not
-	 * the UAPI one of ptrace (rdi, rip), which does not change */
-	if (!ptregs_layout_find(l, "di") || !ptregs_layout_find(l, "ip"))
-		same = false;
-	for (size_t i = 0; same && i < ptregs_layout_field_cnt(old); i++) {
-		const struct ptregs_field *f = ptregs_layout_field(old, i);
-		const struct ptregs_field *g = ptregs_layout_find(l, f->name);
+	/* the kernel's names (di, ip), where OLD has them: a mirror of the
+	 * kernel's layout, not the UAPI one of ptrace (rdi, rip), which does
+	 * not change */
+	for (size_t i = 0; same && i < 2; i++) {
+		const char *name = i ? "ip" : "di";
+		const struct ptregs_field *f = ptregs_layout_find(old, name);
+		const struct ptregs_field *g = ptregs_layout_find(l, name);
 
-		if (!g || g->offset != f->offset)
+		if (!f || !g || f->offset != g->offset)
 			same = false;
 	}
-	if (same && moved_regs(old, w->c->new)) {
+	/*
+	 * OLD's layout by the fields both have: a program built against the
+	 * classic 21 registers is OLD's all the same when OLD adds the FRED
+	 * aliases (csx, fred_cs, ssx, fred_ss) over cs and ss. It breaks when
+	 * one of its fields is elsewhere in NEW.
+	 */
+	for (size_t i = 0; same && i < ptregs_layout_field_cnt(l); i++) {
+		const struct ptregs_field *g = ptregs_layout_field(l, i);
+		const struct ptregs_field *f = ptregs_layout_find(old, g->name);
+		const struct ptregs_field *n;
+
+		if (!f)
+			continue;
+		if (f->offset != g->offset) {
+			same = false;
+			break;
+		}
+		n = reg_field(new, g->name);
+		if (n && n->offset != g->offset)
+			moves++;
+	}
+	if (same && moves) {
 		d = realloc(w->dwarf, (w->dwarf_cnt + 1) * sizeof(*w->dwarf));
 		if (d) {
 			w->dwarf = d;

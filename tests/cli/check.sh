@@ -152,6 +152,18 @@ has fred-to-legacy "every register where it was (168 bytes)" out
 lines fred-to-legacy 3 . out
 run legacy-to-fred 0 check --root "$R" --from builtin:legacy --kernel builtin:fred -j
 json_check legacy-to-fred "d['layout_changed'] is False"
+# a FRED kernel to PKRS: the registers both have move; a program built
+# against the classic 21-register pt_regs has OLD's layout by the fields
+# both have, and is reported
+users="['regs-reader']"
+[ -n "$id" ] && users="['regs-reader', 'regs-stripped']"
+run fred-to-pkrs 1 check --root "$R" --from builtin:fred --kernel builtin:pkrs -j
+json_check fred-to-pkrs "d['fields_moved'] == 21"
+json_check fred-to-pkrs "sorted(u['file'].rsplit('/', 1)[1] for u in d['debug_info_users']) == $users"
+if [ -r /sys/kernel/btf/vmlinux ] && "$PTREGS" layout /sys/kernel/btf/vmlinux 2>/dev/null | grep -q ' csx '; then
+	run host-fred-to-pkrs 1 check --root "$R" --from /sys/kernel/btf/vmlinux --kernel builtin:pkrs -j
+	json_check host-fred-to-pkrs "sorted(u['file'].rsplit('/', 1)[1] for u in d['debug_info_users']) == $users"
+fi
 run same-json 0 check --root "$R" --from builtin:legacy --kernel builtin:legacy -j
 json_check same-json "d['layout_changed'] is False"
 # no files, no dpkg: the consumers are not checked, said so
