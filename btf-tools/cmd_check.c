@@ -329,6 +329,13 @@ static void other_file(struct scan *s, const char *path, const uint8_t *buf, siz
 
 	if (strstr(path, "/usr/lib/debug/") || !elf_view(buf, size, &v))
 		return;	/* a debug file is read for the program it belongs to */
+	/*
+	 * A kernel module (.modinfo, wherever it lies: /lib/modules or
+	 * /usr/lib/modules) belongs to its kernel and is built again with
+	 * the new one: its pt_regs is the kernel's own, not a copy.
+	 */
+	if (elf_section(&v, size, ".modinfo"))
+		return;
 	if (elf_section(&v, size, ".debug_info")) {
 		if (mentions_pt_regs(s, buf, size, &v))
 			dwarf_check(w, path, path);

@@ -81,6 +81,28 @@ if [ -e "$OBJS/core/kprobe_args.bpf.o" ]; then
 else
 	missing core-probes "no CO-RE build of kprobe_args (no /sys/kernel/btf/vmlinux)"
 fi
+# a kernel module with the kernel's pt_regs in its DWARF: it belongs to its
+# kernel and is rebuilt with the new one, never a user (found by .modinfo,
+# here under usr/lib/modules, where merged /usr has /lib/modules)
+cat >"$TMP/mod.c" <<'EOF'
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+unsigned long fx_first_arg(struct pt_regs *regs) { return regs->di; }
+EOF
+printf 'license=GPL\0name=fx\0' >"$TMP/modinfo"
+mkdir -p "$R/usr/lib/modules/6.1.0-fx/kernel" "$TMP/mods" "$TMP/nomods"
+if gcc -g -O0 -c -o "$TMP/nomods/fx.o" "$TMP/mod.c" &&
+	objcopy --add-section .modinfo="$TMP/modinfo" "$TMP/nomods/fx.o" \
+		"$R/usr/lib/modules/6.1.0-fx/kernel/fx.ko"; then
+	cp "$R/usr/lib/modules/6.1.0-fx/kernel/fx.ko" "$TMP/mods/fx.ko"
+	pkg linux-image-fx 6.1.0-1 /usr/lib/modules/6.1.0-fx/kernel/fx.ko
+	module=yes
+else
+	missing module "gcc -g -c or objcopy --add-section failed"
+	module=
+fi
 # the kernel's pt_regs only in the build-id debug file of a stripped copy
 id=$(readelf -n "$FX/regs_dwarf" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
 if [ -n "$id" ]; then
@@ -117,6 +139,12 @@ users="['regs-reader']"
 [ -n "$id" ] && users="['regs-reader', 'regs-stripped']"
 json_check report-json "sorted(u['file'].rsplit('/', 1)[1] for u in d['debug_info_users']) == $users"
 json_check report-json "d['running'] is None and d['summary']['files_breaking'] == 3"
+# the module is not a user; the same object without .modinfo is
+if [ -n "$module" ]; then
+	json_check report-json "not [u for u in d['debug_info_users'] if '/modules/' in u['file']]"
+	run module 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs -j "$TMP/mods" "$TMP/nomods"
+	json_check module "[u['file'].rsplit('/', 1)[1] for u in d['debug_info_users']] == ['fx.o']"
+fi
 run summary 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --summary
 lines summary 5 . out
 has summary "^details: .* check --kernel builtin:pkrs$" out
