@@ -28,7 +28,7 @@ struct live {
 	struct live_prog *progs;
 	size_t cnt;
 	size_t total;		/* programs of any type */
-	char why[256];		/* why they could not be listed */
+	char why[256];		/* why they could not be listed: the reason only */
 	int32_t imm[16], id[16];	/* helper calls as the kernel keeps them */
 	size_t imm_cnt;
 };
@@ -60,6 +60,7 @@ struct check {
 	size_t consumer_cnt;
 	struct live live;
 	bool live_done;
+	const char *live_skipped;	/* why they were not looked at (--no-live) */
 	struct scan_files paths;
 	size_t errors;
 };

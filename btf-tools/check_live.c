@@ -343,8 +343,8 @@ int check_live(struct check *c, struct live *l)
 		if (bpf_prog_get_next_id(id, &id) != 0) {
 			if (errno == ENOENT)
 				break;
-			snprintf(l->why, sizeof(l->why), "cannot list the running BPF programs (%s%s)",
-				 strerror(errno), errno == EPERM ? ": needs root" : "");
+			snprintf(l->why, sizeof(l->why), "%s%s", strerror(errno),
+				 errno == EPERM ? ": needs root" : "");
 			return -1;
 		}
 		one_prog(c, l, id);

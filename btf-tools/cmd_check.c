@@ -790,22 +790,27 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 			       "or fix its objects (ptregs fix)\n");
 		}
 	} else if (!summary && c->live.why[0]) {
-		printf("\nrunning BPF programs: not checked (%s)\n", c->live.why);
+		printf("\nrunning BPF programs: not checked (cannot list them: %s)\n", c->live.why);
 	}
 	printf("\n");
 	if (t->files + t->dwarf + t->consumers + t->live == 0)
 		printf("verdict: nothing on this machine reads the wrong registers on the new "
-		       "kernel%s\n", c->errors ? " (in what could be read)" : "");
+		       "kernel%s", c->errors ? " (in what could be read)" : "");
 	else
 		printf("verdict: %zu thing%s on this machine read%s the wrong registers on the new "
 		       "kernel: %zu file%s in %zu package%s, %zu debug-info user%s, %zu known "
-		       "consumer%s, %zu running program%s\n",
+		       "consumer%s, %zu running program%s",
 		       t->files + t->dwarf + t->consumers + t->live,
 		       t->files + t->dwarf + t->consumers + t->live == 1 ? "" : "s",
 		       t->files + t->dwarf + t->consumers + t->live == 1 ? "s" : "",
 		       t->files, t->files == 1 ? "" : "s", t->packages, t->packages == 1 ? "" : "s",
 		       t->dwarf, t->dwarf == 1 ? "" : "s", t->consumers, t->consumers == 1 ? "" : "s",
 		       t->live, t->live == 1 ? "" : "s");
+	/* the verdict does not speak for what could not be looked at */
+	if (!c->live_done && c->live.why[0])
+		printf("; the running BPF programs were not checked (cannot list them: %s)",
+		       c->live.why);
+	printf("\n");
 	if (summary && t->files + t->dwarf + t->consumers + t->live)
 		printf("details: %s check --kernel %s\n", bin_name, c->new_name);
 	free(order);
@@ -927,6 +932,17 @@ static void print_json(const struct check *c, const struct tally *t)
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
+	}
+	/* why running is null: the verdict does not speak for them */
+	jsonw_name(w, "running_not_checked");
+	if (c->live_done) {
+		jsonw_null(w);
+	} else if (c->live.why[0]) {
+		snprintf(label, sizeof(label), "cannot list the running BPF programs: %s",
+			 c->live.why);
+		jsonw_string(w, label);
+	} else {
+		jsonw_string(w, c->live_skipped ? c->live_skipped : "not asked for");
 	}
 	jsonw_name(w, "summary");
 	jsonw_start_object(w);
@@ -1194,6 +1210,10 @@ int do_check(int argc, char **argv)
 		scan_files(&c, (int)(jobs > (long)c.paths.cnt ? (long)c.paths.cnt + 1 : jobs));
 	}
 	/* what runs now */
+	if (no_live)
+		c.live_skipped = "--no-live";
+	else if (strcmp(c.root, "/") != 0)
+		c.live_skipped = "another --root: its programs do not run in this kernel";
 	if (!no_live && strcmp(c.root, "/") == 0) {
 		c.live_scan.from = c.old;
 		c.live_scan.to = c.new;
@@ -1202,8 +1222,8 @@ int do_check(int argc, char **argv)
 		if (check_live(&c, &c.live) == 0)
 			c.live_done = true;
 		else if (!json_output)
-			fprintf(stderr, "%s: check: %s; going on without them\n", bin_name,
-				c.live.why);
+			fprintf(stderr, "%s: check: cannot list the running BPF programs (%s); "
+				"going on without them\n", bin_name, c.live.why);
 	}
 
 	tally(&c, &t);

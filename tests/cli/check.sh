@@ -139,6 +139,7 @@ users="['regs-reader']"
 [ -n "$id" ] && users="['regs-reader', 'regs-stripped']"
 json_check report-json "sorted(u['file'].rsplit('/', 1)[1] for u in d['debug_info_users']) == $users"
 json_check report-json "d['running'] is None and d['summary']['files_breaking'] == 3"
+json_check report-json "d['running_not_checked'].startswith('another --root')"
 # the module is not a user; the same object without .modinfo is
 if [ -n "$module" ]; then
 	json_check report-json "not [u for u in d['debug_info_users'] if '/modules/' in u['file']]"
@@ -202,6 +203,47 @@ cp "$OBJS/uapi/kprobe_args.bpf.o" "$TMP/bare/usr/x.bpf.o"
 run no-dpkg 1 check --root "$TMP/bare" --from builtin:legacy --kernel builtin:pkrs
 has no-dpkg "^known consumers: not checked (.*var/lib/dpkg/status: No such file or directory)" out
 has no-dpkg "^  (no dpkg database)$" out
+
+# the running programs, not listable without privileges: the verdict says
+# they were not checked, and why (text, --summary, JSON)
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$PTREGS" --version >/dev/null 2>&1; then
+	asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+elif su nobody -s /bin/sh -c "$(printf '%q' "$PTREGS") --version" >/dev/null 2>&1; then
+	asnobody() { su nobody -s /bin/sh -c "$(printf '%q ' "$@")"; }
+fi
+if [ "$(type -t asnobody)" = function ]; then
+	chmod 711 "$TMP"
+	printf '# no entries\n' >"$TMP/no-consumers"
+	chmod 644 "$TMP/no-consumers"
+	unpriv() { # NAME ARGS...: as nobody, exit 0 expected
+		local name=$1 rc
+		shift
+		asnobody "$PTREGS" check --from builtin:legacy --kernel builtin:pkrs --no-files \
+			--consumers "$TMP/no-consumers" "$@" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if grep -q -e 'runtime error:' -e 'ERROR: AddressSanitizer' "$TMP/err"; then
+			bad "$name: sanitizer report"
+		elif [ "$rc" = 0 ]; then
+			ok
+		else
+			bad "$name: exit $rc, expected 0"
+			head -5 "$TMP/err" >&2
+		fi
+	}
+	not_checked="the running BPF programs were not checked (cannot list them: Operation not permitted: needs root)"
+	unpriv unprivileged
+	has unprivileged "^verdict: nothing on this machine reads the wrong registers on the new kernel; $not_checked\$" out
+	has unprivileged "^running BPF programs: not checked (cannot list them: " out
+	has unprivileged "cannot list the running BPF programs (Operation not permitted: needs root); going on without them" err
+	unpriv unprivileged-summary --summary
+	has unprivileged-summary "^verdict: .*; $not_checked\$" out
+	unpriv unprivileged-json -j
+	json_check unprivileged-json "d['running'] is None and d['running_not_checked'] == 'cannot list the running BPF programs: Operation not permitted: needs root'"
+	chmod 700 "$TMP"
+else
+	echo "SKIP: unprivileged: neither setpriv nor su runs $PTREGS as nobody" >&2
+	skip=$((skip + 1))
+fi
 
 # ---- bad inputs ----------------------------------------------------------------
 head -c 600 /dev/zero >"$TMP/bad-image"
