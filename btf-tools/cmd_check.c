@@ -1003,6 +1003,72 @@ static void tally(const struct check *c, struct tally *t)
 	}
 }
 
+/*
+ * SARIF: the findings in files and running programs, then the debug-info
+ * users and the known consumers (located at the dpkg status file that
+ * says they are installed).
+ */
+static int write_sarif(const struct check *c, struct scan *all, const char *path)
+{
+	size_t n = c->dwarf_cnt + c->consumer_cnt, k = 0;
+	struct sarif_extra *x = calloc(n + 1, sizeof(*x));
+	char **msgs = calloc(n + 1, sizeof(*msgs));
+	char status[4200];
+	int r = -1;
+
+	if (!x || !msgs) {
+		scan_error(all, path, "out of memory");
+		goto out;
+	}
+	snprintf(status, sizeof(status), "%s/var/lib/dpkg/status",
+		 strcmp(c->root, "/") ? c->root : "");
+	for (size_t i = 0; i < c->dwarf_cnt; i++, k++) {
+		const struct dwarf_user *d = &c->dwarf[i];
+		const struct dpkg_pkg *p = c->have_dpkg ? dpkg_owner(&c->dpkg, d->path) : NULL;
+
+		if (asprintf(&msgs[k], "%s: its debug info%s%s defines the kernel's struct pt_regs "
+			     "(%u bytes, the old layout): code that reads kernel register frames "
+			     "at those offsets", d->path, d->debug ? " in " : "",
+			     d->debug ? d->debug : "", d->size) < 0) {
+			msgs[k] = NULL;
+			scan_error(all, path, "out of memory");
+			goto out;
+		}
+		x[k].kind = SARIF_DEBUG_INFO_USER;
+		x[k].file = d->path;
+		x[k].message = msgs[k];
+		x[k].package = p ? p->name : NULL;
+		x[k].version = p ? p->version : NULL;
+		x[k].debug_file = d->debug;
+		x[k].remedy = "rebuild it against the new kernel's headers";
+	}
+	for (size_t i = 0; i < c->consumer_cnt; i++, k++) {
+		const struct consumer *kc = &c->consumers[i];
+
+		if (asprintf(&msgs[k], "package %s %s (%s): %s", kc->installed->name,
+			     kc->installed->version, kc->installed->arch, kc->breaks) < 0) {
+			msgs[k] = NULL;
+			scan_error(all, path, "out of memory");
+			goto out;
+		}
+		x[k].kind = SARIF_KNOWN_CONSUMER;
+		x[k].file = status;
+		x[k].message = msgs[k];
+		x[k].package = kc->installed->name;
+		x[k].version = kc->installed->version;
+		x[k].breaks = kc->breaks;
+		x[k].evidence = kc->evidence;
+		x[k].remedy = kc->remedy;
+	}
+	r = scan_write_sarif_extra(all, path, c->root, x, k);
+out:
+	for (size_t i = 0; msgs && i < k; i++)
+		free(msgs[i]);
+	free(msgs);
+	free(x);
+	return r;
+}
+
 /* ---- the command -------------------------------------------------------- */
 
 static void check_free(struct check *c)
@@ -1236,7 +1302,7 @@ int do_check(int argc, char **argv)
 
 		scan_merge(&all, &c.files);
 		scan_merge(&all, &c.live_scan);
-		if (scan_write_sarif(&all, sarif, c.root) != 0)
+		if (write_sarif(&c, &all, sarif) != 0)
 			c.errors++;
 		scan_free(&all);
 	}

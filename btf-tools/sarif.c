@@ -36,6 +36,15 @@ static const struct rule rules[] = {
 	  "A compile-time offset that reads the same field on both layouts" },
 };
 
+/* ptregs check's results that are no instruction, by enum sarif_extra_kind */
+static const struct rule extra_rules[] = {
+	{ 0, "PTREGS009", "PtRegsDebugInfoLayout", "error",
+	  "A program's debug info defines the kernel's struct pt_regs in the old layout: "
+	  "code that reads kernel register frames at those offsets" },
+	{ 0, "PTREGS010", "PtRegsKnownConsumer", "error",
+	  "An installed package known to read registers from a fixed table (the known-consumer list)" },
+};
+
 static const struct rule *rule_of(enum ptregs_verdict v)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -99,6 +108,9 @@ static void uri_append(char *buf, size_t len, const char *s)
 
 struct sarif_ctx {
 	const struct scan *scan;
+	const struct sarif_extra *extra;
+	size_t extra_cnt;
+	bool extra_rules;	/* ptregs check's: its rules listed too */
 	char cwd[4096];
 	char base[4096];	/* absolute, no trailing '/' except for "/" itself */
 };
@@ -173,6 +185,70 @@ static void write_result(struct json_writer *w, const struct sarif_ctx *c,
 	jsonw_end_object(w);
 }
 
+static void opt_string(struct json_writer *w, const char *name, const char *s)
+{
+	if (s)
+		jsonw_string_field(w, name, s);
+}
+
+static void write_extra(struct json_writer *w, const struct sarif_ctx *c,
+			const struct sarif_extra *x)
+{
+	const struct rule *r = &extra_rules[x->kind == SARIF_KNOWN_CONSUMER];
+
+	jsonw_start_object(w);
+	jsonw_string_field(w, "ruleId", r->id);
+	jsonw_string_field(w, "level", r->level);
+	jsonw_name(w, "message");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "text", x->message);
+	jsonw_end_object(w);
+	jsonw_name(w, "locations");
+	jsonw_start_array(w);
+	jsonw_start_object(w);
+	jsonw_name(w, "physicalLocation");
+	jsonw_start_object(w);
+	write_location(w, c, x->file);
+	jsonw_end_object(w);
+	if (x->package) {
+		jsonw_name(w, "logicalLocations");
+		jsonw_start_array(w);
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", x->package);
+		jsonw_string_field(w, "kind", "package");
+		jsonw_end_object(w);
+		jsonw_end_array(w);
+	}
+	jsonw_end_object(w);
+	jsonw_end_array(w);
+	jsonw_name(w, "properties");
+	jsonw_start_object(w);
+	opt_string(w, "package", x->package);
+	opt_string(w, "version", x->version);
+	opt_string(w, "debug_file", x->debug_file);
+	opt_string(w, "breaks", x->breaks);
+	opt_string(w, "evidence", x->evidence);
+	opt_string(w, "remedy", x->remedy);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+}
+
+static void write_rule(struct json_writer *w, const struct rule *r)
+{
+	jsonw_start_object(w);
+	jsonw_string_field(w, "id", r->id);
+	jsonw_string_field(w, "name", r->name);
+	jsonw_name(w, "shortDescription");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "text", r->text);
+	jsonw_end_object(w);
+	jsonw_name(w, "defaultConfiguration");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "level", r->level);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+}
+
 static void write_sarif(const struct sarif_ctx *c, FILE *f)
 {
 	struct json_writer *w = jsonw_new(f, true);
@@ -196,20 +272,10 @@ static void write_sarif(const struct sarif_ctx *c, FILE *f)
 	jsonw_string_field(w, "version", ptregs_version());
 	jsonw_name(w, "rules");
 	jsonw_start_array(w);
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		jsonw_start_object(w);
-		jsonw_string_field(w, "id", rules[i].id);
-		jsonw_string_field(w, "name", rules[i].name);
-		jsonw_name(w, "shortDescription");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "text", rules[i].text);
-		jsonw_end_object(w);
-		jsonw_name(w, "defaultConfiguration");
-		jsonw_start_object(w);
-		jsonw_string_field(w, "level", rules[i].level);
-		jsonw_end_object(w);
-		jsonw_end_object(w);
-	}
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		write_rule(w, &rules[i]);
+	for (size_t i = 0; c->extra_rules && i < sizeof(extra_rules) / sizeof(extra_rules[0]); i++)
+		write_rule(w, &extra_rules[i]);
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 	jsonw_end_object(w);
@@ -224,6 +290,8 @@ static void write_sarif(const struct sarif_ctx *c, FILE *f)
 	jsonw_start_array(w);
 	for (size_t i = 0; i < c->scan->cnt; i++)
 		write_result(w, c, &c->scan->findings[i]);
+	for (size_t i = 0; i < c->extra_cnt; i++)
+		write_extra(w, c, &c->extra[i]);
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 	jsonw_end_array(w);
@@ -233,7 +301,13 @@ static void write_sarif(const struct sarif_ctx *c, FILE *f)
 
 int scan_write_sarif(struct scan *s, const char *path, const char *base)
 {
-	struct sarif_ctx c = { .scan = s };
+	return scan_write_sarif_extra(s, path, base, NULL, 0);
+}
+
+int scan_write_sarif_extra(struct scan *s, const char *path, const char *base,
+			   const struct sarif_extra *x, size_t n)
+{
+	struct sarif_ctx c = { .scan = s, .extra = x, .extra_cnt = n, .extra_rules = x != NULL };
 	char *tmp = NULL, *b;
 	mode_t mask;
 	FILE *f;

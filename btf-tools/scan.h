@@ -104,6 +104,21 @@ void scan_print_json(const struct scan *s);
  * 0, or -1 after adding an error to the scan.
  */
 int scan_write_sarif(struct scan *s, const char *path, const char *base);
+/*
+ * A result of ptregs check that is no instruction: a program whose debug
+ * info has the old struct pt_regs (PTREGS009), an installed known
+ * consumer (PTREGS010). FILE locates it; the others are its properties
+ * (NULL: left out).
+ */
+enum sarif_extra_kind { SARIF_DEBUG_INFO_USER, SARIF_KNOWN_CONSUMER };
+struct sarif_extra {
+	enum sarif_extra_kind kind;
+	const char *file, *message;
+	const char *package, *version, *debug_file, *breaks, *evidence, *remedy;
+};
+/* scan_write_sarif() with those results after the scan's, and their rules. */
+int scan_write_sarif_extra(struct scan *s, const char *path, const char *base,
+			   const struct sarif_extra *x, size_t n);
 /* "VERDICT: what is read and why" with the access's note: text and SARIF. */
 void finding_message(const struct finding *f, char *buf, size_t len);
 /* The finding's JSON members: the -j findings and SARIF's properties. */

@@ -18,12 +18,13 @@ TMP=$(mktemp -d /tmp/ptregs-checkcli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 . "$HERE/lib.sh"
 
+# json_check NAME PYTHON_EXPR [FILE]: EXPR over d, the parsed FILE (default out)
 json_check() {
-	if python3 -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)"; then
+	if python3 -c "import json,sys; d=json.load(open('$TMP/${3:-out}')); sys.exit(0 if ($2) else 1)"; then
 		ok
 	else
 		bad "$1: $2"
-		head -c 600 "$TMP/out" >&2
+		head -c 600 "$TMP/${3:-out}" >&2
 	fi
 }
 # lines NAME COUNT PATTERN out|err: COUNT lines of $TMP/FILE match PATTERN
@@ -151,6 +152,16 @@ lines summary 5 . out
 has summary "^details: .* check --kernel builtin:pkrs$" out
 run sarif 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --sarif "$TMP/check.sarif"
 if python3 -c "import json; d=json.load(open('$TMP/check.sarif')); assert d['version'] == '2.1.0' and d['runs'][0]['results']" 2>/dev/null; then ok; else bad "sarif: no results in $TMP/check.sarif"; fi
+# debug-info users (PTREGS009) and known consumers (PTREGS010, located at the
+# dpkg status file) are results too, their rules listed
+results="[('PTREGS009', 'usr/bin/regs-reader', 'regs-reader')"
+[ -n "$id" ] && results="$results, ('PTREGS009', 'usr/bin/regs-stripped', 'regs-stripped')"
+results="$results, ('PTREGS010', 'var/lib/dpkg/status', 'bpftrace')]"
+sarif_results="d['runs'][0]['results']"
+json_check sarif "sorted((r['ruleId'], r['locations'][0]['physicalLocation']['artifactLocation']['uri'], r['properties']['package']) for r in $sarif_results if r['ruleId'] in ('PTREGS009', 'PTREGS010')) == $results" check.sarif
+json_check sarif "{'PTREGS009', 'PTREGS010'} <= {r['id'] for r in d['runs'][0]['tool']['driver']['rules']}" check.sarif
+json_check sarif "all(r['properties']['remedy'] and r['level'] == 'error' for r in $sarif_results if r['ruleId'] in ('PTREGS009', 'PTREGS010'))" check.sarif
+json_check sarif "[r['properties']['evidence'] for r in $sarif_results if r['ruleId'] == 'PTREGS010'][0].startswith('tests/qemu/')" check.sarif
 # a known consumer outside its version range is not listed
 printf 'Package: bpftrace\nVersion: >= 0.20\nBreaks: x\nEvidence: y\nRemedy: z\n' >"$TMP/consumers"
 run consumers-range 1 check --root "$R" --from builtin:legacy --kernel builtin:pkrs --consumers "$TMP/consumers" -j
