@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dpkg.h"
+#include "main.h"
 
 static int pkg_cmp(const void *a, const void *b)
 {
@@ -148,6 +149,13 @@ static int add_file(struct dpkg *d, const char *path, uint32_t pkg)
 	return 0;
 }
 
+/* A file list that cannot be read: said, and the others read all the same. */
+static void list_warning(const char *path, const char *pkg, int err)
+{
+	fprintf(stderr, "%s: warning: %s: %s: files of package %s may show as no package's\n",
+		bin_name, path, strerror(err), pkg);
+}
+
 int dpkg_load_files(struct dpkg *d)
 {
 	char dir[4096];
@@ -178,13 +186,18 @@ int dpkg_load_files(struct dpkg *d)
 			continue;	/* listed but not installed */
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		f = fopen(path, "re");
-		if (!f)
+		if (!f) {
+			list_warning(path, p->name, errno);
 			continue;
+		}
+		errno = 0;
 		while (!err && fgets(line, sizeof(line), f)) {
 			line[strcspn(line, "\n")] = '\0';
 			if (line[0] == '/' && line[1])
 				err = add_file(d, line, (uint32_t)(p - d->pkgs));
 		}
+		if (!err && ferror(f))
+			list_warning(path, p->name, errno ? errno : EIO);
 		fclose(f);
 	}
 	closedir(dh);

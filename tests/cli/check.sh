@@ -255,6 +255,15 @@ else
 	echo "SKIP: unprivileged: neither setpriv nor su runs $PTREGS as nobody" >&2
 	skip=$((skip + 1))
 fi
+# dpkg file lists that cannot be read: a warning naming each, the rest read
+cp -a "$R" "$TMP/badlist"
+rm "$TMP/badlist/var/lib/dpkg/info/regs-reader.list" "$TMP/badlist/var/lib/dpkg/info/uapi-probes.list"
+mkdir "$TMP/badlist/var/lib/dpkg/info/regs-reader.list"
+ln -s "$TMP/nonexistent" "$TMP/badlist/var/lib/dpkg/info/uapi-probes.list"
+run dpkg-list-unreadable 1 check --root "$TMP/badlist" --from builtin:legacy --kernel builtin:pkrs -j
+has dpkg-list-unreadable "warning: .*badlist/var/lib/dpkg/info/regs-reader.list: Is a directory" err
+has dpkg-list-unreadable "warning: .*badlist/var/lib/dpkg/info/uapi-probes.list: No such file or directory" err
+json_check dpkg-list-unreadable "[u['package'] for u in d['debug_info_users'] if u['file'].endswith('/regs-reader')] == ['no package'] and 'skel-tool' in {f['package'] for f in d['files']}"
 
 # ---- bad inputs ----------------------------------------------------------------
 head -c 600 /dev/zero >"$TMP/bad-image"
