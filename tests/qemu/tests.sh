@@ -347,7 +347,7 @@ t_selftests() {
 			s=$(date +%s)
 			# shellcheck disable=SC2086  # $args: the case's arguments
 			host_chroot env LD_LIBRARY_PATH="$dir/rseq" \
-				timeout -k 5 120 "$dir/rseq/$b" $args >/tmp/selftest.out 2>&1 </dev/null
+				timeout -k 5 400 "$dir/rseq/$b" $args >/tmp/selftest.out 2>&1 </dev/null
 			rc=$?
 			e=$(date +%s)
 			tail -n 3 /tmp/selftest.out | sed "s|^|[$name] |"

@@ -23,7 +23,9 @@
  *   signature) with the registers the section left: every register but
  *   rax its known value, rax the known value (abort before the first
  *   instruction) or a CPU number, rsp the one before the section;
- * - a commit leaves the same registers (rax the CPU number);
+ * - a commit leaves the same registers (rax the CPU number); the saved
+ *   registers are poisoned before each section, and after an abort
+ *   rseq->rseq_cs must be 0 (the kernel clears it when it moves the ip);
  * - each completed section is committed exactly once: the per-CPU
  *   counters add up to the number of sections the threads saw commit (a
  *   fixup after the commit would count an abort too, a missing abort on a
@@ -142,9 +144,9 @@ asm(".pushsection .data\n"
     "	pop %r12\n	pop %rbp\n	pop %rbx\n"
     "	ret\n");
 
-static const char *const names[NREG + 1] = {
+static const char *const names[NREG + 2] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
-	"r11", "r12", "r13", "r14", "r15", "rsp",
+	"r11", "r12", "r13", "r14", "r15", "rsp", "rseq_cs",
 };
 static const reg_t values[NREG] = {
 	V64_RAX, V64_RBX, V64_RCX, V64_RDX, V64_RSI, V64_RDI, V64_RBP, V64_R8,
@@ -207,8 +209,8 @@ asm(".pushsection .data\n"
     "2:	pop %ebp\n	pop %edi\n	pop %esi\n	pop %ebx\n"
     "	ret\n");
 
-static const char *const names[NREG + 1] = {
-	"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp",
+static const char *const names[NREG + 2] = {
+	"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "rseq_cs",
 };
 static const reg_t values[NREG] = {
 	V32_EAX, V32_EBX, V32_ECX, V32_EDX, V32_ESI, V32_EDI, V32_EBP,
@@ -305,9 +307,12 @@ static void check_regs(struct worker *w, int committed)
 			bad = i;
 	if (bad < 0 && regs_out[NREG] != rsp_in)
 		bad = NREG;
+	/* the kernel clears rseq_cs before it sends the thread to the abort handler */
+	if (bad < 0 && !committed && rs.rseq_cs != 0)
+		bad = NREG + 1;
 	if (bad >= 0 && !w->bad_regs++) {
 		w->first_bad_reg = bad;
-		w->first_bad_value = regs_out[bad];
+		w->first_bad_value = bad <= NREG ? regs_out[bad] : (reg_t)rs.rseq_cs;
 		w->first_bad_commit = committed;
 	}
 }
@@ -348,6 +353,8 @@ static void *worker_main(void *arg)
 		long r;
 
 		spin_left = w->spin;
+		/* poison: a handler that saved nothing cannot pass on the last section's values */
+		memset(regs_out, 0xa5, sizeof(regs_out));
 		r = rseq_section();
 		w->sections++;
 		if (r == 0)
