@@ -235,6 +235,16 @@ static void describe_change(const struct fix_object *fo, const struct fix_item *
 		snprintf(via, sizeof(via), " via insn %u", it->site_insn);
 	switch (e->kind) {
 	case EDIT_OFFSET:
+		if (e->new_size) {	/* sizeof(struct pt_regs) arithmetic */
+			snprintf(buf, len, "%u %s -> %u %s, sizeof(struct pt_regs) %u -> %u, "
+				 "immediate %d -> %d%s%s", it->offset,
+				 it->old_field ? it->old_field : "-", it->new_offset,
+				 it->old_field ? it->old_field : "-", e->old_size, e->new_size,
+				 e->old_val, e->new_val, via, e->old_val == e->new_val ?
+				 " (the same: the registers keep their distance from the top of "
+				 "the stack)" : "");
+			break;
+		}
 		if (it->site_insn != it->insn && e->site == PTREGS_OFF_INSN)
 			snprintf(via, sizeof(via), " (the copy made at insn %u)", it->site_insn);
 		snprintf(buf, len, "%u %s -> %d %s%s%s", it->offset, it->old_field ? it->old_field : "-",
@@ -311,6 +321,11 @@ static void print_object(struct fix_run *r, const struct fix_object *fo, const c
 				jsonw_string_field(w, "site", e->site == PTREGS_OFF_ALU_IMM ? "imm" : "off");
 				jsonw_int_field(w, "old_value", e->old_val);
 				jsonw_int_field(w, "new_value", e->new_val);
+				if (e->new_size) {
+					jsonw_uint_field(w, "old_sizeof", e->old_size);
+					jsonw_uint_field(w, "new_sizeof", e->new_size);
+					jsonw_uint_field(w, "new_offset", it->new_offset);
+				}
 				if (e->field)
 					jsonw_string_field(w, "core_field", e->field);
 				if (e->relo_field) {

@@ -35,6 +35,8 @@ struct fix_edit {
 	/* the relocation replaced (repoint, drop): its old type and field */
 	char *relo_type, *relo_field;
 	uint32_t relo_kind;
+	/* sizeof(struct pt_regs) arithmetic (retarget): the sizes, else 0 */
+	uint32_t old_size, new_size;
 };
 
 /* One access as the user sees it: changed, or left as it was and why. */
@@ -46,6 +48,7 @@ struct fix_item {
 	unsigned line;
 	enum ptregs_verdict verdict;
 	uint32_t offset, size;
+	uint32_t new_offset;	/* sizeof arithmetic, fixed: where the target has what it read */
 	char *old_field, *new_field;
 	bool fixed;
 	bool copy;		/* reads a copy, fixed with the probe read that made it */

@@ -440,6 +440,194 @@ static void plan_fails(struct plan *pl, const struct ptregs_access *a, struct fi
 }
 
 /*
+ * The one instruction that reads the constant the mov or ld_imm64 at C
+ * puts in its register: a 64-bit add or subtract of that register to
+ * another, in the straight-line code that follows, before the register is
+ * written again or dies (a call of a helper for r0, an exit). -1 when no
+ * one instruction does (another read, a copy, a branch, a call that may
+ * take it as an argument): rewriting the constant would change them too.
+ */
+static int64_t sole_reader(const struct ptregs_prog *l, uint32_t c)
+{
+	const struct bpf_insn *ci = &l->insns[c];
+	uint8_t r = ci->dst_reg;
+	int64_t user = -1;
+
+	for (uint32_t i = c + (ci->code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1); i < l->insn_cnt;
+	     i++) {
+		const struct bpf_insn *in = &l->insns[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		bool reads, writes;
+
+		switch (cls) {
+		case BPF_ALU:
+		case BPF_ALU64:
+			reads = (op != BPF_MOV && in->dst_reg == r) ||
+				(BPF_SRC(in->code) == BPF_X && op != BPF_NEG && op != BPF_END &&
+				 in->src_reg == r);
+			writes = in->dst_reg == r;
+			if (reads && user < 0 && cls == BPF_ALU64 && BPF_SRC(in->code) == BPF_X &&
+			    (op == BPF_ADD || op == BPF_SUB) && in->src_reg == r && in->dst_reg != r &&
+			    in->off == 0) {
+				user = i;
+				continue;
+			}
+			break;
+		case BPF_LDX:
+			reads = in->src_reg == r;
+			writes = in->dst_reg == r;
+			break;
+		case BPF_ST:
+			reads = in->dst_reg == r;
+			writes = false;
+			break;
+		case BPF_STX:
+			reads = in->dst_reg == r || in->src_reg == r;
+			writes = false;
+			break;
+		case BPF_LD:
+			if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+				return -1;
+			reads = false;
+			writes = in->dst_reg == r;
+			i++;
+			break;
+		default:	/* jumps */
+			if (cls == BPF_JMP && op == BPF_EXIT)
+				return r == BPF_REG_0 ? -1 : user;
+			if (cls == BPF_JMP && op == BPF_CALL && in->src_reg == 0) {
+				if (r >= BPF_REG_1 && r <= BPF_REG_5)
+					return -1;	/* perhaps an argument */
+				if (r == BPF_REG_0)
+					return user;	/* the helper's result */
+				continue;		/* callee-saved */
+			}
+			return -1;
+		}
+		if (reads)
+			return -1;
+		if (writes)
+			return user;
+	}
+	return -1;
+}
+
+/*
+ * sizeof(struct pt_regs) baked into pointer arithmetic: the registers a
+ * task entered the kernel with, found from the top of its stack
+ * (stack + THREAD_SIZE - sizeof(struct pt_regs), often with the offset of
+ * the register read folded in). The registers end at the top of the stack
+ * on every layout, so on the target the read lands where the target has
+ * that register when the constant becomes THREAD_SIZE - the target's size
+ * + the target's offset: retarget rewrites the immediate that holds it.
+ */
+static void plan_sizeof(struct plan *pl, const struct ptregs_access *a, struct fix_item *it)
+{
+	static const int64_t thread_sizes[] = { 8192, 16384, 32768 };
+	const struct fix_opts *opts = pl->opts;
+	const struct ptregs_prog *l = pl->linked;
+	int64_t s = ptregs_layout_size(opts->from), t = ptregs_layout_size(opts->to);
+	const struct bpf_insn *ci, *user;
+	struct fix_edit e = { 0 };
+	int64_t v, k, nv, ui;
+	int32_t fdelta;
+	bool top = false;
+	int sign, idx;
+
+	if (opts->strategy != FIX_RETARGET || a->copy_insn || a->copy_size || a->relo_field ||
+	    a->off_site != PTREGS_OFF_ALU_IMM || a->off_insn >= l->insn_cnt || !a->size)
+		goto left;
+	/* the instruction that holds the constant, and the add that uses it */
+	ci = &l->insns[a->off_insn];
+	if (BPF_CLASS(ci->code) == BPF_ALU64 && BPF_SRC(ci->code) == BPF_K &&
+	    (BPF_OP(ci->code) == BPF_ADD || BPF_OP(ci->code) == BPF_SUB)) {
+		user = ci;
+		v = ci->imm;
+	} else if ((BPF_CLASS(ci->code) == BPF_ALU64 || BPF_CLASS(ci->code) == BPF_ALU) &&
+		   BPF_OP(ci->code) == BPF_MOV && BPF_SRC(ci->code) == BPF_K && ci->off == 0) {
+		ui = sole_reader(l, a->off_insn);
+		if (ui < 0)
+			goto left_shared;
+		user = &l->insns[ui];
+		v = BPF_CLASS(ci->code) == BPF_ALU64 ? (int64_t)ci->imm : (int64_t)(uint32_t)ci->imm;
+	} else if (ci->code == (BPF_LD | BPF_IMM | BPF_DW) && ci->src_reg == 0 &&
+		   a->off_insn + 1 < l->insn_cnt) {
+		ui = sole_reader(l, a->off_insn);
+		if (ui < 0)
+			goto left_shared;
+		user = &l->insns[ui];
+		v = (int64_t)(((uint64_t)(uint32_t)ci[1].imm << 32) | (uint32_t)ci->imm);
+	} else {
+		goto left;
+	}
+	sign = BPF_OP(user->code) == BPF_ADD ? 1 : -1;
+	k = sign * v;	/* what the pointer moves by */
+	/* the top of a stack minus the size: THREAD_SIZE - size + offset, or -size */
+	if (k == -s)
+		top = true;
+	for (size_t i = 0; i < sizeof(thread_sizes) / sizeof(thread_sizes[0]); i++)
+		if (k >= thread_sizes[i] - s && k < thread_sizes[i])
+			top = true;
+	if (!top) {
+		leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic that does not "
+			  "count down from the top of a stack: not rewritten; use bpf_task_pt_regs() "
+			  "(PTREGS_TASK_REGS in compat.bpf.h)");
+		return;
+	}
+	if (!region_delta(opts, a->offset, a->size, &fdelta)) {
+		leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: the bytes read are "
+			  "not one register on %s, or cover registers that move apart: not rewritten; "
+			  "use bpf_task_pt_regs() (PTREGS_TASK_REGS in compat.bpf.h)", opts->to_name);
+		return;
+	}
+	/* the pointer moves by k - (t - s) + fdelta on the target */
+	nv = v + sign * (fdelta - (t - s));
+	if (ci->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+		if ((uint64_t)nv >> 32 != (uint64_t)v >> 32)
+			goto too_big;
+		e.old_val = ci->imm;
+		e.new_val = (int32_t)(uint32_t)nv;
+	} else if (BPF_CLASS(ci->code) == BPF_ALU && BPF_OP(ci->code) == BPF_MOV) {
+		if (nv < 0 || nv > INT32_MAX)	/* zero-extended: keep the sign bit clear */
+			goto too_big;
+		e.old_val = ci->imm;
+		e.new_val = (int32_t)nv;
+	} else {
+		if (nv < INT32_MIN || nv > INT32_MAX)
+			goto too_big;
+		e.old_val = ci->imm;
+		e.new_val = (int32_t)nv;
+	}
+	e.kind = EDIT_OFFSET;
+	e.site = PTREGS_OFF_ALU_IMM;
+	e.old_size = (uint32_t)s;
+	e.new_size = (uint32_t)t;
+	idx = add_edit(pl, a->off_insn, &e);
+	if (idx < 0) {
+		leave(it, "one constant serves accesses that need different rewrites");
+		return;
+	}
+	it->fixed = true;
+	it->edit = idx;
+	it->site_insn = a->off_insn;
+	it->new_offset = (uint32_t)((int64_t)a->offset + fdelta);
+	return;
+too_big:
+	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: the new constant does "
+		  "not fit the instruction: not rewritten; use bpf_task_pt_regs() (PTREGS_TASK_REGS "
+		  "in compat.bpf.h)");
+	return;
+left_shared:
+	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: its constant is used "
+		  "elsewhere too: not rewritten; use bpf_task_pt_regs() (PTREGS_TASK_REGS in "
+		  "compat.bpf.h)");
+	return;
+left:
+	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: not rewritten; use "
+		  "bpf_task_pt_regs() (PTREGS_TASK_REGS in compat.bpf.h)");
+}
+
+/*
  * Reads of a copy of the registers: right once the probe read that made
  * the copy is fixed, if what they read moves as the copy does.
  */
@@ -557,9 +745,7 @@ static void plan_program(struct plan *pl, bool usdt)
 			break;
 		case PTREGS_VERDICT_SUSPECT:
 			if (a->kind == PTREGS_ACC_SIZEOF)
-				leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: not "
-					  "rewritten; use bpf_task_pt_regs() (PTREGS_TASK_REGS in "
-					  "compat.bpf.h)");
+				plan_sizeof(pl, a, it);
 			else
 				leave(it, "copies sizeof(struct pt_regs) of the source layout: the size "
 					  "cannot be rewritten with the reads of the copy; rebuild with "

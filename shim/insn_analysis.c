@@ -73,7 +73,15 @@ struct val {
 	 * operand, a constant plus a pointer).
 	 */
 	uint32_t def;
-	uint32_t pad2;	/* always 0 */
+	/*
+	 * Constants: 1 + the index of the mov or ld_imm64 whose immediate
+	 * holds this one whole, 0 when none does (computed), DEF_MANY when
+	 * paths disagree. Pointers found by sizeof arithmetic: the same for
+	 * the instruction whose immediate holds the sizeof constant (the add
+	 * or subtract itself, or the mov or ld_imm64 of its register
+	 * operand). 0 otherwise.
+	 */
+	uint32_t cdef;
 };
 
 #define DEF_MANY UINT32_MAX
@@ -174,7 +182,7 @@ static struct val vlost(enum vkind k)
 static bool val_eq(const struct val *a, const struct val *b)
 {
 	return a->kind == b->kind && a->origin == b->origin && a->flags == b->flags &&
-	       a->relo == b->relo && a->off == b->off && a->def == b->def;
+	       a->relo == b->relo && a->off == b->off && a->def == b->def && a->cdef == b->cdef;
 }
 
 /* Join B into A; true when A changed. */
@@ -198,6 +206,14 @@ static bool val_join(struct val *a, const struct val *b)
 	}
 	if (a->kind == VK_UNKNOWN)
 		return false;
+	if (a->kind == VK_CONST && b->kind == VK_CONST && a->off == b->off &&
+	    a->relo == b->relo && a->flags == b->flags) {
+		/* the same constant, from different instructions */
+		if (a->cdef == DEF_MANY)
+			return false;
+		a->cdef = DEF_MANY;
+		return true;
+	}
 	if ((a->kind == VK_REGS || a->kind == VK_PERF || a->kind == VK_SUSPECT) &&
 	    a->kind == b->kind) {
 		/* a pt_regs either way (the syscall wrapper's inner one or the
@@ -215,6 +231,8 @@ static bool val_join(struct val *a, const struct val *b)
 		}
 		if (a->def != b->def)
 			j.def = DEF_MANY;
+		if (a->cdef != b->cdef)
+			j.cdef = DEF_MANY;
 		if (val_eq(a, &j))
 			return false;
 		*a = j;
@@ -412,6 +430,10 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 			a.off_site = PTREGS_OFF_ALU_IMM;
 			a.off_insn = v->def - 1;
 		}
+	} else if (!cp && v->kind == VK_SUSPECT && v->cdef != 0 && v->cdef != DEF_MANY) {
+		/* sizeof arithmetic: the immediate that holds the size */
+		a.off_site = PTREGS_OFF_ALU_IMM;
+		a.off_insn = v->cdef - 1;
 	}
 	of = ptregs_layout_field_at(c->from, a.offset, size);
 	nf = ptregs_layout_field_at(c->to, a.offset, size);
@@ -480,10 +502,17 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 			 "by sizeof arithmetic: another struct on the target, and truncated" :
 			 "copies sizeof(struct pt_regs) of the source layout: truncated on the target";
 	} else if (v->kind == VK_SUSPECT) {
-		a.verdict = PTREGS_VERDICT_SUSPECT;
-		a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
-		if (r)	/* the field is relocated; the base is not */
-			a.old_field = a.new_field = NULL;
+		if (!r && from_size == ptregs_layout_size(c->to) &&
+		    (of && nf ? strcmp(of->name, nf->name) == 0 :
+		     !of && !nf && range_unchanged(c, a.offset, size))) {
+			/* the same size and the same registers there: the same read */
+			a.verdict = PTREGS_VERDICT_UNCHANGED;
+		} else {
+			a.verdict = PTREGS_VERDICT_SUSPECT;
+			a.note = "sizeof(struct pt_regs) baked into pointer arithmetic";
+			if (r)	/* the field is relocated; the base is not */
+				a.old_field = a.new_field = NULL;
+		}
 	} else if ((rp && pt_is_pt_regs_name(rp->type_name) && rp->field_missing) ||
 		   (ri && pt_is_pt_regs_name(ri->type_name) && ri->field_missing)) {
 		a.verdict = PTREGS_VERDICT_FAILS_TO_LOAD;
@@ -1163,14 +1192,17 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 	src = x ? s->r[in->src_reg] : vconst(in->imm, relo);
 
 	if (!is64) {
-		if (op == BPF_MOV && !x && in->off == 0)
+		if (op == BPF_MOV && !x && in->off == 0) {
 			*d = vconst((uint32_t)in->imm, relo);
-		else if (d->kind == VK_CONST && src.kind == VK_CONST && op != BPF_MOV) {
+			d->cdef = insn + 1;
+		} else if (d->kind == VK_CONST && src.kind == VK_CONST && op != BPF_MOV) {
 			*d = alu_const(op, (uint32_t)d->off, (uint32_t)src.off, &ok);
 			if (ok)
 				d->off = (uint32_t)d->off;
 		} else if (op == BPF_MOV && src.kind == VK_CONST && in->off == 0) {
 			*d = vconst((uint32_t)src.off, src.relo);
+			if (src.off >= 0 && src.off <= UINT32_MAX)	/* the same value */
+				d->cdef = src.cdef;
 		} else {
 			*d = V_UNKNOWN;
 		}
@@ -1179,10 +1211,13 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 
 	switch (op) {
 	case BPF_MOV:
-		if (x && in->off != 0)	/* movsx */
+		if (x && in->off != 0) {	/* movsx */
 			*d = V_UNKNOWN;
-		else
+		} else {
 			*d = src;
+			if (!x)
+				d->cdef = insn + 1;
+		}
 		return;
 	case BPF_ADD:
 	case BPF_SUB: {
@@ -1207,6 +1242,7 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 
 			*d = vptr(VK_SUSPECT, PTREGS_FROM_UNKNOWN, field);
 			d->relo = pending;
+			d->cdef = x ? src.cdef : insn + 1;
 		} else if (d->kind == VK_UNKNOWN && src.kind == VK_CONST && src.relo >= 0 &&
 			   op == BPF_ADD) {
 			/* unknown base + CO-RE field offset: keep the relocation */
@@ -1272,6 +1308,7 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
 			} else if (ins->src_reg == 0) {
 				s->r[ins->dst_reg] = vconst((int64_t)(((uint64_t)(uint32_t)ins[1].imm << 32) |
 								  (uint32_t)ins->imm), relo);
+				s->r[ins->dst_reg].cdef = i + 1;
 			} else {
 				s->r[ins->dst_reg] = V_UNKNOWN;
 			}

@@ -123,7 +123,10 @@ struct ptregs_access {
 	 * came), or the immediate of the 64-bit add at off_insn that made the
 	 * pointer (ctx + 112 passed to a probe read). PTREGS_OFF_NONE when no
 	 * one constant does: reads of copies, offsets that differ by path or
-	 * come from a register.
+	 * come from a register. For sizeof arithmetic (PTREGS_ACC_SIZEOF, not
+	 * a copy) PTREGS_OFF_ALU_IMM names the instruction whose immediate
+	 * holds the sizeof constant: the add or subtract that made the
+	 * pointer, or the mov or ld_imm64 that loaded its register operand.
 	 */
 	enum ptregs_off_site off_site;
 	uint32_t off_insn;

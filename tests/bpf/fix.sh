@@ -181,6 +181,84 @@ else
 	bad "own local type: clang: $(head -n1 "$TMP/err")"
 fi
 
+# sizeof(struct pt_regs) arithmetic off the top of a task's stack (suspect):
+# --to rewrites the immediate that holds THREAD_SIZE - sizeof + the offset
+# read for the target's size and offset, and a scan of the output from the
+# target layout finds nothing suspect. With pkrs the registers keep their
+# distance from the top of the stack (16384 - 176 + 136 = 16384 - 168 + 128);
+# with a layout that appends a member they do not (16384 - 176 + 128).
+# sizeof_check NAME TARGET OUT: the change, the instruction, the rescan
+sizeof_check() {
+	local want
+	want=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = json.load(open(sys.argv[2]))
+ip = [f["offset"] for f in l["fields"] if f["name"] == "ip"][0]
+a = [a for a in d["objects"][0]["accesses"] if a["verdict"] == "suspect"]
+c = a[0].get("change", {}) if len(a) == 1 and a[0]["fixed"] else {}
+ok = (c.get("kind") == "offset" and c.get("site") == "imm" and c.get("old_value") == 16344 and
+      c.get("old_sizeof") == 168 and c.get("new_sizeof") == l["size"] == 176 and
+      c.get("new_offset") == ip and c.get("new_value") == 16384 - 176 + ip)
+print(c["insn"], c["new_value"]) if ok else print("bad", a)' "$TMP/sz.json" "$TMP/sz-layout.json" 2>&1)
+	case "$want" in
+	bad* | *Error* | "") bad "sizeof $1: fix -j: $want"; return ;;
+	esac
+	ok
+	llvm-objdump -d --no-show-raw-insn "$3" 2>/dev/null |
+		grep -Eq "^ *${want% *}:[[:space:]]+r0 \+= ${want#* }\$" && ok ||
+		bad "sizeof $1: insn ${want% *} of the output does not add ${want#* }"
+	n=$("$PTREGS" scan -j --from "$2" --to "$2" "$3" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["suspect"])')
+	[ "$n" = 0 ] && ok || bad "sizeof $1: scan of the output from $2 finds $n suspect"
+}
+SZ=$OBJS/uapi/sizeof_regs.bpf.o
+"$PTREGS" layout -j builtin:pkrs >"$TMP/sz-layout.json"
+"$PTREGS" fix -j --to builtin:pkrs -o "$TMP/sz-pkrs.o" "$SZ" >"$TMP/sz.json" 2>/dev/null &&
+	ok || bad "sizeof pkrs: fix --to builtin:pkrs exit $?"
+sizeof_check pkrs builtin:pkrs "$TMP/sz-pkrs.o"
+cat >"$TMP/tail.c" <<'C'
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di;
+	unsigned long orig_ax, ip, cs, flags, sp, ss, appended;
+};
+struct pt_regs regs;
+C
+if ${CC:-cc} -g -c -o "$TMP/tail.o" "$TMP/tail.c" 2>"$TMP/err"; then
+	"$PTREGS" layout -j "$TMP/tail.o" >"$TMP/sz-layout.json"
+	"$PTREGS" fix -j --to "$TMP/tail.o" -o "$TMP/sz-tail.o" "$SZ" >"$TMP/sz.json" 2>/dev/null &&
+		ok || bad "sizeof appended: fix --to exit $?"
+	sizeof_check appended "$TMP/tail.o" "$TMP/sz-tail.o"
+	# the constant in a mov or an ld_imm64 (its one use: rewritten), or
+	# used elsewhere too (left)
+	if ${CLANG:-clang} -target bpf -mcpu=v3 -O2 -g -I/usr/include/"$(gcc -print-multiarch)" \
+		-c -o "$TMP/forms.o" "$(dirname "$0")/extra/sizeof_forms.bpf.c" 2>"$TMP/err"; then
+		"$PTREGS" fix -j --to "$TMP/tail.o" -o "$TMP/forms.fixed.o" "$TMP/forms.o" \
+			>"$TMP/forms.json" 2>/dev/null
+		got=$(python3 -c '
+import json, sys
+for a in json.load(open(sys.argv[1]))["objects"][0]["accesses"]:
+    c = a.get("change", {})
+    print(a["program"], c.get("insn", "left"), c.get("old_value", "-"), c.get("new_value", "-"))
+' "$TMP/forms.json" | tr '\n' ';')
+		[ "$got" = "by_mov 1 16344 16336;by_ld_imm64 2 -168 -176;shared left - -;" ] && ok ||
+			bad "sizeof forms: $got"
+		llvm-objdump -d --no-show-raw-insn "$TMP/forms.fixed.o" >"$TMP/forms.dis" 2>&1
+		grep -Eq '^ *1:[[:space:]]+r6 = 16336$' "$TMP/forms.dis" &&
+			grep -Eq '^ *13:[[:space:]]+r6 = -176 ll$' "$TMP/forms.dis" &&
+			grep -Eq '^ *25:[[:space:]]+r6 = 16344$' "$TMP/forms.dis" && ok ||
+			bad "sizeof forms: the output's constants: $(grep 'r6 =' "$TMP/forms.dis" | tr '\n' ' ')"
+	else
+		bad "sizeof forms: clang: $(head -n1 "$TMP/err")"
+	fi
+else
+	bad "sizeof appended: cc: $(head -n1 "$TMP/err")"
+fi
+# portable mode cannot: it says so, with the source change
+"$PTREGS" fix -n "$SZ" >"$TMP/out" 2>&1
+grep -q "LEFT .*suspect: sizeof(struct pt_regs) baked into pointer arithmetic: not rewritten; use bpf_task_pt_regs()" "$TMP/out" &&
+	ok || bad "sizeof portable: $(head -n2 "$TMP/out")"
+
 # compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
 if [ -f "$COMPAT_OBJ" ]; then
 	"$PTREGS" scan -j --all "$COMPAT_OBJ" >"$TMP/compat.json" 2>/dev/null

@@ -778,6 +778,96 @@ static void task_stack_sizeof_copy_is_suspect(void **state)
 	free(a);
 }
 
+/* A probe read of 8 bytes from r0 onto the stack, then exit. */
+#define PROBE_READ_R0()                                                      \
+	MOV64_REG(3, 0), MOV64_REG(1, 10), ADD64_IMM(1, -8), MOV64_IMM(2, 8),     \
+	CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT()
+
+static void sizeof_arith_names_the_insn_holding_the_size(void **state)
+{
+	const struct bpf_insn by_imm[] = {
+		CALL(BPF_FUNC_get_current_task),
+		ADD64_IMM(0, 16384 - 168 + 128),	/* 1: &task_pt_regs()->ip */
+		PROBE_READ_R0(),
+	};
+	const struct bpf_insn by_mov[] = {
+		CALL(BPF_FUNC_get_current_task),
+		MOV64_IMM(6, 16384 - 168 + 128),	/* 1 */
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		PROBE_READ_R0(),
+	};
+	const struct bpf_insn by_ld[] = {
+		CALL(BPF_FUNC_get_current_task),
+		LD_IMM64_LO(6, 0, -168), INSN(0, 0, 0, 0, -1),	/* 1: r6 = -168 */
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		ADD64_IMM(0, 128),
+		PROBE_READ_R0(),
+	};
+	const struct bpf_insn joined[] = {
+		CALL(BPF_FUNC_get_current_task),
+		JEQ_IMM(1, 0, 2),
+		MOV64_IMM(6, 16384 - 168 + 128),
+		JA(1),
+		MOV64_IMM(6, 16384 - 168 + 128),	/* the same constant, another insn */
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		PROBE_READ_R0(),
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(by_imm, ARRAY_LEN(by_imm), PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
+	assert_int_equal(a[0].offset, 128);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
+	assert_int_equal(a[0].off_insn, 1);
+	free(a);
+	assert_int_equal(analyze(by_mov, ARRAY_LEN(by_mov), PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
+	assert_int_equal(a[0].off_insn, 1);
+	free(a);
+	assert_int_equal(analyze(by_ld, ARRAY_LEN(by_ld), PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].offset, 128);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
+	assert_int_equal(a[0].off_insn, 1);
+	free(a);
+	/* still sizeof arithmetic, but no one instruction holds the size */
+	assert_int_equal(analyze(joined, ARRAY_LEN(joined), PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
+	assert_int_equal(a[0].offset, 128);
+	assert_int_equal(a[0].off_site, PTREGS_OFF_NONE);
+	free(a);
+}
+
+static void sizeof_arith_between_equal_layouts_is_unchanged(void **state)
+{
+	const struct bpf_insn prog[] = {
+		CALL(BPF_FUNC_get_current_task),
+		ADD64_IMM(0, 16384 - 176 + 136),	/* &task_pt_regs()->ip, pkrs */
+		PROBE_READ_R0(),
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = prog, .insn_cnt = ARRAY_LEN(prog),
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access *a;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(analyze_between(&p, pkrs, pkrs, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_UNCHANGED);
+	assert_string_equal(a[0].old_field, "ip");
+	free(a);
+	/* read from the old layout, the same bytes are suspect */
+	assert_int_equal(analyze_between(&p, legacy, pkrs, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
+	free(a);
+}
+
 /* The access at INSN, or NULL. */
 static const struct ptregs_access *access_at(const struct ptregs_access *a, size_t n, uint32_t insn)
 {
@@ -1037,6 +1127,8 @@ int main(void)
 		cmocka_unit_test(copy_between_equal_layouts_is_unchanged),
 		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
 		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
+		cmocka_unit_test(sizeof_arith_names_the_insn_holding_the_size),
+		cmocka_unit_test(sizeof_arith_between_equal_layouts_is_unchanged),
 		cmocka_unit_test(offset_sites_name_the_insn_holding_the_constant),
 		cmocka_unit_test(copy_after_the_copy_table_fills_is_unanalysed),
 		cmocka_unit_test(copies_in_a_loop_converge_and_their_reads_are_reported),
