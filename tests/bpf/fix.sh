@@ -45,6 +45,9 @@ for o in d["objects"]:
 count_breaks() {	# scan's summary: how many breaks
 	"$PTREGS" scan -j "$@" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["breaks"])'
 }
+count_relocated() {	# scan's summary: how many relocated
+	"$PTREGS" scan -j "$@" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["relocated"])'
+}
 
 retyped=0
 for strat in portable pkrs; do
@@ -102,6 +105,13 @@ for strat in portable pkrs; do
 		fi
 		if [ "$left_breaks" -eq 0 ] && [ "$n" != 0 ]; then
 			bad "$strat/$name: nothing left, yet scan finds $n breaks"
+		fi
+		# portable: every access fixed is now one scan calls relocated
+		if [ "$strat" = portable ]; then
+			fixed_all=$(awk '$4 == "fixed"' "$TMP/$strat-$name.txt" | wc -l)
+			r=$(( $(count_relocated "$out") - $(count_relocated "$obj") ))
+			[ "$r" = "$fixed_all" ] && ok ||
+				bad "$strat/$name: scan finds $r more relocated accesses, $fixed_all fixed"
 		fi
 		# fixing it again changes nothing
 		cp "$out" "$TMP/again.o"
@@ -259,6 +269,33 @@ fi
 grep -q "LEFT .*suspect: sizeof(struct pt_regs) baked into pointer arithmetic: not rewritten; use bpf_task_pt_regs()" "$TMP/out" &&
 	ok || bad "sizeof portable: $(head -n2 "$TMP/out")"
 
+# an object without .BTF and .BTF.ext (built without -g, stripped): the
+# portable strategy creates both, libbpf reads them, and every access is
+# relocated; loaded below
+llvm-objcopy --remove-section=.BTF --remove-section=.BTF.ext --remove-section=.rel.BTF \
+	--remove-section=.rel.BTF.ext "$OBJS/uapi/handwritten.bpf.o" "$TMP/nobtf.o"
+if llvm-readelf -S "$TMP/nobtf.o" | grep -q '\.BTF'; then
+	bad "no BTF: llvm-objcopy left a .BTF section"
+elif "$PTREGS" fix -o "$TMP/nobtf.fixed.o" "$TMP/nobtf.o" >"$TMP/out" 2>&1; then
+	grep -q "portable: 3 fixed, 0 left" "$TMP/out" && ok || bad "no BTF: $(head -n1 "$TMP/out")"
+	llvm-readelf -S "$TMP/nobtf.fixed.o" | grep -q ' \.BTF\.ext ' && ok || bad "no BTF: no .BTF.ext made"
+	bpftool btf dump file "$TMP/nobtf.fixed.o" 2>/dev/null | grep -q "STRUCT 'pt_regs___ptregs'" && ok ||
+		bad "no BTF: the made .BTF has no pt_regs___ptregs"
+	[ "$(count_breaks "$TMP/nobtf.fixed.o")" = 0 ] && [ "$(count_relocated "$TMP/nobtf.fixed.o")" = 3 ] && ok ||
+		bad "no BTF: scan of the output: $(count_breaks "$TMP/nobtf.fixed.o") breaks, $(count_relocated "$TMP/nobtf.fixed.o") relocated (expected 0 and 3)"
+else
+	bad "no BTF: fix exit $?: $(head -n1 "$TMP/out")"
+fi
+# --from names the layout the object was built for: from the FRED layout
+# (the same slots) it retargets as from legacy; from pkrs there is nothing
+# to do; an object retargeted once is not retargeted again from elsewhere
+"$PTREGS" fix --from builtin:fred --to builtin:pkrs -o "$TMP/fred.o" "$OBJS/uapi/handwritten.bpf.o" >/dev/null 2>&1 &&
+	cmp -s "$TMP/fred.o" "$TMP/pkrs/handwritten.bpf.o" && ok || bad "from fred: not the legacy retarget"
+"$PTREGS" fix --from builtin:pkrs --to builtin:pkrs -n "$OBJS/uapi/handwritten.bpf.o" 2>&1 | grep -q "nothing to fix" &&
+	ok || bad "from pkrs to pkrs: something to fix"
+"$PTREGS" fix --from builtin:pkrs --to builtin:legacy -n "$TMP/pkrs/handwritten.bpf.o" 2>&1 |
+	grep -q "retargeted before for another layout than builtin:legacy" && ok || bad "retarget twice: not refused"
+
 # compat.bpf.h: a UAPI build whose every read is relocated or perf_event-frozen
 if [ -f "$COMPAT_OBJ" ]; then
 	"$PTREGS" scan -j --all "$COMPAT_OBJ" >"$TMP/compat.json" 2>/dev/null
@@ -309,6 +346,9 @@ else
 	P=$TMP/portable/handwritten.bpf.o
 	load_check load-own-legacy "$P" - own_struct "ldx 112 "
 	load_check load-own-pkrs "$P" "$TMP/pkrs.btf" own_struct "ldx 120 "
+	P=$TMP/nobtf.fixed.o
+	load_check load-nobtf-legacy "$P" - own_struct "ldx 112 "
+	load_check load-nobtf-pkrs "$P" "$TMP/pkrs.btf" own_struct "ldx 120 "
 	# retargeted: the new offsets, whatever BTF libbpf is given
 	load_check load-retarget "$TMP/pkrs/kprobe_args.bpf.o" - direct_args "ldx 112 ldx 120 "
 	load_check load-retarget-handwritten "$TMP/pkrs/handwritten.bpf.o" - own_struct "ldx 120 "
