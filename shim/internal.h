@@ -54,6 +54,8 @@ char *pt_arena_concat(struct pt_arena *a, const char *p, const char *s);
 void pt_arena_free(struct pt_arena *a);
 
 /* layout.c */
+#define PT_LAYOUT_SLOTS 32
+
 struct ptregs_layout {
 	char *name;
 	char *origin;
@@ -62,6 +64,9 @@ struct ptregs_layout {
 	struct ptregs_field *fields;
 	size_t cnt, cap;
 	struct pt_arena strings;
+	/* by pt_layout_finish: the field that is exactly the 8 bytes at
+	 * 8 * i (the first, as ptregs_layout_field_at finds it), or -1 */
+	int16_t slot[PT_LAYOUT_SLOTS];
 };
 
 struct ptregs_layout *pt_layout_new(const char *name, bool is_union, uint32_t size,

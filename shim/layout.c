@@ -20,6 +20,7 @@ struct ptregs_layout *pt_layout_new(const char *name, bool is_union, uint32_t si
 	}
 	l->is_union = is_union;
 	l->size = size;
+	memset(l->slot, 0xff, sizeof(l->slot));
 	return l;
 }
 
@@ -66,6 +67,14 @@ void pt_layout_finish(struct ptregs_layout *l)
 			j--;
 		}
 		l->fields[j] = f;
+	}
+	memset(l->slot, 0xff, sizeof(l->slot));
+	for (size_t i = l->cnt; i-- > 0;) {
+		const struct ptregs_field *f = &l->fields[i];
+
+		if (!f->bit_size && f->size == 8 && !(f->offset & 7) &&
+		    f->offset / 8 < PT_LAYOUT_SLOTS && i <= INT16_MAX)
+			l->slot[f->offset / 8] = (int16_t)i;	/* the first wins */
 	}
 }
 
@@ -121,6 +130,9 @@ const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_layout *l,
 {
 	const struct ptregs_field *best = NULL;
 
+	/* the usual question: one register's 8 bytes */
+	if (size == 8 && !(offset & 7) && offset / 8 < PT_LAYOUT_SLOTS && l->slot[offset / 8] >= 0)
+		return &l->fields[l->slot[offset / 8]];
 	for (size_t i = 0; i < l->cnt; i++) {
 		const struct ptregs_field *f = &l->fields[i];
 
