@@ -1395,9 +1395,29 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
  * UINT32_MAX) and their number in *CNT.
  */
 /*
+ * From T, only moves of immediates and then an exit: the shared return
+ * block compilers jump back to, which is no loop and records nothing.
+ */
+static bool exit_tail(const struct actx *c, const struct func *f, int64_t t)
+{
+	for (; t < f->end; t++) {
+		const struct bpf_insn *ins = &c->p->insns[t];
+
+		if (ins->code == (BPF_JMP | BPF_EXIT))
+			return true;
+		if (ins->code != (BPF_ALU64 | BPF_MOV | BPF_K) &&
+		    ins->code != (BPF_ALU | BPF_MOV | BPF_K))
+			return false;
+	}
+	return false;
+}
+
+/*
  * The block leaders of F: for each instruction, its block's index in
  * instruction order, or UINT32_MAX inside a block. *BACK: some jump goes
- * back to itself or to an earlier instruction (a loop, or may be one).
+ * back to itself or to an earlier instruction (a loop, or may be one), other
+ * than to an exit_tail(): such a block may be visited twice, and is the same
+ * both times.
  */
 static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32_t *cnt,
 			      bool *back)
@@ -1432,7 +1452,7 @@ static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32
 			t = (int64_t)f->start + li + ins->off + 1;
 		if (in_func(f, t)) {
 			lead[t - f->start] = 1;
-			if (t <= (int64_t)(f->start + li))
+			if (t <= (int64_t)(f->start + li) && !exit_tail(c, f, t))
 				*back = true;
 		}
 		if (li + 1 < n)
