@@ -180,6 +180,7 @@ static void cfg_init(void)
 	const char *policy = env("PTREGS_RUN_POLICY", "auto");
 	const char *progs = env("PTREGS_RUN_PROGRAMS", "");
 	const char *log = env("PTREGS_RUN_LOG", NULL);
+	const char *as, *to_name = NULL;
 	size_t n;
 
 	if (!strcmp(policy, "all"))
@@ -205,7 +206,13 @@ static void cfg_init(void)
 		    ptregs_errmsg());
 		return;
 	}
-	if (!strcmp(to, "kernel")) {
+	as = env("PTREGS_RUN_KERNEL_AS", "");
+	if (!strcmp(to, "kernel") && strncmp(as, "builtin:", 8) == 0) {
+		/* ptregs run found the kernel's layout to be this one */
+		cfg.to_owned = ptregs_layout_load(as, "pt_regs", NULL);
+		cfg.to = cfg.to_owned;
+		to_name = PTREGS_KERNEL_BTF;
+	} else if (!strcmp(to, "kernel")) {
 		cfg.to = ptregs_kernel_layout();
 	} else {
 		cfg.to_owned = ptregs_layout_load(to, "pt_regs", NULL);
@@ -217,7 +224,8 @@ static void cfg_init(void)
 		return;
 	}
 	snprintf(cfg.from_name, sizeof(cfg.from_name), "%s", ptregs_layout_origin(cfg.from));
-	snprintf(cfg.to_name, sizeof(cfg.to_name), "%s", ptregs_layout_origin(cfg.to));
+	snprintf(cfg.to_name, sizeof(cfg.to_name), "%s",
+		 to_name ? to_name : ptregs_layout_origin(cfg.to));
 	/* nothing to do when every register of the source is where it was */
 	cfg.same = true;
 	cfg.to_off = calloc(ptregs_layout_field_cnt(cfg.from) + 1, sizeof(*cfg.to_off));
