@@ -4,15 +4,15 @@
 # host's ptregs check (no files) against the patched kernel's bzImage
 # (build/qemu/kernels, written by check.sh):
 #   EXPECT=legacy  names the UAPI program and bpftrace's (id, name, each
-#                  instruction, register before and after, the holder),
-#                  not the CO-RE one: exit 1
+#                  instruction, register before and after, the holder, and
+#                  the UAPI one's pin in bpffs), not the CO-RE one: exit 1
 #   EXPECT=pkrs    the image is the running kernel's: no layout change,
 #                  exit 0
 #
 # shellcheck shell=dash disable=SC2154,SC3043  # HOST, HOSTDIR: set by /init; local: busybox sh
 
 t_checklive() {
-	local img rc hold bt i ids core uapi py
+	local img rc hold bt i ids core uapi py pin
 	sh_need || return $?
 	sh_shim >/tmp/checklive.why || { echo "detail: $(cat /tmp/checklive.why)"; return 77; }
 	img=$(sed -n 's/^patched=//p' "$HOST$HOSTDIR/build/qemu/kernels" 2>/dev/null)
@@ -47,11 +47,20 @@ t_checklive() {
 	cat /tmp/hold.out /tmp/bt.out
 	ids=$(sed -n 's/^held core_args=\([0-9]*\) uapi_args=\([0-9]*\)$/\1 \2/p' /tmp/hold.out)
 	core=${ids% *} uapi=${ids#* }
+	# the UAPI program pinned in bpffs too: check names the pin
+	pin=/sys/fs/bpf/ptregs_checklive
+	if [ -n "$ids" ]; then
+		grep -q " $HOST/sys/fs/bpf " /proc/mounts || mount -t bpf bpf "$HOST"/sys/fs/bpf ||
+			echo "mounting bpffs failed"
+		rm -f "$HOST$pin"
+		host_chroot bpftool prog pin id "$uapi" "$pin" || echo "bpftool prog pin id $uapi failed"
+	fi
 	chroot "$HOST" "$SH_PTREGS" check --kernel "$img" --no-files -j >"$HOST"/tmp/check.json 2>/tmp/check.err
 	rc=$?
 	chroot "$HOST" "$SH_PTREGS" check --kernel "$img" --no-files >/tmp/check.out 2>&1
 	kill $hold $bt 2>/dev/null
 	for p in $(pidof bpftrace 2>/dev/null); do kill "$p"; done
+	rm -f "$HOST$pin"
 	echo "== ptregs check --kernel $img --no-files (exit $rc)"
 	cat /tmp/check.out /tmp/check.err
 	if [ -z "$ids" ] || ! grep -q Attaching /tmp/bt.out; then
@@ -75,6 +84,7 @@ check("uapi_args (%d): %s" % (uapi, moves(u)),
       {(f[1], f[2], f[3]) for f in moves(u)} == {(112, "di", "si"), (104, "si", "dx"), (96, "dx", "cx"),
                                                  (88, "cx", "ax"), (72, "r8", "r9"), (64, "r9", "r10")})
 check("uapi_args evidence and holder", u["evidence"] == "BTF: pt_regs with UAPI names" and "shimctl[" in (u["holders"] or ""))
+check("uapi_args pinned: %s" % u.get("pinned"), u.get("pinned") == "/sys/fs/bpf/ptregs_checklive")
 bts = [p for p in d["running"] if p["holders"] and "bpftrace[" in p["holders"] and p["findings"]]
 check("bpftrace: %s" % [(p["id"], p["name"], moves(p)) for p in bts],
       len(bts) >= 1 and any(("dx", "cx") in [(f[2], f[3]) for f in moves(p)] for p in bts))
