@@ -7,8 +7,10 @@
 # * 8 reads, two helpers) plain, through the preload with nothing to
 # translate (the running kernel's layout), and translated to
 # builtin:pkrs; then the same loads in QEMU on the pkrs kernel (when
-# make kernel has built it), translated for real. The first load of each
-# program, where the preload reads its settings, is not timed.
+# make kernel has built it), translated for real, and a whole bpftrace run
+# of the same probes there (start, compile, load, attach, exit at BEGIN),
+# the time a user waits. The first load of each program, where the preload
+# reads its settings, is not timed.
 # Usage: scripts/bench-run.sh build/ptregs build/tests/run/loader
 set -eu
 PTREGS=${1:-build/ptregs}
@@ -78,3 +80,9 @@ if [ -z "$p" ] || [ -z "$x" ]; then
 fi
 printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), best of 3: %s us plain, %s us through ptregs run, ratio %s (goal <= 1.05)\n' \
 	"$p" "$x" "$(ratio "$x" "$p")"
+bp=$(echo "$line" | sed -n 's/.*bpftrace run plain \([0-9]*\) ms.*/\1/p')
+bx=$(echo "$line" | sed -n 's/.*bpftrace run plain [0-9]* ms, translated \([0-9]*\) ms.*/\1/p')
+if [ -n "$bp" ] && [ -n "$bx" ]; then
+	printf 'A whole bpftrace run of the same probes in QEMU (start, load, attach, exit), best of 3: %s ms plain, %s ms through ptregs run, ratio %s\n' \
+		"$bp" "$bx" "$(ratio "$bx" "$bp")"
+fi
