@@ -69,7 +69,15 @@ void check_error(struct check *c, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* check_live.c */
 int check_live(struct check *c, struct live *l);
-void check_live_finding(struct check *c, const struct live_prog *p, const struct ptregs_access *a);
+/* Where a running program's instruction came from: its BTF line info. */
+struct live_src {
+	const char *file, *text;	/* text may be NULL */
+	unsigned line, col;
+};
+
+/* SRC: NULL when the kernel has no line info for the program. */
+void check_live_finding(struct check *c, const struct live_prog *p, const struct ptregs_access *a,
+			const struct live_src *src);
 void live_free(struct live *l);
 
 #endif

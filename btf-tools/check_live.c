@@ -232,8 +232,33 @@ static void name_helpers(const struct live *l, struct bpf_insn *insns, size_t cn
 	}
 }
 
+/* The kernel's line info of a program, with its BTF for the strings. */
+struct lines {
+	struct bpf_line_info *li;
+	size_t cnt;
+	struct btf *btf;
+};
+
+/* The line of INSN: the last record at or before it, or NULL. */
+static const struct live_src *line_of(const struct lines *ln, uint32_t insn, struct live_src *out)
+{
+	const struct bpf_line_info *best = NULL;
+
+	if (!ln->btf)
+		return NULL;
+	for (size_t i = 0; i < ln->cnt && ln->li[i].insn_off <= insn; i++)
+		best = &ln->li[i];
+	if (!best)
+		return NULL;
+	out->file = btf__name_by_offset(ln->btf, best->file_name_off);
+	out->text = btf__name_by_offset(ln->btf, best->line_off);
+	out->line = BPF_LINE_INFO_LINE_NUM(best->line_col);
+	out->col = BPF_LINE_INFO_LINE_COL(best->line_col);
+	return out->file && *out->file ? out : NULL;
+}
+
 static void analyse(struct check *c, struct live_prog *p, const struct bpf_insn *insns,
-		    size_t cnt)
+		    size_t cnt, const struct lines *ln)
 {
 	struct ptregs_prog prog = { .sz = sizeof(prog), .insns = insns, .insn_cnt = cnt,
 				    .ctx = PTREGS_CTX_PT_REGS };
@@ -256,8 +281,10 @@ static void analyse(struct check *c, struct live_prog *p, const struct bpf_insn 
 			a.note = "the program's BTF names the kernel's registers: built "
 				 "with CO-RE, relocated again when loaded on the new kernel";
 		}
+		struct live_src src;
+
 		p->verdicts[a.verdict]++;
-		check_live_finding(c, p, &a);
+		check_live_finding(c, p, &a, line_of(ln, a.insn, &src));
 	}
 	ptregs_analysis_free(an);
 }
@@ -268,6 +295,7 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 	uint32_t len = sizeof(info);
 	struct bpf_func_info fi[1] = { { 0 } };
 	struct bpf_insn *insns = NULL;
+	struct lines ln = { 0 };
 	struct live_prog *p;
 	int fd = bpf_prog_get_fd_by_id(id);
 
@@ -317,6 +345,15 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 			full.func_info_rec_size = sizeof(fi[0]);
 			full.func_info = (uint64_t)(uintptr_t)fi;
 		}
+		/* line info: where each finding came from, when the loader gave it */
+		if (info.btf_id && info.nr_line_info && info.nr_line_info <= MAX_XLATED / 8 &&
+		    info.line_info_rec_size == sizeof(*ln.li) &&
+		    (ln.li = calloc(info.nr_line_info, sizeof(*ln.li)))) {
+			full.nr_line_info = info.nr_line_info;
+			full.line_info_rec_size = sizeof(*ln.li);
+			full.line_info = (uint64_t)(uintptr_t)ln.li;
+			full.btf_id = info.btf_id;
+		}
 		/* a blinded program without raw dumps allowed: length, no insns */
 		if (bpf_obj_get_info_by_fd(fd, &full, &flen) != 0 || !full.xlated_prog_insns ||
 		    full.xlated_prog_len != info.xlated_prog_len) {
@@ -325,9 +362,15 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 			p->evidence = evidence(&info, full.nr_func_info && fi[0].insn_off == 0 ?
 						      fi[0].type_id : 0);
 			name_helpers(l, insns, info.xlated_prog_len / sizeof(*insns));
-			analyse(c, p, insns, info.xlated_prog_len / sizeof(*insns));
+			if (ln.li && full.nr_line_info == info.nr_line_info) {
+				ln.cnt = full.nr_line_info;
+				ln.btf = btf__load_from_kernel_by_id(info.btf_id);
+			}
+			analyse(c, p, insns, info.xlated_prog_len / sizeof(*insns), &ln);
 		}
 	}
+	btf__free(ln.btf);
+	free(ln.li);
 	free(insns);
 	close(fd);
 }

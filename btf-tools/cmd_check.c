@@ -76,12 +76,22 @@ void check_error(struct check *c, const char *file, const char *fmt, ...)
 	c->errors++;
 }
 
-void check_live_finding(struct check *c, const struct live_prog *p, const struct ptregs_access *a)
+void check_live_finding(struct check *c, const struct live_prog *p, const struct ptregs_access *a,
+			const struct live_src *src)
 {
 	char file[64];
+	size_t before = c->live_scan.cnt;
+	struct finding *f;
 
 	snprintf(file, sizeof(file), "bpf prog %u", p->id);
 	add_finding_at(&c->live_scan, file, p->name, "kprobe", a);
+	if (!src || !src->file || c->live_scan.cnt == before)
+		return;
+	f = &c->live_scan.findings[before];
+	f->src_file = strdup(src->file);
+	f->src_text = src->text ? strdup(src->text) : NULL;
+	f->line = src->line;
+	f->col = src->col;
 }
 
 /* ---- the kernels ------------------------------------------------------- */

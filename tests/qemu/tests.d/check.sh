@@ -4,8 +4,9 @@
 # host's ptregs check (no files) against the patched kernel's bzImage
 # (build/qemu/kernels, written by check.sh):
 #   EXPECT=legacy  names the UAPI program and bpftrace's (id, name, each
-#                  instruction, register before and after, the holder, and
-#                  the UAPI one's pin in bpffs), not the CO-RE one: exit 1
+#                  instruction, register before and after, the holder, the
+#                  UAPI one's pin in bpffs and its source lines from the
+#                  kernel's line info), not the CO-RE one: exit 1
 #   EXPECT=pkrs    the image is the running kernel's: no layout change,
 #                  exit 0
 #
@@ -85,6 +86,10 @@ check("uapi_args (%d): %s" % (uapi, moves(u)),
                                                  (88, "cx", "ax"), (72, "r8", "r9"), (64, "r9", "r10")})
 check("uapi_args evidence and holder", u["evidence"] == "BTF: pt_regs with UAPI names" and "shimctl[" in (u["holders"] or ""))
 check("uapi_args pinned: %s" % u.get("pinned"), u.get("pinned") == "/sys/fs/bpf/ptregs_checklive")
+src = [f.get("source") for f in u["findings"]]
+check("uapi_args findings carry their source lines (kernel line info): %s" %
+      sorted({(s["file"].rsplit("/", 1)[-1], s["line"]) for s in src if s}),
+      bool(src) and all(s and s["file"].endswith(".c") and s["line"] > 0 for s in src))
 bts = [p for p in d["running"] if p["holders"] and "bpftrace[" in p["holders"] and p["findings"]]
 check("bpftrace: %s" % [(p["id"], p["name"], moves(p)) for p in bts],
       len(bts) >= 1 and any(("dx", "cx") in [(f[2], f[3]) for f in moves(p)] for p in bts))
