@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <ptregs/ptregs.h>
 #include "check.h"
+#include "format.h"
 #include "main.h"
 
 #include "known_consumers.h"	/* generated from btf-tools/known-consumers */
@@ -794,7 +795,11 @@ static void print_text(const struct check *c, const struct tally *t, bool summar
 				if (strcmp(f->file, file) != 0 || !breaking(f->acc.verdict))
 					continue;
 				finding_message(f, msg, sizeof(msg));
-				printf("    insn %u: %s\n", f->acc.insn, msg);
+				if (f->src_file)
+					printf("    insn %u (%s:%u): %s\n", f->acc.insn,
+					       basename_of(f->src_file), f->line, msg);
+				else
+					printf("    insn %u: %s\n", f->acc.insn, msg);
 			}
 			printf("    remedy: after the upgrade, run what loaded it through ptregs run, "
 			       "or fix its objects (ptregs fix)\n");

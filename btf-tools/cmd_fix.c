@@ -22,6 +22,7 @@
 #include <elf.h>
 #include <ptregs/object.h>
 #include "fix.h"
+#include "format.h"
 #include "main.h"
 
 void help_fix(void)
@@ -49,13 +50,6 @@ void help_fix(void)
 	       "input could not be read or an output not written (nothing is written for\n"
 	       "that input), 3 usage error.\n",
 	       bin_name);
-}
-
-static const char *basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
 }
 
 struct fix_run {

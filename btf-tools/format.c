@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <string.h>
 #include "format.h"
 
 void fmt_field_pos(char *buf, size_t len, uint32_t offset, uint32_t bit_offset,
@@ -17,4 +18,11 @@ void fmt_field_size(char *buf, size_t len, uint32_t size, uint32_t bit_size)
 		snprintf(buf, len, "%u:%u", size, bit_size);
 	else
 		snprintf(buf, len, "%u", size);
+}
+
+const char *basename_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
 }

@@ -13,5 +13,7 @@
 void fmt_field_pos(char *buf, size_t len, uint32_t offset, uint32_t bit_offset,
 		   uint32_t bit_size);
 void fmt_field_size(char *buf, size_t len, uint32_t size, uint32_t bit_size);
+/* The last component of path P (P itself without a '/'). */
+const char *basename_of(const char *p);
 
 #endif
