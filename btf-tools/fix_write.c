@@ -477,6 +477,10 @@ static int build_btf(const struct fix_object *fo, const struct fix_opts *opts, E
 	struct ext x = { 0 };
 	int id, r = -1;
 
+	/* a NOBITS section: a size, no bytes */
+	if ((btf_d && !btf_d->d_buf && btf_d->d_size) || (ext_d && !ext_d->d_buf && ext_d->d_size))
+		return fail(err, errlen, "%s carries no data (a section without contents)",
+			    btf_d && !btf_d->d_buf ? ".BTF" : ".BTF.ext");
 	btf = btf_d ? btf__new(btf_d->d_buf, (__u32)btf_d->d_size) : btf__new_empty();
 	if (!btf)
 		return fail(err, errlen, "malformed .BTF (%s)", strerror(errno));
