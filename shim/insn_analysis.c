@@ -1395,12 +1395,14 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
  * UINT32_MAX) and their number in *CNT.
  */
 /*
- * From T, only moves of immediates and then an exit: the shared return
- * block compilers jump back to, which is no loop and records nothing.
+ * From T, at most a few moves of immediates and then an exit: the shared
+ * return block compilers jump back to, which is no loop and records
+ * nothing. Bounded, so that many jumps back cost no more than a few steps
+ * each (a longer tail is taken as a loop: two passes, the same result).
  */
 static bool exit_tail(const struct actx *c, const struct func *f, int64_t t)
 {
-	for (; t < f->end; t++) {
+	for (int k = 0; k < 4 && t < f->end; k++, t++) {
 		const struct bpf_insn *ins = &c->p->insns[t];
 
 		if (ins->code == (BPF_JMP | BPF_EXIT))
