@@ -385,14 +385,14 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 	struct stat st;
 	int ret, fd = -1;
 
-	ret = read_file(path, &buf, &size, &st);
+	/* in place through a symbolic link: replace the file, keep the link */
+	if (!r->out && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, real))
+		dest = real;
+	ret = read_file(dest == real ? real : path, &buf, &size, &st);
 	if (ret) {
 		run_error(r, path, "%s", strerror(-ret));
 		return;
 	}
-	/* in place through a symbolic link: replace the file, keep the link */
-	if (!r->out && realpath(path, real))
-		dest = real;
 	if (size == 0) {
 		if (explicit)
 			run_error(r, path, "empty file");
@@ -475,7 +475,11 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 		edits += f->fo.edit_cnt;
 	}
 	if (!n) {
-		if (explicit)
+		if (explicit && ptregs_light_skeleton(buf, size))
+			run_error(r, path, "a light skeleton: its programs are in loader code, not in "
+				  "an object, and cannot be fixed here; rebuild it from fixed sources, "
+				  "or run it through ptregs run; nothing written");
+		else if (explicit)
 			run_error(r, path, "no BPF object here: neither a BPF object nor a file "
 				  "embedding one");
 		goto out;

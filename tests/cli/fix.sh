@@ -87,6 +87,7 @@ run truncated 2 fix -o "$TMP/t-out.o" "$TMP/trunc.o" && has truncated "nothing w
 cp "$TMP/trunc.o" "$TMP/trunc2.o"
 run truncated-in-place 2 fix --in-place "$TMP/trunc2.o" && same truncated-in-place "$TMP/trunc.o" "$TMP/trunc2.o"
 printf 'not an object' >"$TMP/text"
+run lskel 2 fix -n "$FX/lskel" && has lskel "a light skeleton: its programs are in loader code" err
 run not-bpf 2 fix -o "$TMP/n-out" "$TMP/text" && has not-bpf "neither a BPF object" err
 run missing 2 fix -n /nonexistent.o && has missing "No such file" err
 : >"$TMP/empty"
