@@ -210,7 +210,7 @@ static void cfg_init(void)
 	if (!strcmp(to, "kernel") && strncmp(as, "builtin:", 8) == 0) {
 		/* ptregs run found the kernel's layout to be this one */
 		cfg.to_owned = ptregs_layout_load(as, "pt_regs", NULL);
-		cfg.to = cfg.to_owned;
+		cfg.to = cfg.to_owned ? cfg.to_owned : ptregs_kernel_layout();
 		to_name = PTREGS_KERNEL_BTF;
 	} else if (!strcmp(to, "kernel")) {
 		cfg.to = ptregs_kernel_layout();
