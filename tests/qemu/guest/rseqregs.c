@@ -120,9 +120,11 @@ asm(".pushsection .data\n"
     "	push %rbx\n	push %rbp\n	push %r12\n"
     "	push %r13\n	push %r14\n	push %r15\n"
     "	mov %rsp, %fs:rsp_in@tpoff\n"
-    "	lea cs_desc(%rip), %rax\n"
-    "	mov %rax, %fs:rs@tpoff+8\n"		/* rs.rseq_cs = &cs_desc */
     LOAD_V64_GPRS
+    /* rs.rseq_cs = &cs_desc, the last instruction before the section: an
+     * interrupt between the two would find the ip outside the section and
+     * clear rseq_cs (non-PIE: the address fits the immediate) */
+    "	movq $cs_desc, %fs:rs@tpoff+8\n"
     ".globl cs_start\n"
     "cs_start:\n"
     "	movl %fs:rs@tpoff+4, %eax\n"		/* rax = rs.cpu_id */
@@ -180,7 +182,6 @@ asm(".pushsection .data\n"
     "rseq_section:\n"
     "	push %ebx\n	push %esi\n	push %edi\n	push %ebp\n"
     "	mov %esp, %gs:rsp_in@ntpoff\n"
-    "	movl $cs_desc, %gs:rs@ntpoff+8\n"	/* rs.rseq_cs = &cs_desc */
     "	movl $0, %gs:rs@ntpoff+12\n"
     "	mov $" S(V32_EAX) ", %eax\n"
     "	mov $" S(V32_EBX) ", %ebx\n"
@@ -189,6 +190,7 @@ asm(".pushsection .data\n"
     "	mov $" S(V32_ESI) ", %esi\n"
     "	mov $" S(V32_EDI) ", %edi\n"
     "	mov $" S(V32_EBP) ", %ebp\n"
+    "	movl $cs_desc, %gs:rs@ntpoff+8\n"	/* rs.rseq_cs = &cs_desc, last */
     ".globl cs_start\n"
     "cs_start:\n"
     "	movl %gs:rs@ntpoff+4, %eax\n"		/* eax = rs.cpu_id */
