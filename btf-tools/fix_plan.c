@@ -527,12 +527,13 @@ static void plan_sizeof(struct plan *pl, const struct ptregs_access *a, struct f
 	const struct fix_opts *opts = pl->opts;
 	const struct ptregs_prog *l = pl->linked;
 	int64_t s = ptregs_layout_size(opts->from), t = ptregs_layout_size(opts->to);
-	const struct bpf_insn *ci, *user;
+	const struct bpf_insn *ci, *user = NULL;
 	struct fix_edit e = { 0 };
 	int64_t v, k, nv, ui;
 	int32_t fdelta;
-	bool top = false;
+	bool top = false, fits;
 	int sign, idx;
+	char why[256] = "";	/* what stops the rewrite, after "arithmetic" */
 
 	if (opts->strategy != FIX_RETARGET || a->copy_insn || a->copy_size || a->relo_field ||
 	    a->off_site != PTREGS_OFF_ALU_IMM || a->off_insn >= l->insn_cnt || !a->size)
@@ -545,20 +546,20 @@ static void plan_sizeof(struct plan *pl, const struct ptregs_access *a, struct f
 		v = ci->imm;
 	} else if ((BPF_CLASS(ci->code) == BPF_ALU64 || BPF_CLASS(ci->code) == BPF_ALU) &&
 		   BPF_OP(ci->code) == BPF_MOV && BPF_SRC(ci->code) == BPF_K && ci->off == 0) {
-		ui = sole_reader(l, a->off_insn);
-		if (ui < 0)
-			goto left_shared;
-		user = &l->insns[ui];
 		v = BPF_CLASS(ci->code) == BPF_ALU64 ? (int64_t)ci->imm : (int64_t)(uint32_t)ci->imm;
 	} else if (ci->code == (BPF_LD | BPF_IMM | BPF_DW) && ci->src_reg == 0 &&
 		   a->off_insn + 1 < l->insn_cnt) {
-		ui = sole_reader(l, a->off_insn);
-		if (ui < 0)
-			goto left_shared;
-		user = &l->insns[ui];
 		v = (int64_t)(((uint64_t)(uint32_t)ci[1].imm << 32) | (uint32_t)ci->imm);
 	} else {
 		goto left;
+	}
+	if (!user) {	/* a mov or ld_imm64: the one add or subtract that reads it */
+		ui = sole_reader(l, a->off_insn);
+		if (ui < 0) {
+			snprintf(why, sizeof(why), ": its constant is used elsewhere too");
+			goto left;
+		}
+		user = &l->insns[ui];
 	}
 	sign = BPF_OP(user->code) == BPF_ADD ? 1 : -1;
 	k = sign * v;	/* what the pointer moves by */
@@ -569,37 +570,30 @@ static void plan_sizeof(struct plan *pl, const struct ptregs_access *a, struct f
 		if (k >= thread_sizes[i] - s && k < thread_sizes[i])
 			top = true;
 	if (!top) {
-		leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic that does not "
-			  "count down from the top of a stack: not rewritten; use bpf_task_pt_regs() "
-			  "(PTREGS_TASK_REGS in compat.bpf.h)");
-		return;
+		snprintf(why, sizeof(why), " that does not count down from the top of a stack");
+		goto left;
 	}
 	if (!region_delta(opts, a->offset, a->size, &fdelta)) {
-		leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: the bytes read are "
-			  "not one register on %s, or cover registers that move apart: not rewritten; "
-			  "use bpf_task_pt_regs() (PTREGS_TASK_REGS in compat.bpf.h)", opts->to_name);
-		return;
+		snprintf(why, sizeof(why), ": the bytes read are not one register on %s, or cover "
+			 "registers that move apart", opts->to_name);
+		goto left;
 	}
 	/* the pointer moves by k - (t - s) + fdelta on the target */
 	nv = v + sign * (fdelta - (t - s));
-	if (ci->code == (BPF_LD | BPF_IMM | BPF_DW)) {
-		if ((uint64_t)nv >> 32 != (uint64_t)v >> 32)
-			goto too_big;
-		e.old_val = ci->imm;
-		e.new_val = (int32_t)(uint32_t)nv;
-	} else if (BPF_CLASS(ci->code) == BPF_ALU && BPF_OP(ci->code) == BPF_MOV) {
-		if (nv < 0 || nv > INT32_MAX)	/* zero-extended: keep the sign bit clear */
-			goto too_big;
-		e.old_val = ci->imm;
-		e.new_val = (int32_t)nv;
-	} else {
-		if (nv < INT32_MIN || nv > INT32_MAX)
-			goto too_big;
-		e.old_val = ci->imm;
-		e.new_val = (int32_t)nv;
+	if (ci->code == (BPF_LD | BPF_IMM | BPF_DW))
+		fits = (uint64_t)nv >> 32 == (uint64_t)v >> 32;
+	else if (BPF_CLASS(ci->code) == BPF_ALU && BPF_OP(ci->code) == BPF_MOV)
+		fits = nv >= 0 && nv <= INT32_MAX;	/* zero-extended: keep the sign bit clear */
+	else
+		fits = nv >= INT32_MIN && nv <= INT32_MAX;
+	if (!fits) {
+		snprintf(why, sizeof(why), ": the new constant does not fit the instruction");
+		goto left;
 	}
 	e.kind = EDIT_OFFSET;
 	e.site = PTREGS_OFF_ALU_IMM;
+	e.old_val = ci->imm;
+	e.new_val = (int32_t)(uint32_t)nv;	/* ld_imm64: its low half */
 	e.old_size = (uint32_t)s;
 	e.new_size = (uint32_t)t;
 	idx = add_edit(pl, a->off_insn, &e);
@@ -612,19 +606,9 @@ static void plan_sizeof(struct plan *pl, const struct ptregs_access *a, struct f
 	it->site_insn = a->off_insn;
 	it->new_offset = (uint32_t)((int64_t)a->offset + fdelta);
 	return;
-too_big:
-	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: the new constant does "
-		  "not fit the instruction: not rewritten; use bpf_task_pt_regs() (PTREGS_TASK_REGS "
-		  "in compat.bpf.h)");
-	return;
-left_shared:
-	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: its constant is used "
-		  "elsewhere too: not rewritten; use bpf_task_pt_regs() (PTREGS_TASK_REGS in "
-		  "compat.bpf.h)");
-	return;
 left:
-	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic: not rewritten; use "
-		  "bpf_task_pt_regs() (PTREGS_TASK_REGS in compat.bpf.h)");
+	leave(it, "sizeof(struct pt_regs) baked into pointer arithmetic%s: not rewritten; use "
+		  "bpf_task_pt_regs() (PTREGS_TASK_REGS in compat.bpf.h)", why);
 }
 
 /*
