@@ -143,6 +143,38 @@ static void write_location(struct json_writer *w, const struct sarif_ctx *c, con
 	free(abs);
 }
 
+/*
+ * A result's rule, level and message, then its one location opened at its
+ * physicalLocation's artifactLocation for PATH: the caller adds a region,
+ * closes the physicalLocation and calls result_properties().
+ */
+static void result_begin(struct json_writer *w, const struct sarif_ctx *c, const struct rule *r,
+			 const char *text, const char *path)
+{
+	jsonw_start_object(w);
+	jsonw_string_field(w, "ruleId", r->id);
+	jsonw_string_field(w, "level", r->level);
+	jsonw_name(w, "message");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "text", text);
+	jsonw_end_object(w);
+	jsonw_name(w, "locations");
+	jsonw_start_array(w);
+	jsonw_start_object(w);
+	jsonw_name(w, "physicalLocation");
+	jsonw_start_object(w);
+	write_location(w, c, path);
+}
+
+/* Close the location and open the result's properties. */
+static void result_properties(struct json_writer *w)
+{
+	jsonw_end_object(w);
+	jsonw_end_array(w);
+	jsonw_name(w, "properties");
+	jsonw_start_object(w);
+}
+
 static void write_result(struct json_writer *w, const struct sarif_ctx *c,
 			 const struct finding *fd)
 {
@@ -154,19 +186,7 @@ static void write_result(struct json_writer *w, const struct sarif_ctx *c,
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, "; in %s, program %s (%s), insn %u",
 		 fd->object ? fd->object : fd->file, fd->program, fd->section, fd->acc.insn);
-	jsonw_start_object(w);
-	jsonw_string_field(w, "ruleId", r->id);
-	jsonw_string_field(w, "level", r->level);
-	jsonw_name(w, "message");
-	jsonw_start_object(w);
-	jsonw_string_field(w, "text", msg);
-	jsonw_end_object(w);
-	jsonw_name(w, "locations");
-	jsonw_start_array(w);
-	jsonw_start_object(w);
-	jsonw_name(w, "physicalLocation");
-	jsonw_start_object(w);
-	write_location(w, c, fd->src_file ? fd->src_file : fd->file);
+	result_begin(w, c, r, msg, fd->src_file ? fd->src_file : fd->file);
 	if (fd->src_file && fd->line) {
 		jsonw_name(w, "region");
 		jsonw_start_object(w);
@@ -176,10 +196,7 @@ static void write_result(struct json_writer *w, const struct sarif_ctx *c,
 		jsonw_end_object(w);
 	}
 	jsonw_end_object(w);
-	jsonw_end_object(w);
-	jsonw_end_array(w);
-	jsonw_name(w, "properties");
-	jsonw_start_object(w);
+	result_properties(w);
 	finding_json_fields(w, fd);
 	jsonw_end_object(w);
 	jsonw_end_object(w);
@@ -196,19 +213,7 @@ static void write_extra(struct json_writer *w, const struct sarif_ctx *c,
 {
 	const struct rule *r = &extra_rules[x->kind == SARIF_KNOWN_CONSUMER];
 
-	jsonw_start_object(w);
-	jsonw_string_field(w, "ruleId", r->id);
-	jsonw_string_field(w, "level", r->level);
-	jsonw_name(w, "message");
-	jsonw_start_object(w);
-	jsonw_string_field(w, "text", x->message);
-	jsonw_end_object(w);
-	jsonw_name(w, "locations");
-	jsonw_start_array(w);
-	jsonw_start_object(w);
-	jsonw_name(w, "physicalLocation");
-	jsonw_start_object(w);
-	write_location(w, c, x->file);
+	result_begin(w, c, r, x->message, x->file);
 	jsonw_end_object(w);
 	if (x->package) {
 		jsonw_name(w, "logicalLocations");
@@ -219,10 +224,7 @@ static void write_extra(struct json_writer *w, const struct sarif_ctx *c,
 		jsonw_end_object(w);
 		jsonw_end_array(w);
 	}
-	jsonw_end_object(w);
-	jsonw_end_array(w);
-	jsonw_name(w, "properties");
-	jsonw_start_object(w);
+	result_properties(w);
 	opt_string(w, "package", x->package);
 	opt_string(w, "version", x->version);
 	opt_string(w, "debug_file", x->debug_file);
