@@ -783,6 +783,22 @@ static void task_stack_sizeof_copy_is_suspect(void **state)
 	MOV64_REG(3, 0), MOV64_REG(1, 10), ADD64_IMM(1, -8), MOV64_IMM(2, 8),     \
 	CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT()
 
+/* One access: sizeof arithmetic reading ip (128), its size held at SITE by INSN. */
+static void expect_sizeof_ip(const struct bpf_insn *insns, size_t n, enum ptregs_off_site site,
+			     uint32_t insn)
+{
+	struct ptregs_access *a;
+
+	assert_int_equal(analyze(insns, n, PTREGS_CTX_PT_REGS, &a), 1);
+	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
+	assert_int_equal(a[0].offset, 128);
+	assert_int_equal(a[0].off_site, site);
+	if (site != PTREGS_OFF_NONE)
+		assert_int_equal(a[0].off_insn, insn);
+	free(a);
+}
+
 static void sizeof_arith_names_the_insn_holding_the_size(void **state)
 {
 	const struct bpf_insn by_imm[] = {
@@ -812,34 +828,12 @@ static void sizeof_arith_names_the_insn_holding_the_size(void **state)
 		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
 		PROBE_READ_R0(),
 	};
-	struct ptregs_access *a;
-
 	(void)state;
-	assert_int_equal(analyze(by_imm, ARRAY_LEN(by_imm), PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
-	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
-	assert_int_equal(a[0].offset, 128);
-	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
-	assert_int_equal(a[0].off_insn, 1);
-	free(a);
-	assert_int_equal(analyze(by_mov, ARRAY_LEN(by_mov), PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
-	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
-	assert_int_equal(a[0].off_insn, 1);
-	free(a);
-	assert_int_equal(analyze(by_ld, ARRAY_LEN(by_ld), PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
-	assert_int_equal(a[0].offset, 128);
-	assert_int_equal(a[0].off_site, PTREGS_OFF_ALU_IMM);
-	assert_int_equal(a[0].off_insn, 1);
-	free(a);
+	expect_sizeof_ip(by_imm, ARRAY_LEN(by_imm), PTREGS_OFF_ALU_IMM, 1);
+	expect_sizeof_ip(by_mov, ARRAY_LEN(by_mov), PTREGS_OFF_ALU_IMM, 1);
+	expect_sizeof_ip(by_ld, ARRAY_LEN(by_ld), PTREGS_OFF_ALU_IMM, 1);
 	/* still sizeof arithmetic, but no one instruction holds the size */
-	assert_int_equal(analyze(joined, ARRAY_LEN(joined), PTREGS_CTX_PT_REGS, &a), 1);
-	assert_int_equal(a[0].kind, PTREGS_ACC_SIZEOF);
-	assert_int_equal(a[0].verdict, PTREGS_VERDICT_SUSPECT);
-	assert_int_equal(a[0].offset, 128);
-	assert_int_equal(a[0].off_site, PTREGS_OFF_NONE);
-	free(a);
+	expect_sizeof_ip(joined, ARRAY_LEN(joined), PTREGS_OFF_NONE, 0);
 }
 
 static void sizeof_arith_between_equal_layouts_is_unchanged(void **state)
