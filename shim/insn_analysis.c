@@ -1387,14 +1387,6 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
 }
 
 /*
- * The instructions of F where a basic block starts: the entry, every jump
- * target, and whatever follows a jump or an exit. Anything else is reached
- * only by falling through from the instruction before it, so its state is
- * that instruction's, carried along: states are kept, joined and compared
- * only at these. Returns each leader's index in the state array (or
- * UINT32_MAX) and their number in *CNT.
- */
-/*
  * From T, at most a few moves of immediates and then an exit: the shared
  * return block compilers jump back to, which is no loop and records
  * nothing. Bounded, so that many jumps back cost no more than a few steps
@@ -1415,10 +1407,14 @@ static bool exit_tail(const struct actx *c, const struct func *f, int64_t t)
 }
 
 /*
- * The block leaders of F: for each instruction, its block's index in
- * instruction order, or UINT32_MAX inside a block. *BACK: some jump goes
- * back to itself or to an earlier instruction (a loop, or may be one), other
- * than to an exit_tail(): such a block may be visited twice, and is the same
+ * The instructions of F where a basic block starts: the entry, every jump
+ * target, and whatever follows a jump or an exit. Anything else is reached
+ * only by falling through from the instruction before it, so its state is
+ * that instruction's, carried along: states are kept, joined and compared
+ * only at these. Returns each leader's index in the state array (or
+ * UINT32_MAX) and their number in *CNT. *BACK: some jump goes back to
+ * itself or to an earlier instruction (a loop, or may be one), other than
+ * to an exit_tail(): such a block may be visited twice, and is the same
  * both times.
  */
 static uint32_t *find_leaders(const struct actx *c, const struct func *f, uint32_t *cnt,

@@ -778,6 +778,40 @@ static void task_stack_sizeof_copy_is_suspect(void **state)
 	free(a);
 }
 
+/*
+ * Without loops a function is analysed in one pass; jumps back to a shared
+ * "r0 = 0; exit" are no loop. The block at 11 is entered by a fall-through
+ * and by a jump over the add: ctx + 104 on one path, ctx + 112 on the
+ * other, so it must be judged after both (seen early, it would be one
+ * read of si), and each read is recorded once.
+ */
+static void one_pass_judges_a_join_after_all_its_paths(void **state)
+{
+	const struct bpf_insn prog[] = {
+		MOV64_REG(6, 1), MOV64_REG(7, 1),
+		JEQ_IMM(2, 0, 4),		/* 2: to 7 */
+		MOV64_IMM(0, 0), EXIT(),	/* 3: the shared exit */
+		ADD64_IMM(7, 8), JA(0),		/* 5: unreached */
+		LDX64(3, 6, 112),		/* 7: di */
+		JEQ_IMM(3, 0, -6),		/* 8: back to 3 */
+		JEQ_IMM(2, 1, 1),		/* 9: over the add */
+		ADD64_IMM(7, 8),
+		LDX64(4, 7, 104),		/* 11: si or dx, by path */
+		JA(-10),			/* 12: back to 3 */
+	};
+	struct ptregs_access *a;
+
+	(void)state;
+	assert_int_equal(analyze(prog, ARRAY_LEN(prog), PTREGS_CTX_PT_REGS, &a), 2);
+	assert_int_equal(a[0].insn, 7);
+	assert_int_equal(a[0].verdict, PTREGS_VERDICT_BREAKS);
+	assert_string_equal(a[0].old_field, "di");
+	assert_int_equal(a[1].insn, 11);
+	assert_int_equal(a[1].kind, PTREGS_ACC_VAR_OFFSET);
+	assert_int_equal(a[1].verdict, PTREGS_VERDICT_UNANALYSED);
+	free(a);
+}
+
 /* A probe read of 8 bytes from r0 onto the stack, then exit. */
 #define PROBE_READ_R0()                                                      \
 	MOV64_REG(3, 0), MOV64_REG(1, 10), ADD64_IMM(1, -8), MOV64_IMM(2, 8),     \
@@ -1121,6 +1155,7 @@ int main(void)
 		cmocka_unit_test(copy_between_equal_layouts_is_unchanged),
 		cmocka_unit_test(copy_from_a_relocated_field_follows_it_on_the_target),
 		cmocka_unit_test(task_stack_sizeof_copy_is_suspect),
+		cmocka_unit_test(one_pass_judges_a_join_after_all_its_paths),
 		cmocka_unit_test(sizeof_arith_names_the_insn_holding_the_size),
 		cmocka_unit_test(sizeof_arith_between_equal_layouts_is_unchanged),
 		cmocka_unit_test(offset_sites_name_the_insn_holding_the_constant),
