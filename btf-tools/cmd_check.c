@@ -142,23 +142,6 @@ static int default_kernel(const char *root, char *out, size_t len)
 }
 
 /*
- * FIELD of L by its name, or by the other naming of the same register
- * ("rdi" for "di"); NULL when L has neither.
- */
-static const struct ptregs_field *reg_field(const struct ptregs_layout *l, const char *name)
-{
-	const struct ptregs_field *f = ptregs_layout_find(l, name);
-	const char *k;
-
-	if (!f && (k = ptregs_reg_kernel_name(name)) != NULL) {
-		f = ptregs_layout_find(l, k);
-		if (!f && (k = ptregs_reg_uapi_name(name)) != NULL)
-			f = ptregs_layout_find(l, k);
-	}
-	return f;
-}
-
-/*
  * The fields both layouts have whose offset differs. A field only one
  * side has (the FRED union aliases csx, fred_cs, ssx, fred_ss of 6.9+) is
  * no move by itself: the registers around it say whether reads change.
@@ -169,10 +152,10 @@ static size_t moved_regs(const struct ptregs_layout *old, const struct ptregs_la
 
 	for (size_t i = 0; i < ptregs_layout_field_cnt(old); i++) {
 		const struct ptregs_field *f = ptregs_layout_field(old, i);
-		const struct ptregs_field *g = reg_field(new, f->name);
+		int to = ptregs_reg_offset(new, f->name);	/* by either naming */
 
-		common += g != NULL;
-		if (g && g->offset != f->offset)
+		common += to >= 0;
+		if (to >= 0 && to != (int)f->offset)
 			moved++;
 	}
 	/* no register in common: nothing is where it was */
@@ -307,7 +290,7 @@ static void dwarf_check(struct worker *w, const char *path, const char *debug)
 	for (size_t i = 0; same && i < ptregs_layout_field_cnt(l); i++) {
 		const struct ptregs_field *g = ptregs_layout_field(l, i);
 		const struct ptregs_field *f = ptregs_layout_find(old, g->name);
-		const struct ptregs_field *n;
+		int to;
 
 		if (!f)
 			continue;
@@ -315,8 +298,8 @@ static void dwarf_check(struct worker *w, const char *path, const char *debug)
 			same = false;
 			break;
 		}
-		n = reg_field(new, g->name);
-		if (n && n->offset != g->offset)
+		to = ptregs_reg_offset(new, g->name);
+		if (to >= 0 && to != (int)g->offset)
 			moves++;
 	}
 	if (same && moves) {
