@@ -154,23 +154,6 @@ static bool layout_usable(const char *what, const char *spec)
 	return true;
 }
 
-/* Field by field the same registers at the same places (types aside). */
-static bool same_fields(const struct ptregs_layout *a, const struct ptregs_layout *b)
-{
-	size_t n = ptregs_layout_field_cnt(a);
-
-	if (n != ptregs_layout_field_cnt(b) || ptregs_layout_size(a) != ptregs_layout_size(b))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		const struct ptregs_field *x = ptregs_layout_field(a, i), *y = ptregs_layout_field(b, i);
-
-		if (strcmp(x->name, y->name) != 0 || x->offset != y->offset || x->size != y->size ||
-		    x->bit_offset != y->bit_offset || x->bit_size != y->bit_size)
-			return false;
-	}
-	return true;
-}
-
 /*
  * The built-in layout the running kernel's is, field by field, or NULL: the
  * preload then takes that instead of parsing the kernel's BTF again in every
@@ -183,11 +166,15 @@ static const char *kernel_as_builtin(char *buf, size_t len)
 
 	for (size_t i = 0; k && names && names[i]; i++) {
 		struct ptregs_layout *b;
+		struct ptregs_diff *d = NULL;
 		bool same;
 
 		snprintf(buf, len, "builtin:%s", names[i]);
 		b = ptregs_layout_load(buf, "pt_regs", NULL);
-		same = b && same_fields(k, b);
+		if (b)
+			d = ptregs_layout_diff(k, b);
+		same = d && ptregs_diff_compat(d) == PTREGS_COMPAT_SAME;
+		ptregs_diff_free(d);
 		ptregs_layout_free(b);
 		if (same)
 			return buf;

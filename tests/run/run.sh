@@ -61,6 +61,23 @@ has "environment" "^PTREGS_RUN_TO=kernel$" out
 has "environment" "^PTREGS_RUN_POLICY=all$" out
 has "environment" "^PTREGS_RUN_PROGRAMS=a,b$" out
 has "environment" "^PTREGS_RUN_ON_UNANALYSED=refuse$" out
+# the running kernel's layout by a built-in's name when one equals it, so
+# the preload parses no BTF; none with --to
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	kas=$(sed -n 's/^PTREGS_RUN_KERNEL_AS=//p' "$TMP/out")
+	if [ -n "$kas" ]; then
+		"$PTREGS" diff -q "$kas" /sys/kernel/btf/vmlinux && ok ||
+			bad "environment: PTREGS_RUN_KERNEL_AS=$kas differs from the kernel's layout"
+	else	# then no built-in may equal it
+		for b in legacy pkrs fred uapi; do
+			"$PTREGS" diff -q builtin:$b /sys/kernel/btf/vmlinux &&
+				bad "environment: no PTREGS_RUN_KERNEL_AS, yet builtin:$b is the kernel's"
+		done
+		ok
+	fi
+fi
+run "environment --to" 0 run --to builtin:pkrs -- env
+has "environment --to" "^PTREGS_RUN_KERNEL_AS=$" out
 run "which syscall()" 0 run -- "$LOADER" which
 has "which syscall()" "syscall from .*/libptregs-preload.so$" out
 
