@@ -150,20 +150,13 @@ static void find_pins(struct live *l, const char *dir, int depth)
 	closedir(d);
 }
 
-/* The program's own BTF and its main function: the evidence. */
-static enum ptregs_ctx_evidence evidence(const struct bpf_prog_info *info, uint32_t main_func)
+/* The program's own BTF (NULL: unreadable) and its main function: the evidence. */
+static enum ptregs_ctx_evidence evidence(const struct bpf_prog_info *info, const struct btf *btf,
+					 uint32_t main_func)
 {
-	enum ptregs_ctx_evidence ev;
-	struct btf *btf;
-
 	if (!info->btf_id)
 		return PTREGS_CTX_EV_NONE;
-	btf = btf__load_from_kernel_by_id(info->btf_id);
-	if (!btf)
-		return PTREGS_CTX_EV_NO_PT_REGS;
-	ev = ptregs_btf_ctx_evidence(btf, main_func);
-	btf__free(btf);
-	return ev;
+	return btf ? ptregs_btf_ctx_evidence(btf, main_func) : PTREGS_CTX_EV_NO_PT_REGS;
 }
 
 /*
@@ -244,7 +237,7 @@ static const struct live_src *line_of(const struct lines *ln, uint32_t insn, str
 {
 	const struct bpf_line_info *best = NULL;
 
-	if (!ln->btf)
+	if (!ln->btf || !ln->cnt)
 		return NULL;
 	for (size_t i = 0; i < ln->cnt && ln->li[i].insn_off <= insn; i++)
 		best = &ln->li[i];
@@ -272,6 +265,7 @@ static void analyse(struct check *c, struct live_prog *p, const struct bpf_insn 
 	}
 	for (size_t k = 0; k < ptregs_analysis_access_cnt(an); k++) {
 		struct ptregs_access a = *ptregs_analysis_access(an, k);
+		struct live_src src;
 
 		if (p->evidence == PTREGS_CTX_EV_KERNEL &&
 		    (a.verdict == PTREGS_VERDICT_BREAKS || a.verdict == PTREGS_VERDICT_UNCHANGED)) {
@@ -281,8 +275,6 @@ static void analyse(struct check *c, struct live_prog *p, const struct bpf_insn 
 			a.note = "the program's BTF names the kernel's registers: built "
 				 "with CO-RE, relocated again when loaded on the new kernel";
 		}
-		struct live_src src;
-
 		p->verdicts[a.verdict]++;
 		check_live_finding(c, p, &a, line_of(ln, a.insn, &src));
 	}
@@ -359,13 +351,14 @@ static void one_prog(struct check *c, struct live *l, uint32_t id)
 		    full.xlated_prog_len != info.xlated_prog_len) {
 			p->unreadable = true;
 		} else {
-			p->evidence = evidence(&info, full.nr_func_info && fi[0].insn_off == 0 ?
-						      fi[0].type_id : 0);
-			name_helpers(l, insns, info.xlated_prog_len / sizeof(*insns));
-			if (ln.li && full.nr_line_info == info.nr_line_info) {
-				ln.cnt = full.nr_line_info;
+			/* its BTF, once: the evidence and the line strings */
+			if (info.btf_id)
 				ln.btf = btf__load_from_kernel_by_id(info.btf_id);
-			}
+			if (ln.li && full.nr_line_info == info.nr_line_info)
+				ln.cnt = full.nr_line_info;
+			p->evidence = evidence(&info, ln.btf, full.nr_func_info && fi[0].insn_off == 0 ?
+							      fi[0].type_id : 0);
+			name_helpers(l, insns, info.xlated_prog_len / sizeof(*insns));
 			analyse(c, p, insns, info.xlated_prog_len / sizeof(*insns), &ln);
 		}
 	}
