@@ -379,7 +379,7 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 	uint8_t *buf = NULL, *outbuf = NULL, *back = NULL;
 	struct found *objs = NULL;
 	size_t size = 0, n = 0, pos = 0, off, objsz, edits = 0, back_size = 0;
-	const char *dest = r->out ? r->out : path;
+	const char *dest = r->out ? r->out : path, *src = path;
 	bool standalone, written = false;
 	char tmp[4096], err[512] = "", real[PATH_MAX];
 	struct stat st;
@@ -387,8 +387,8 @@ static void fix_file(struct fix_run *r, const char *path, bool explicit)
 
 	/* in place through a symbolic link: replace the file, keep the link */
 	if (!r->out && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, real))
-		dest = real;
-	ret = read_file(dest == real ? real : path, &buf, &size, &st);
+		src = dest = real;
+	ret = read_file(src, &buf, &size, &st);
 	if (ret) {
 		run_error(r, path, "%s", strerror(-ret));
 		return;
