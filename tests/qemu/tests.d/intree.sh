@@ -4,7 +4,7 @@
 # offsets from the running kernel's BTF; and the kernel's check of the
 # context a kprobe program declares.
 #
-# sh_need, sh_field, sh_judge and sh_verdict are those of tests.d/shim.sh.
+# sh_need, sh_field and sh_case are those of tests.d/shim.sh.
 #
 # shellcheck shell=dash disable=SC2154,SC3043  # HOST: set by /init; local: busybox sh
 
@@ -32,10 +32,7 @@ t_usdttree() {
 		fi
 		half=with label="tree libbpf"
 		[ $prog = usdtbpf ] && half=without label="Debian libbpf"
-		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
-		sh_judge "$prog" "$want" "$got" arg0 arg1
-		sh_verdict $half 2 "$label"
-		[ $SH_OK = 1 ] || rc=1
+		sh_case $half 2 "$label" "$prog" "$want" "$got" arg0 arg1 || rc=1
 		detail="$detail $prog ($label) $SH_SUM:$SH_VALS;"
 	done
 	echo "detail: passed $(echo "$want" | cut -d' ' -f2-);${detail%;}"
@@ -80,10 +77,8 @@ t_perfprologue() {
 			[ "$line" = err=0 ] || { detail="$detail $label perf: prologue $line;"; rc=1; }
 		done
 		half=with; [ $label = debian ] && half=without
-		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
-		sh_judge "$label" "$want" "$got" arg0 arg1 arg2 arg3 arg4 arg5
-		sh_verdict $half 6 "$label perf"
-		[ $SH_OK = 1 ] || rc=1
+		sh_case $half 6 "$label perf" "$label" "$want" "$got" arg0 arg1 arg2 arg3 arg4 arg5 ||
+			rc=1
 		detail="$detail $label perf $SH_SUM:$SH_VALS;"
 	done
 	echo "detail: passed $(echo "$want" | cut -d' ' -f2-7);${detail%;}"

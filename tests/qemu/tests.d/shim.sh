@@ -75,6 +75,17 @@ sh_verdict() {
 	echo "${3:-$1 shim}: $SH_SUM"
 }
 
+# sh_case HALF TOTAL LABEL NAME WANT GOT FIELD...: sh_judge of FIELDs
+# afresh (as NAME), then sh_verdict HALF TOTAL LABEL; status: SH_OK
+sh_case() {
+	local half=$1 total=$2 label=$3 name=$4 want=$5 got=$6
+	shift 6
+	SH_EXACT=0 SH_WRONG=0 SH_VALS=''
+	sh_judge "$name" "$want" "$got" "$@"
+	sh_verdict "$half" "$total" "$label"
+	[ "$SH_OK" = 1 ]
+}
+
 # bpftrace 0.17 (src/arch/x86_64.cpp: a register table by index, times 8)
 # on the known values of /bin/shimprobe, copied to the chroot's /tmp. One
 # script reads
@@ -210,10 +221,7 @@ t_usdtshim() {
 			detail="$detail $half shim: no reading;"
 			rc=1; continue
 		fi
-		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
-		sh_judge "$half" "$want" "$got" arg0 arg1
-		sh_verdict $half 2
-		[ $SH_OK = 1 ] || rc=1
+		sh_case $half 2 "$half shim" "$half" "$want" "$got" arg0 arg1 || rc=1
 		detail="$detail $half shim $SH_SUM:$SH_VALS;"
 	done
 	detail="passed: $(echo "$want" | cut -d' ' -f2-);${detail%;}"
@@ -287,10 +295,7 @@ t_shimctl() {
 			echo "$half shim: the CO-RE program read $SH_EXACT/6 exactly"; rc=1
 		fi
 		detail="$detail $half shim: core $SH_EXACT/6 exact,"
-		SH_EXACT=0 SH_WRONG=0 SH_VALS=''
-		sh_judge "$half/uapi" "$want" "$(grep '^uapi ' $out)" $SC_NAMES
-		sh_verdict $half 6
-		[ $SH_OK = 1 ] || rc=1
+		sh_case $half 6 "$half shim" "$half/uapi" "$want" "$(grep '^uapi ' $out)" $SC_NAMES || rc=1
 		detail="$detail uapi $SH_SUM,"
 		vo=$(grep '^varoff ' $out)
 		if [ "$EXPECT" = pkrs ] && [ $half = with ]; then
