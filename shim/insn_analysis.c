@@ -1654,6 +1654,363 @@ static int find_funcs(struct actx *c)
 	return 0;
 }
 
+/*
+ * The quick path. What code generators hand to bpf() (bpftrace's argN,
+ * retval, USDT arguments) uses the context only as a base: r1 moved to
+ * another register, constants added, loads and one-field probe reads
+ * through it, the context passed to a helper that does not read it as
+ * memory. For one function without calls into others, relocations or
+ * loops, a sweep over the registers alone in instruction order finds
+ * exactly what analyze_func() does, from a few hundred bytes of state
+ * instead of a state of registers and stack per block. It gives up (false)
+ * on anything else: the context spilled, stored or copied, sizeof
+ * arithmetic, callbacks, paths that join different offsets; the full
+ * analysis then runs. Small code and data on purpose: under QEMU's TCG,
+ * where the kernel flushes the TLB on every program load, the full
+ * analysis's cost in the preload was mostly its footprint.
+ *
+ * A register is one of these, each standing for what the full analysis
+ * may hold there (never a pt_regs pointer other than Q_CTX, a copy of the
+ * registers, or sizeof arithmetic: whatever could make one gives up):
+ */
+enum qkind {
+	Q_NONE,		/* no path reaches here yet */
+	Q_UNK,		/* VK_UNKNOWN or a map value pointer */
+	Q_MAYBE,	/* any of those, a constant or a stack pointer (a stack slot's value) */
+	Q_CONST,	/* the constant OFF */
+	Q_STACK,	/* r10 + OFF, moved last by the add of DEF */
+	Q_CTX,		/* the context + OFF, moved last by the add of DEF */
+};
+
+struct qval {
+	uint8_t kind;
+	uint32_t def;
+	int64_t off;
+};
+
+#define QMAX_PENDING 16
+
+struct qstate {
+	struct qval r[NREGS];
+};
+
+static struct qval qv(enum qkind k, int64_t off)
+{
+	struct qval v = { .kind = (uint8_t)k, .off = off };
+
+	return v;
+}
+
+static void qjoin(struct qval *a, const struct qval *b, bool *give_up)
+{
+	if (b->kind == Q_NONE)
+		return;
+	if (a->kind == Q_NONE) {
+		*a = *b;
+	} else if (a->kind == Q_CTX && b->kind == Q_CTX) {
+		if (a->off != b->off)
+			*give_up = true;	/* a variable offset */
+		else if (a->def != b->def)
+			a->def = DEF_MANY;
+	} else if (a->kind == b->kind && a->off == b->off &&
+		   (a->kind != Q_STACK || a->def == b->def)) {
+		/* the same constant, the same stack pointer: kept */
+	} else if ((a->kind == Q_MAYBE || b->kind == Q_MAYBE) && a->kind != Q_UNK &&
+		   b->kind != Q_UNK && a->kind != Q_CTX && b->kind != Q_CTX) {
+		a->kind = Q_MAYBE;	/* perhaps the same constant or stack pointer */
+	} else {
+		a->kind = Q_UNK;
+	}
+}
+
+static void qstate_join(struct qstate *a, const struct qstate *b, bool *give_up)
+{
+	for (int i = 0; i < NREGS; i++)
+		qjoin(&a->r[i], &b->r[i], give_up);
+}
+
+/* An access through the context + OFF as analyze_func() records it. */
+static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+		    const struct qval *p, int64_t extra, uint32_t size)
+{
+	struct val v = vptr(VK_REGS, PTREGS_FROM_CTX, p->off);
+
+	v.def = p->def;
+	record(c, insn, kind, &v, extra, size);
+}
+
+/* A 32- or 64-bit ALU instruction; false to give up. */
+static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct bpf_insn *in)
+{
+	uint8_t op = BPF_OP(in->code);
+	bool x = BPF_SRC(in->code) == BPF_X;
+	struct qval *d = &s->r[in->dst_reg];
+	struct qval src = x ? s->r[in->src_reg] : qv(Q_CONST, in->imm);
+	int64_t field;
+	bool ok;
+
+	if (BPF_CLASS(in->code) == BPF_ALU) {
+		if (op == BPF_MOV && !x && in->off == 0) {
+			*d = qv(Q_CONST, (uint32_t)in->imm);
+		} else if ((op != BPF_MOV && d->kind == Q_MAYBE) || src.kind == Q_MAYBE) {
+			d->kind = Q_MAYBE;
+		} else if (d->kind == Q_CONST && src.kind == Q_CONST && op != BPF_MOV) {
+			struct val r = alu_const(op, (uint32_t)d->off, (uint32_t)src.off, &ok);
+
+			*d = qv(ok ? Q_CONST : Q_UNK, (uint32_t)r.off);
+		} else if (op == BPF_MOV && src.kind == Q_CONST && in->off == 0) {
+			*d = qv(Q_CONST, (uint32_t)src.off);
+		} else {
+			*d = qv(Q_UNK, 0);
+		}
+		return true;
+	}
+	switch (op) {
+	case BPF_MOV:
+		*d = src;
+		if (x && in->off != 0)	/* movsx */
+			d->kind = Q_UNK;
+		return true;
+	case BPF_ADD:
+	case BPF_SUB: {
+		int64_t sign = op == BPF_ADD ? 1 : -1;
+
+		if ((d->kind == Q_CTX || d->kind == Q_STACK) && src.kind == Q_CONST) {
+			d->off += sign * src.off;
+			d->def = x ? DEF_MANY : insn + 1;
+		} else if (d->kind == Q_CTX ||
+			   (d->kind == Q_MAYBE && src.kind == Q_CTX && op == BPF_ADD)) {
+			return false;	/* a variable offset; perhaps a constant plus the context */
+		} else if (d->kind == Q_CONST && src.kind == Q_CONST) {
+			d->off = alu_const(op, d->off, src.off, &ok).off;
+		} else if (d->kind == Q_CONST && (src.kind == Q_CTX || src.kind == Q_STACK)) {
+			if (op == BPF_ADD) {
+				*d = qv((enum qkind)src.kind, src.off + d->off);
+				d->def = DEF_MANY;
+			} else {
+				d->kind = Q_UNK;
+			}
+		} else if (src.kind == Q_CONST || src.kind == Q_MAYBE) {
+			/* an unknown pointer plus sizeof(struct pt_regs) is suspect */
+			if (src.kind == Q_MAYBE ? d->kind != Q_STACK && d->kind != Q_CONST :
+			    d->kind != Q_STACK && sizeof_like(c, src.off, &field))
+				return false;
+			if (d->kind != Q_UNK)
+				d->kind = Q_MAYBE;
+		} else if (d->kind == Q_MAYBE && src.kind != Q_CTX) {
+			/* stays Q_MAYBE */
+		} else {
+			d->kind = Q_UNK;
+		}
+		return true;
+	}
+	default:
+		if (d->kind == Q_CTX)
+			return false;	/* arithmetic the analysis reports */
+		if (d->kind == Q_CONST && src.kind == Q_CONST) {
+			struct val r = alu_const(op, d->off, src.off, &ok);
+
+			*d = qv(ok ? Q_CONST : Q_UNK, r.off);
+		} else {
+			d->kind = d->kind == Q_MAYBE || src.kind == Q_MAYBE ? Q_MAYBE : Q_UNK;
+		}
+		return true;
+	}
+}
+
+/* A helper call; false to give up. */
+static bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_probe_read:
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_user:
+	case BPF_FUNC_probe_read_str:
+	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_probe_read_user_str:
+		if (s->r[3].kind == Q_CTX) {
+			const struct qval *n = &s->r[2];
+			uint32_t size = n->kind == Q_CONST && n->off > 0 && n->off < 0x10000 ?
+					(uint32_t)n->off : 0;
+			bool str = id == BPF_FUNC_probe_read_str ||
+				   id == BPF_FUNC_probe_read_kernel_str ||
+				   id == BPF_FUNC_probe_read_user_str;
+
+			/* a copy of several fields, or a size not known here */
+			if (n->kind == Q_MAYBE ||
+			    (size && !str && s->r[3].off >= 0 &&
+			     !ptregs_layout_field_at(c->from, (uint32_t)s->r[3].off, size)))
+				return false;
+			qrecord(c, insn, PTREGS_ACC_PROBE_READ, &s->r[3], 0, size);
+		}
+		break;
+	case BPF_FUNC_task_pt_regs:
+	case BPF_FUNC_loop:
+	case BPF_FUNC_for_each_map_elem:
+	case BPF_FUNC_find_vma:
+	case BPF_FUNC_user_ringbuf_drain:
+	case BPF_FUNC_timer_set_callback:
+		return false;
+	default:
+		for (int i = 1; i <= 5; i++)
+			if (s->r[i].kind == Q_CTX && (mem_args(id) & (1u << i)))
+				return false;
+	}
+	for (int i = 0; i <= 5; i++)
+		s->r[i] = qv(Q_UNK, 0);
+	return true;
+}
+
+/*
+ * Record what analyze_func() would for the whole of program P (the
+ * context a struct pt_regs); false when this is no program for the quick
+ * path (nothing recorded then).
+ */
+static bool quick_analyze(struct actx *c)
+{
+	const struct bpf_insn *insns = c->p->insns;
+	size_t n = c->p->insn_cnt;
+	struct qstate cur, pend[QMAX_PENDING];
+	uint32_t target[QMAX_PENDING], npend = 0, next = UINT32_MAX;
+	bool live = true, give_up = false;
+
+	/* one visit per insn: within the budget (analyze_func() revisits a
+	 * shared return once per jump back to it, at most four insns) */
+	if (c->p->ctx != PTREGS_CTX_PT_REGS || c->p->relo_cnt || c->p->syscall_wrapper ||
+	    n > STEP_BUDGET / 8)
+		return false;
+	for (int i = 0; i < NREGS; i++)
+		cur.r[i] = qv(Q_UNK, 0);
+	cur.r[1] = qv(Q_CTX, 0);
+	cur.r[10] = qv(Q_STACK, 0);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct bpf_insn *in = &insns[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		int64_t t;
+
+		/* invalid, or a call into another function (reached or not, it
+		 * splits the program into functions) */
+		if (in->dst_reg >= NREGS || in->src_reg >= NREGS ||
+		    (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL))
+			return false;
+		if (i == next) {	/* the paths that jump here */
+			uint32_t k = 0;
+
+			next = UINT32_MAX;
+			while (k < npend) {
+				if (target[k] != i) {
+					next = target[k] < next ? target[k] : next;
+					k++;
+					continue;
+				}
+				if (!live)
+					cur = pend[k];
+				else
+					qstate_join(&cur, &pend[k], &give_up);
+				live = true;
+				pend[k] = pend[--npend];
+				target[k] = target[npend];
+			}
+			if (give_up)
+				return false;
+		}
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			if (i + 1 >= n || next == i + 1 || in->src_reg == BPF_PSEUDO_FUNC)
+				return false;
+			if (live)
+				cur.r[in->dst_reg] =
+					qv(in->src_reg ? Q_UNK : Q_CONST,
+					   (int64_t)((uint64_t)(uint32_t)in[1].imm << 32 | (uint32_t)in->imm));
+			i++;
+			continue;
+		}
+		if (!live)
+			continue;
+		switch (cls) {
+		case BPF_LD:	/* legacy packet access: r0 result, r1-r5 clobbered */
+			for (int r = 0; r <= 5; r++)
+				cur.r[r] = qv(Q_UNK, 0);
+			break;
+		case BPF_LDX: {
+			const struct qval *p = &cur.r[in->src_reg];
+			struct qval out = { .kind = Q_UNK };
+
+			if (BPF_MODE(in->code) == BPF_MEM || BPF_MODE(in->code) == 0x80) {
+				int64_t o = p->off + in->off;
+
+				if (p->kind == Q_CTX)
+					qrecord(c, i, PTREGS_ACC_LOAD, p, in->off, ldst_size(in->code));
+				else if (p->kind == Q_MAYBE ||
+					 (p->kind == Q_STACK && o >= -512 && o < 0 &&
+					  ldst_size(in->code) == 8 && !(o & 7)))
+					out.kind = Q_MAYBE;	/* what a slot holds */
+			}
+			cur.r[in->dst_reg] = out;
+			break;
+		}
+		case BPF_ST:
+		case BPF_STX:
+			/* the context stored anywhere, or written to */
+			if (cur.r[in->dst_reg].kind == Q_CTX ||
+			    (cls == BPF_STX && cur.r[in->src_reg].kind == Q_CTX))
+				return false;
+			if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
+				cur.r[in->imm == BPF_CMPXCHG ? 0 : in->src_reg] =
+					qv(Q_UNK, 0);
+			break;
+		case BPF_ALU:
+		case BPF_ALU64:
+			if (!qalu(c, &cur, i, in))
+				return false;
+			break;
+		default:	/* BPF_JMP, BPF_JMP32 */
+			if (op == BPF_EXIT && cls == BPF_JMP) {
+				live = false;
+				break;
+			}
+			if (op == BPF_CALL && cls == BPF_JMP) {
+				if (in->src_reg != 0 || !qhelper(c, &cur, i, in->imm))
+					return false;
+				break;
+			}
+			if (op != BPF_JA && !(op <= BPF_JSLE && op != BPF_CALL && op != BPF_EXIT))
+				return false;
+			t = (int64_t)i + (op == BPF_JA && cls == BPF_JMP32 ? in->imm : in->off) + 1;
+			if (t <= (int64_t)i) {
+				/* back to a shared return: it records nothing */
+				struct func f = { .start = 0, .end = (uint32_t)n };
+
+				if (t < 0 || !exit_tail(c, &f, t))
+					return false;
+			} else if (t >= (int64_t)n) {
+				return false;
+			} else if (t > i + 1 || op == BPF_JA) {
+				uint32_t k;
+
+				for (k = 0; k < npend && target[k] != t; k++)
+					;
+				if (k == npend) {
+					if (npend == QMAX_PENDING)
+						return false;
+					target[npend] = (uint32_t)t;
+					pend[npend++] = cur;
+				} else {
+					qstate_join(&pend[k], &cur, &give_up);
+					if (give_up)
+						return false;
+				}
+				next = (uint32_t)t < next ? (uint32_t)t : next;
+			}
+			if (op == BPF_JA)
+				live = false;
+		}
+		if (c->err)
+			return true;
+	}
+	return !live && !npend;	/* nothing falls off the end */
+}
+
 static int acc_cmp(const void *a, const void *b)
 {
 	const struct ptregs_access *x = a, *y = b;
@@ -1665,8 +2022,9 @@ static int acc_cmp(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
-		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt)
+int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
+	       enum pt_analyze_path path)
 {
 	struct actx c;
 	struct val args[6];
@@ -1691,6 +2049,15 @@ int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *f
 		if (prog->relos[i].insn < prog->relos[i - 1].insn)
 			return pt_err(EINVAL, "ptregs_analyze: relocations not sorted");
 
+	if (path != PT_ANALYZE_FULL) {
+		if (quick_analyze(&c))
+			goto done;
+		c.acc_cnt = 0;	/* what it recorded before giving up */
+		if (path == PT_ANALYZE_QUICK) {
+			free(c.acc);
+			return 1;
+		}
+	}
 	err = find_funcs(&c);
 	if (err)
 		return pt_err(-err, "out of memory");
@@ -1714,15 +2081,26 @@ int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *f
 	if (c.budget_hit)
 		unanalysed(&c, 0, PTREGS_ACC_ESCAPE, NULL, "analysis budget exhausted");
 	free(c.funcs);
+done:
 	if (c.err) {
 		free(c.acc);
 		return pt_err(-c.err, "out of memory");
 	}
-	if (c.acc_cnt)
-		qsort(c.acc, c.acc_cnt, sizeof(*c.acc), acc_cmp);
+	for (size_t i = 1; i < c.acc_cnt; i++) {
+		if (acc_cmp(&c.acc[i - 1], &c.acc[i]) > 0) {
+			qsort(c.acc, c.acc_cnt, sizeof(*c.acc), acc_cmp);
+			break;
+		}
+	}
 	*out = c.acc;
 	*cnt = c.acc_cnt;
 	return 0;
+}
+
+int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt)
+{
+	return pt_analyze(prog, from, to, out, cnt, PT_ANALYZE_ANY);
 }
 
 const char *ptregs_verdict_str(enum ptregs_verdict v)

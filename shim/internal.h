@@ -104,6 +104,15 @@ struct ptregs_prog;
 struct ptregs_access;
 int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		   const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt);
+/*
+ * The same, by a chosen path: ANY takes the quick path when the program is
+ * one for it; FULL never does; QUICK only does, and returns 1 (nothing in
+ * *out) for a program that is not one for it. The two must agree.
+ */
+enum pt_analyze_path { PT_ANALYZE_ANY, PT_ANALYZE_FULL, PT_ANALYZE_QUICK };
+int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
+	       enum pt_analyze_path path);
 
 /* diff.c */
 struct ptregs_diff {

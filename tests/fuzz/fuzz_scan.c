@@ -4,7 +4,8 @@
  * analysed as a raw instruction array under each context type. An object
  * that opens also goes through ptregs fix: both strategies planned, the
  * retarget applied to a copy, the portable rewrite written to a memory
- * file, and each result read back.
+ * file, and each result read back. Wherever the analysis's quick path is
+ * taken, the full analysis must find the same.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "fix.h"
+#include "internal.h"
 
 const char *bin_name = "fuzz";
 static struct ptregs_layout *from, *to;
@@ -50,10 +52,25 @@ static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type
 		.pt_regs_args = args, .syscall_wrapper = wrap, .relos = relos, .relo_cnt = relo_cnt,
 	};
 	struct ptregs_analysis *an = ptregs_analysis_new(&p, from, to);
+	struct ptregs_access *q, *f;
+	size_t qn, fn;
 
 	for (size_t i = 0; an && i < ptregs_analysis_access_cnt(an); i++)
 		(void)ptregs_analysis_access(an, i)->verdict;
 	ptregs_analysis_free(an);
+	/* where the quick path is taken, the full analysis finds the same */
+	if (pt_analyze(&p, from, to, &q, &qn, PT_ANALYZE_QUICK) != 0)
+		return;
+	if (pt_analyze(&p, from, to, &f, &fn, PT_ANALYZE_FULL) != 0 || qn != fn)
+		__builtin_trap();
+	for (size_t i = 0; i < qn; i++)
+		if (q[i].insn != f[i].insn || q[i].kind != f[i].kind || q[i].verdict != f[i].verdict ||
+		    q[i].offset != f[i].offset || q[i].size != f[i].size ||
+		    q[i].off_site != f[i].off_site || q[i].off_insn != f[i].off_insn ||
+		    q[i].old_field != f[i].old_field || q[i].note != f[i].note)
+			__builtin_trap();
+	free(q);
+	free(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

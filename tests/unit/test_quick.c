@@ -1,0 +1,385 @@
+/*
+ * The analysis's quick path against its full one: on the programs a code
+ * generator emits, the quick path is taken and finds exactly what the full
+ * analysis finds; on what it cannot follow it gives up; on random programs
+ * the two never disagree.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/bpf.h>
+#include <ptregs/analysis.h>
+#include "internal.h"
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ADD64_REG(d, s) INSN(BPF_ALU64 | BPF_ADD | BPF_X, d, s, 0, 0)
+#define LDX64(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX64(d, s, o) INSN(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define LD_MAP(d) INSN(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, 3)
+#define LD_IMM64_HI() INSN(0, 0, 0, 0, 0)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct ptregs_layout *legacy, *pkrs;
+
+static int setup(void **state)
+{
+	(void)state;
+	legacy = ptregs_layout_load("builtin:legacy", NULL, NULL);
+	pkrs = ptregs_layout_load("builtin:pkrs", NULL, NULL);
+	return legacy && pkrs ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ptregs_layout_free(legacy);
+	ptregs_layout_free(pkrs);
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool access_eq(const struct ptregs_access *a, const struct ptregs_access *b)
+{
+	return a->insn == b->insn && a->kind == b->kind && a->origin == b->origin &&
+	       a->verdict == b->verdict && a->offset == b->offset && a->size == b->size &&
+	       str_eq(a->old_field, b->old_field) && str_eq(a->new_field, b->new_field) &&
+	       str_eq(a->relo_field, b->relo_field) && str_eq(a->note, b->note) &&
+	       a->copy_insn == b->copy_insn && a->copy_size == b->copy_size &&
+	       a->off_site == b->off_site && a->off_insn == b->off_insn;
+}
+
+/*
+ * Both paths over INSNS: 1 when the quick path gave up, 0 when it was
+ * taken and agreed with the full analysis, -1 when they disagree. *CNT:
+ * the accesses found.
+ */
+static int both(const struct bpf_insn *insns, size_t n, size_t *cnt)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access *q = NULL, *f = NULL;
+	size_t qn = 0, fn = 0;
+	int r = pt_analyze(&p, legacy, pkrs, &q, &qn, PT_ANALYZE_QUICK);
+
+	assert_int_equal(pt_analyze(&p, legacy, pkrs, &f, &fn, PT_ANALYZE_FULL), 0);
+	if (cnt)
+		*cnt = fn;
+	if (r == 0) {
+		if (qn != fn)
+			r = -1;
+		for (size_t i = 0; r == 0 && i < qn; i++)
+			if (!access_eq(&q[i], &f[i]))
+				r = -1;
+	}
+	free(q);
+	free(f);
+	return r;
+}
+
+/* What bpftrace 0.17 emits for kprobe:f { @[arg0, arg1] = sum(arg2);
+ * printf("%d\n", arg3); } and a shared return jumped back to. */
+static void code_generator_programs_take_the_quick_path(void **state)
+{
+	static const struct bpf_insn prog[] = {
+		MOV64_REG(6, 1),
+		MOV64_IMM(7, 0),
+		STX64(10, 7, -8),
+		LDX64(1, 6, 112),		/* arg0: di */
+		STX64(10, 1, -24),
+		LDX64(1, 6, 104),		/* arg1: si */
+		STX64(10, 1, -16),
+		LD_MAP(1),
+		LD_IMM64_HI(),
+		MOV64_REG(2, 10),
+		ADD64_IMM(2, -24),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(0, 0, 1),
+		LDX64(7, 0, 0),
+		LDX64(1, 6, 96),		/* arg2: dx */
+		ADD64_REG(1, 7),
+		STX64(10, 1, -8),
+		MOV64_REG(3, 6),		/* arg3 (cx) by a probe read */
+		ADD64_IMM(3, 88),
+		MOV64_REG(1, 10),
+		ADD64_IMM(1, -32),
+		MOV64_IMM(2, 8),
+		CALL(BPF_FUNC_probe_read_kernel),
+		JEQ_IMM(0, 0, 2),
+		JA(-22),			/* back to nothing: not an exit */
+		EXIT(),
+		MOV64_REG(1, 6),		/* the context to a helper */
+		LD_MAP(2),
+		LD_IMM64_HI(),
+		MOV64_IMM(3, 0),
+		MOV64_REG(4, 10),
+		ADD64_IMM(4, -32),
+		MOV64_IMM(5, 8),
+		CALL(BPF_FUNC_perf_event_output),
+		JEQ_IMM(0, 0, -9),		/* to the shared return below */
+		JA(0),
+		MOV64_IMM(0, 0),
+		EXIT(),
+	};
+	struct bpf_insn fixed[ARRAY_LEN(prog)];
+	size_t cnt;
+
+	(void)state;
+	/* the jump back at 24 is a loop: given up on */
+	assert_int_equal(both(prog, ARRAY_LEN(prog), NULL), 1);
+	/* without it: taken, and four accesses (di, si, dx, cx read) */
+	memcpy(fixed, prog, sizeof(prog));
+	fixed[24] = JA(1);
+	fixed[34] = JEQ_IMM(0, 0, -10);	/* the shared return at 25 */
+	assert_int_equal(both(fixed, ARRAY_LEN(fixed), &cnt), 0);
+	assert_int_equal(cnt, 4);
+}
+
+/* Each of these needs the full analysis: the quick path gives up. */
+static void what_the_quick_path_gives_up_on(void **state)
+{
+	static const struct bpf_insn spill[] = {
+		STX64(10, 1, -8), LDX64(2, 10, -8), LDX64(0, 2, 112), EXIT(),
+	};
+	static const struct bpf_insn copy[] = {	/* 16 bytes: two registers */
+		MOV64_REG(3, 1), MOV64_REG(1, 10), ADD64_IMM(1, -16), MOV64_IMM(2, 16),
+		CALL(BPF_FUNC_probe_read_kernel), LDX64(0, 10, -16), EXIT(),
+	};
+	static const struct bpf_insn sizeof_arith[] = {	/* task stack + 16384 - 168 + 128 */
+		CALL(BPF_FUNC_get_current_task), ADD64_IMM(0, 16344), LDX64(0, 0, 0), EXIT(),
+	};
+	static const struct bpf_insn varoff[] = {
+		MOV64_REG(6, 1), CALL(BPF_FUNC_get_prandom_u32), ADD64_REG(6, 0), LDX64(0, 6, 0),
+		EXIT(),
+	};
+	static const struct bpf_insn join[] = {	/* di on one path, si on the other */
+		MOV64_REG(2, 1), ADD64_IMM(2, 112), JEQ_IMM(0, 0, 1), ADD64_IMM(2, -8),
+		LDX64(0, 2, 0), EXIT(),
+	};
+	static const struct bpf_insn loop[] = {
+		MOV64_IMM(0, 0), ADD64_IMM(0, 1), JEQ_IMM(0, 4, -2), LDX64(0, 1, 112), EXIT(),
+	};
+	static const struct bpf_insn subprog[] = {
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1), EXIT(), LDX64(0, 1, 112), EXIT(),
+	};
+	static const struct bpf_insn falls_off[] = { LDX64(0, 1, 112) };
+	/* constants through the stack: a copy's size, sizeof arithmetic */
+	static const struct bpf_insn size_spilled[] = {
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16), LDX64(2, 10, -8), MOV64_REG(3, 1),
+		MOV64_REG(1, 10), ADD64_IMM(1, -32), CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(0, 10, -24), EXIT(),
+	};
+	static const struct bpf_insn sizeof_spilled[] = {
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16344), LDX64(6, 10, -8),
+		CALL(BPF_FUNC_get_current_task), ADD64_REG(0, 6), LDX64(0, 0, 0), EXIT(),
+	};
+	static const struct bpf_insn sizeof_joined[] = {	/* the same constant both ways */
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16344), CALL(BPF_FUNC_get_current_task),
+		MOV64_IMM(7, 16344), JEQ_IMM(0, 0, 1), LDX64(7, 10, -8), ADD64_REG(0, 7),
+		LDX64(0, 0, 0), EXIT(),
+	};
+	static const struct bpf_insn sizeof_alu32[] = {
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16344), CALL(BPF_FUNC_get_current_task),
+		LDX64(7, 10, -8), INSN(BPF_ALU | BPF_ADD | BPF_K, 7, 0, 0, 0), ADD64_REG(0, 7),
+		LDX64(0, 0, 0), EXIT(),
+	};
+	static const struct bpf_insn sizeof_mul[] = {
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16344), CALL(BPF_FUNC_get_current_task),
+		LDX64(7, 10, -8), INSN(BPF_ALU64 | BPF_MUL | BPF_K, 7, 0, 0, 1), ADD64_REG(0, 7),
+		LDX64(0, 0, 0), EXIT(),
+	};
+	static const struct bpf_insn offset_summed[] = {	/* 8 + 8 + the context + 96: di */
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 8), MOV64_IMM(2, 8), LDX64(3, 10, -8),
+		ADD64_REG(2, 3), ADD64_REG(2, 1), LDX64(0, 2, 96), EXIT(),
+	};
+	static const struct bpf_insn offset_spilled[] = {	/* 8 + the context + 104: di */
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 8), LDX64(2, 10, -8), ADD64_REG(2, 1),
+		LDX64(0, 2, 104), EXIT(),
+	};
+
+	(void)state;
+	assert_int_equal(both(spill, ARRAY_LEN(spill), NULL), 1);
+	assert_int_equal(both(copy, ARRAY_LEN(copy), NULL), 1);
+	assert_int_equal(both(sizeof_arith, ARRAY_LEN(sizeof_arith), NULL), 1);
+	assert_int_equal(both(varoff, ARRAY_LEN(varoff), NULL), 1);
+	assert_int_equal(both(join, ARRAY_LEN(join), NULL), 1);
+	assert_int_equal(both(loop, ARRAY_LEN(loop), NULL), 1);
+	assert_int_equal(both(subprog, ARRAY_LEN(subprog), NULL), 1);
+	assert_int_equal(both(falls_off, ARRAY_LEN(falls_off), NULL), 1);
+	assert_int_equal(both(size_spilled, ARRAY_LEN(size_spilled), NULL), 1);
+	assert_int_equal(both(sizeof_spilled, ARRAY_LEN(sizeof_spilled), NULL), 1);
+	assert_int_equal(both(sizeof_joined, ARRAY_LEN(sizeof_joined), NULL), 1);
+	assert_int_equal(both(sizeof_alu32, ARRAY_LEN(sizeof_alu32), NULL), 1);
+	assert_int_equal(both(sizeof_mul, ARRAY_LEN(sizeof_mul), NULL), 1);
+	assert_int_equal(both(offset_spilled, ARRAY_LEN(offset_spilled), NULL), 1);
+	assert_int_equal(both(offset_summed, ARRAY_LEN(offset_summed), NULL), 1);
+}
+
+/* ---- random programs, biased towards the context and what it meets ---- */
+
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (uint32_t)rs;
+}
+
+#define PICK(a) ((a)[rnd() % ARRAY_LEN(a)])
+
+static const uint8_t codes[] = {
+	BPF_ALU64 | BPF_MOV | BPF_X, BPF_ALU64 | BPF_MOV | BPF_K, BPF_ALU64 | BPF_ADD | BPF_K,
+	BPF_ALU64 | BPF_ADD | BPF_X, BPF_ALU64 | BPF_SUB | BPF_K, BPF_ALU64 | BPF_SUB | BPF_X,
+	BPF_ALU64 | BPF_MUL | BPF_K, BPF_ALU64 | BPF_AND | BPF_K, BPF_ALU64 | BPF_LSH | BPF_K,
+	BPF_ALU64 | BPF_NEG, BPF_ALU64 | BPF_DIV | BPF_X, BPF_ALU | BPF_MOV | BPF_K,
+	BPF_ALU | BPF_MOV | BPF_X, BPF_ALU | BPF_ADD | BPF_K, BPF_ALU | BPF_END | BPF_X,
+	BPF_LDX | BPF_MEM | BPF_DW, BPF_LDX | BPF_MEM | BPF_W, BPF_LDX | BPF_MEM | BPF_B,
+	BPF_LDX | 0x80 | BPF_W, BPF_LDX | BPF_MEM | BPF_DW, BPF_LDX | BPF_MEM | BPF_DW, BPF_STX | BPF_MEM | BPF_DW, BPF_ST | BPF_MEM | BPF_DW,
+	BPF_STX | BPF_MEM | BPF_W, BPF_STX | BPF_ATOMIC | BPF_DW, BPF_JMP | BPF_JEQ | BPF_K,
+	BPF_JMP | BPF_JNE | BPF_X, BPF_JMP | BPF_JA, BPF_JMP32 | BPF_JGT | BPF_K,
+	BPF_JMP32 | BPF_JA, BPF_JMP | BPF_CALL, BPF_JMP | BPF_EXIT, BPF_LD | BPF_IMM | BPF_DW,
+	BPF_LD | BPF_ABS | BPF_W, BPF_JMP | 0xe0 | BPF_K,
+};
+static const int32_t helpers[] = {
+	BPF_FUNC_map_lookup_elem, BPF_FUNC_map_update_elem, BPF_FUNC_probe_read,
+	BPF_FUNC_ktime_get_ns, BPF_FUNC_get_current_pid_tgid, BPF_FUNC_perf_event_output,
+	BPF_FUNC_probe_read_str, BPF_FUNC_get_stackid, BPF_FUNC_probe_read_user,
+	BPF_FUNC_probe_read_kernel, BPF_FUNC_probe_read_user_str, BPF_FUNC_probe_read_kernel_str,
+	BPF_FUNC_loop, BPF_FUNC_task_pt_regs, BPF_FUNC_get_current_task, BPF_FUNC_trace_printk,
+	BPF_FUNC_ringbuf_output, BPF_FUNC_for_each_map_elem,
+};
+/* field offsets of both layouts, sizes, stack offsets, sizeof arithmetic */
+static const int32_t imms[] = {
+	0, 1, 2, 3, 8, 16, 24, 80, 84, 96, 104, 112, 120, 128, 160, 168, 176, -8, -16, -40,
+	-512, 16216, 16344, 8192, 0x10000, -168,
+};
+
+static void random_prog(struct bpf_insn *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_insn *in = &p[i];
+		uint32_t k;
+
+		memset(in, 0, sizeof(*in));
+		in->code = PICK(codes);
+		k = rnd() % 16;	/* mostly the context, its copy and the stack */
+		in->dst_reg = k < 4 ? 1 : k < 7 ? 6 : k < 9 ? 10 : rnd() % 11;
+		k = rnd() % 16;
+		in->src_reg = k < 5 ? 1 : k < 8 ? 6 : k < 10 ? 10 : rnd() % 11;
+		if (rnd() % 200 == 0)
+			in->dst_reg = 11 + rnd() % 4;
+		in->imm = PICK(imms);
+		in->off = rnd() % 3 ? (int16_t)imms[rnd() % 15] : (int16_t)(rnd() % 200 - 100);
+		switch (BPF_CLASS(in->code)) {
+		case BPF_JMP:
+		case BPF_JMP32:
+			if (BPF_OP(in->code) == BPF_CALL) {
+				in->src_reg = rnd() % 40 ? 0 : rnd() % 2 ? BPF_PSEUDO_CALL :
+							   BPF_PSEUDO_KFUNC_CALL;
+				in->imm = in->src_reg == BPF_PSEUDO_CALL ? (int32_t)(rnd() % 8) - 2 :
+									 PICK(helpers);
+				in->off = 0;
+			} else if (BPF_OP(in->code) == BPF_EXIT) {
+				in->off = 0;
+			} else {	/* mostly forward, some back */
+				in->off = rnd() % 8 ? (int16_t)(rnd() % 8) : (int16_t)(rnd() % 12) - 10;
+				if (BPF_OP(in->code) == BPF_JA && BPF_CLASS(in->code) == BPF_JMP32)
+					in->imm = in->off;
+			}
+			break;
+		case BPF_ALU:
+		case BPF_ALU64:
+			if (BPF_OP(in->code) != BPF_MOV || rnd() % 4)
+				in->off = 0;
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			/* mostly to the stack, of something else than the context */
+			if (rnd() % 4) {
+				in->dst_reg = 10;
+				in->src_reg = 7;
+			}
+			if (BPF_CLASS(in->code) == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC)
+				in->imm = rnd() % 3 == 0 ? BPF_CMPXCHG :
+					  rnd() % 2 ? (BPF_ADD | BPF_FETCH) : BPF_ADD;
+			break;
+		case BPF_LD:
+			if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+				in->src_reg = rnd() % 3 == 0 ? rnd() % 7 : 0;
+				if (i + 1 < n) {
+					i++;
+					memset(&p[i], 0, sizeof(p[i]));
+					p[i].imm = rnd() % 4 == 0 ? 0 : (int32_t)rnd();
+				}
+			}
+			break;
+		default:
+			break;
+		}
+		/* the stack at slots a program uses */
+		if (((BPF_CLASS(in->code) == BPF_ST || BPF_CLASS(in->code) == BPF_STX) &&
+		     in->dst_reg == 10) || (BPF_CLASS(in->code) == BPF_LDX && in->src_reg == 10))
+			in->off = (int16_t)(-8 * (int)(1 + rnd() % 5));
+	}
+	if (rnd() % 4 && n >= 2) {	/* most end in a return */
+		p[n - 2] = MOV64_IMM(0, 0);
+		p[n - 1] = EXIT();
+	}
+}
+
+static void quick_and_full_agree_on_random_programs(void **state)
+{
+	struct bpf_insn prog[48];
+	size_t taken = 0, found = 0, runs = 200000;
+
+	(void)state;
+	for (size_t i = 0; i < runs; i++) {
+		size_t n = 2 + rnd() % 46, cnt;
+		int r;
+
+		random_prog(prog, n);
+		r = both(prog, n, &cnt);
+		if (r < 0) {
+			print_error("program %zu (%zu insns) found differently:\n", i, n);
+			for (size_t k = 0; k < n; k++)
+				print_error("  %zu: code %02x dst %u src %u off %d imm %d\n", k,
+					    prog[k].code, prog[k].dst_reg, prog[k].src_reg, prog[k].off,
+					    prog[k].imm);
+			fail();
+		}
+		if (r == 0) {
+			taken++;
+			found += cnt;
+		}
+	}
+	/* the quick path is exercised, and not only on programs with no access */
+	assert_true(taken > runs / 10);
+	assert_true(found > taken / 8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(code_generator_programs_take_the_quick_path),
+		cmocka_unit_test(what_the_quick_path_gives_up_on),
+		cmocka_unit_test(quick_and_full_agree_on_random_programs),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
