@@ -93,6 +93,17 @@ static long raw_syscall(long nr, long a1, long a2, long a3)
 	return ret;
 }
 
+/* process_vm_readv()/writev() of one buffer: bytes moved, or -errno */
+static long vm_rw(bool write, pid_t pid, void *local, uint64_t remote, size_t len)
+{
+	struct iovec l = { .iov_base = local, .iov_len = len };
+	struct iovec r = { .iov_base = (void *)(uintptr_t)remote, .iov_len = len };
+	ssize_t n = write ? process_vm_writev(pid, &l, 1, &r, 1, 0) :
+			    process_vm_readv(pid, &l, 1, &r, 1, 0);
+
+	return n < 0 ? -errno : n;
+}
+
 static long sys_bpf(int cmd, void *attr, unsigned int size)
 {
 	return raw_syscall(SYS_bpf, cmd, (long)attr, size);
@@ -264,16 +275,16 @@ static bool cfg_ready(void)
  */
 static bool peek(pid_t pid, void *dst, uint64_t src, size_t len)
 {
-	struct iovec l = { .iov_base = dst, .iov_len = len };
-	struct iovec r = { .iov_base = (void *)(uintptr_t)src, .iov_len = len };
+	long got;
 
 	if (!len)
 		return true;
 	if (!src)
 		return false;
-	if (process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len)
+	got = vm_rw(false, pid, dst, src, len);
+	if (got == (long)len)
 		return true;
-	if (errno == EFAULT)
+	if (got == -EFAULT || got >= 0)
 		return false;
 	/* process_vm_readv() filtered out (seccomp): trust the pointer, as the
 	 * kernel would have to */
@@ -281,8 +292,33 @@ static bool peek(pid_t pid, void *dst, uint64_t src, size_t len)
 	return true;
 }
 
-/* The caller's attr, SIZE bytes of it, in a buffer at least as large as ours. */
-static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len)
+/* Buffers on the stack for what nearly every call needs: loading a small
+ * program allocates nothing but the analysis. */
+union attr_buf {
+	union bpf_attr a;
+	unsigned char raw[256];
+};
+
+/* BUF, when it holds LEN bytes, or else a new zeroed buffer (NULL). */
+static void *buf_or_alloc(void *buf, size_t buf_len, size_t len)
+{
+	if (len <= buf_len) {
+		memset(buf, 0, len);
+		return buf;
+	}
+	return calloc(1, len);
+}
+
+static void buf_free(void *p, void *buf)
+{
+	if (p != buf)
+		free(p);
+}
+
+/* The caller's attr, SIZE bytes of it, in a buffer at least as large as
+ * ours: BUF, or an allocated one (buf_free() it). */
+static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len,
+				 union attr_buf *buf)
 {
 	size_t n = size > 0 && (unsigned long)size < 65536 ? (size_t)size : 0;
 	size_t alloc = n > sizeof(union bpf_attr) ? n : sizeof(union bpf_attr);
@@ -290,11 +326,11 @@ static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len)
 
 	if (!n)
 		return NULL;
-	a = calloc(1, alloc);
+	a = buf_or_alloc(buf, sizeof(*buf), alloc);
 	if (!a)
 		return NULL;
 	if (!peek(pid, a, (uint64_t)attr, n)) {
-		free(a);
+		buf_free(a, buf);
 		return NULL;
 	}
 	*len = n;
@@ -406,6 +442,7 @@ static long map_update(long cmd, long attr, long size)
 {
 	pid_t pid = getpid();
 	char name[BPF_OBJ_NAME_LEN + 1];
+	union attr_buf abuf;
 	union bpf_attr *a;
 	size_t len, vlen, klen;
 	unsigned char *vals = NULL;
@@ -414,7 +451,7 @@ static long map_update(long cmd, long attr, long size)
 	bool batch = cmd == BPF_MAP_UPDATE_BATCH;
 	uint32_t cnt, fd;
 
-	a = attr_copy(pid, attr, size, &len);
+	a = attr_copy(pid, attr, size, &len, &abuf);
 	if (!a)
 		goto forward;
 	if (batch) {
@@ -453,22 +490,19 @@ static long map_update(long cmd, long attr, long size)
 	/* the batch count is in/out: tell the caller how far it went */
 	if (batch && cnt != a->batch.count) {
 		uint32_t done = a->batch.count;
-		struct iovec l = { .iov_base = &done, .iov_len = sizeof(done) };
-		struct iovec r = { .iov_base = (char *)(uintptr_t)attr +
-					       offsetof(union bpf_attr, batch.count),
-				   .iov_len = sizeof(done) };
 
-		if (process_vm_writev(pid, &l, 1, &r, 1, 0) != sizeof(done))
+		if (vm_rw(true, pid, &done, (uint64_t)attr + offsetof(union bpf_attr, batch.count),
+			  sizeof(done)) != sizeof(done))
 			say("usdt spec map '%s': batch count not returned", name);
 	}
 	free(vals);
 	free(keys);
-	free(a);
+	buf_free(a, &abuf);
 	return result(ret);
 forward:
 	free(vals);
 	free(keys);
-	free(a);
+	buf_free(a, &abuf);
 	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
 }
 
@@ -494,13 +528,12 @@ static uint32_t log_size_of(const union bpf_attr *a, size_t len)
 static void hand_back_log_size(pid_t pid, long attr, const union bpf_attr *a, size_t len, uint32_t before)
 {
 	uint32_t v = log_size_of(a, len);
-	struct iovec l = { .iov_base = &v, .iov_len = sizeof(v) };
-	struct iovec r = { .iov_base = (char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF,
-			   .iov_len = sizeof(v) };
+	long put;
 
 	if (len < LOG_TRUE_SIZE_OFF + sizeof(v) || v == before)
 		return;
-	if (process_vm_writev(pid, &l, 1, &r, 1, 0) != sizeof(v) && errno != EFAULT)
+	put = vm_rw(true, pid, &v, (uint64_t)attr + LOG_TRUE_SIZE_OFF, sizeof(v));
+	if (put < 0 && put != -EFAULT)	/* filtered out: as peek() */
 		memcpy((char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
 }
 
@@ -724,11 +757,21 @@ static void log_accesses(const struct ptregs_analysis *an, const char *name, con
 	}
 }
 
+/* What a program of up to this many insns needs, on the stack (4 KB). */
+#define STACK_INSNS 256
+#define STACK_PATCHES 64
+
 static long prog_load(long cmd, long attr, long size)
 {
 	pid_t pid = getpid();
+	union attr_buf abuf;
+	struct bpf_insn ibuf[STACK_INSNS];
+	union {
+		struct rewrite rw;
+		unsigned char raw[sizeof(struct rewrite) + STACK_PATCHES * sizeof(struct patch)];
+	} rwbuf;
 	union bpf_attr *a;
-	size_t len, n;
+	size_t len, n, cap;
 	struct bpf_insn *insns = NULL;
 	struct ptregs_analysis *an = NULL;
 	struct rewrite *rw = NULL;
@@ -738,7 +781,7 @@ static long prog_load(long cmd, long attr, long size)
 	uint32_t log_size;
 	long ret;
 
-	a = attr_copy(pid, attr, size, &len);
+	a = attr_copy(pid, attr, size, &len, &abuf);
 	if (!a || len < offsetof(union bpf_attr, prog_name) + sizeof(a->prog_name) ||
 	    a->prog_type != BPF_PROG_TYPE_KPROBE || !cfg_ready())
 		goto forward;
@@ -764,7 +807,7 @@ static long prog_load(long cmd, long attr, long size)
 	n = a->insn_cnt;
 	if (!n || n > MAX_INSNS)
 		goto forward;
-	insns = malloc(n * sizeof(*insns));
+	insns = n <= STACK_INSNS ? ibuf : malloc(n * sizeof(*insns));
 	if (!insns || !peek(pid, insns, a->insns, n * sizeof(*insns)))
 		goto forward;
 	{
@@ -773,9 +816,10 @@ static long prog_load(long cmd, long attr, long size)
 
 		an = ptregs_analysis_new(&p, cfg.from, cfg.to);
 	}
-	rw = malloc(sizeof(*rw) + (n < MAX_PATCHES ? n : MAX_PATCHES) * sizeof(rw->p[0]));
+	cap = n < MAX_PATCHES ? n : MAX_PATCHES;
+	rw = cap <= STACK_PATCHES ? &rwbuf.rw : malloc(sizeof(*rw) + cap * sizeof(rw->p[0]));
 	if (rw) {	/* only the counts are cleared */
-		rw->cap = n < MAX_PATCHES ? n : MAX_PATCHES;
+		rw->cap = cap;
 		rw->cnt = 0;
 		rw->bad = 0;
 		rw->why[0] = '\0';
@@ -821,15 +865,15 @@ static long prog_load(long cmd, long attr, long size)
 	hand_back_log_size(pid, attr, a, len, log_size);
 out:
 	ptregs_analysis_free(an);
-	free(rw);
-	free(insns);
-	free(a);
+	buf_free(rw, &rwbuf.rw);
+	buf_free(insns, ibuf);
+	buf_free(a, &abuf);
 	return result(ret);
 forward:
 	ptregs_analysis_free(an);
-	free(rw);
-	free(insns);
-	free(a);
+	buf_free(rw, &rwbuf.rw);
+	buf_free(insns, ibuf);
+	buf_free(a, &abuf);
 	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
 }
 
