@@ -141,6 +141,18 @@ struct actx {
 
 static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
 
+/* A + B and -A as the machine has them: offsets and constants come from
+ * the program, and may be anything. */
+static int64_t wadd(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static int64_t wneg(int64_t a)
+{
+	return (int64_t)(0 - (uint64_t)a);
+}
+
 static struct val vconst(int64_t c, int32_t relo)
 {
 	struct val v = { .kind = VK_CONST, .relo = relo, .off = c };
@@ -383,7 +395,7 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 {
 	const struct ptregs_insn_relo *r, *rp = NULL, *ri = NULL;
 	struct ptregs_access a = { .insn = insn, .kind = kind, .size = size };
-	int64_t off = v->off + extra;
+	int64_t off = wadd(v->off, extra);
 	const struct ptregs_field *of, *nf;
 	uint32_t from_size = ptregs_layout_size(c->from);
 
@@ -594,6 +606,8 @@ static bool sizeof_like(const struct actx *c, int64_t k, int64_t *field)
 	static const int64_t thread_sizes[] = { 8192, 16384, 32768 };
 
 	*field = 0;
+	if (k == INT64_MIN)	/* no size, and no negation */
+		return false;
 	if (k < 0)
 		k = -k;
 	if (k == s)
@@ -612,7 +626,7 @@ static struct val ptr_add(const struct actx *c, struct val p, int64_t k, int32_t
 {
 	if (p.kind == VK_LOSTPTR)
 		return p;
-	p.off += k;
+	p.off = wadd(p.off, k);
 	if (relo >= 0) {
 		const struct ptregs_insn_relo *r = &c->p->relos[relo];
 
@@ -731,7 +745,7 @@ static bool value_write(struct actx *c, struct state *s, uint32_t insn, const st
 {
 	const struct val dst = *p;
 	uint32_t lookup = lookup_of(c, &dst);
-	int64_t lo = dst.off + extra;
+	int64_t lo = wadd(dst.off, extra);
 	bool unknown = (dst.flags & F_VAROFF) || !size;
 	bool kept = true;
 
@@ -938,7 +952,7 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		image = image && got.kind == VK_UNKNOWN;
 		/* what landed on the stack */
 		if (dst->kind == VK_STACK && !(dst->flags & F_VAROFF)) {
-			int64_t lo = dst->off, hi = dst->off + (size ? size : 8);
+			int64_t lo = dst->off, hi = wadd(dst->off, size ? size : 8);
 			struct val img = V_UNKNOWN;
 
 			if (image) {
@@ -1067,7 +1081,7 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 	case VK_PERF:
 	case VK_SUSPECT:
 		if (src->kind == VK_PERF && !(src->flags & F_VAROFF) &&
-		    src->off + in->off >= PERF_REGS_SIZE)
+		    wadd(src->off, in->off) >= PERF_REGS_SIZE)
 			break;	/* sample_period, addr: not registers */
 		if (rec)
 			record(c, insn, PTREGS_ACC_LOAD, src, in->off, size);
@@ -1075,21 +1089,23 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 		    size == 8 && !(src->flags & F_VAROFF)) {
 			const struct ptregs_insn_relo *r = relo_at(c, insn, NULL);
 			const struct ptregs_field *f =
-				ptregs_layout_field_at(c->from, (uint32_t)(src->off + in->off), 8);
+				ptregs_layout_field_at(c->from, (uint32_t)wadd(src->off, in->off), 8);
 			const char *name = r && r->field ? r->field : f ? f->name : NULL;
 
 			if (name && strcmp(name, "di") == 0)
 				out = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
 		}
 		break;
-	case VK_ARGS:
-		if (!(src->flags & F_VAROFF) && size == 8 && src->off + in->off >= 0 &&
-		    (src->off + in->off) % 8 == 0 && (src->off + in->off) / 8 < 64 &&
-		    (c->p->pt_regs_args >> ((src->off + in->off) / 8) & 1))
+	case VK_ARGS: {
+		int64_t o = wadd(src->off, in->off);
+
+		if (!(src->flags & F_VAROFF) && size == 8 && o >= 0 && o % 8 == 0 && o / 8 < 64 &&
+		    (c->p->pt_regs_args >> (o / 8) & 1))
 			out = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
 		break;
+	}
 	case VK_STACK: {
-		int64_t o = src->off + in->off;
+		int64_t o = wadd(src->off, in->off);
 		const struct val *slot;
 
 		if ((src->flags & F_VAROFF) || o < -512 || o >= 0)
@@ -1113,7 +1129,7 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 	}
 	case VK_MAPIMG:
 		if (rec && !(src->flags & F_VAROFF))
-			load_copy(c, insn, in, src, src->origin, src->off + in->off, size);
+			load_copy(c, insn, in, src, src->origin, wadd(src->off, in->off), size);
 		break;
 	case VK_LOSTPTR:
 		if (rec)
@@ -1130,7 +1146,7 @@ static void do_load(struct actx *c, struct state *s, uint32_t insn, const struct
 static void stack_store(struct actx *c, struct state *s, const struct val *p, int16_t off,
 			uint32_t size, const struct val *v)
 {
-	int64_t o = p->off + off;
+	int64_t o = wadd(p->off, off);
 
 	if (p->flags & F_VAROFF) {
 		for (int i = 0; i < NSLOTS; i++)
@@ -1224,7 +1240,7 @@ static void do_alu(struct actx *c, struct state *s, uint32_t insn, const struct 
 		int sign = op == BPF_ADD ? 1 : -1;
 
 		if (is_ptr(d) && src.kind == VK_CONST) {
-			*d = ptr_add(c, *d, sign * src.off, src.relo);
+			*d = ptr_add(c, *d, sign > 0 ? src.off : wneg(src.off), src.relo);
 			d->def = x ? DEF_MANY : insn + 1;
 		} else if (op == BPF_ADD && d->kind == VK_CONST && is_ptr(&src)) {
 			*d = ptr_add(c, src, d->off, d->relo);
@@ -1772,11 +1788,9 @@ static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct b
 			d->kind = Q_UNK;
 		return true;
 	case BPF_ADD:
-	case BPF_SUB: {
-		int64_t sign = op == BPF_ADD ? 1 : -1;
-
+	case BPF_SUB:
 		if ((d->kind == Q_CTX || d->kind == Q_STACK) && src.kind == Q_CONST) {
-			d->off += sign * src.off;
+			d->off = wadd(d->off, op == BPF_ADD ? src.off : wneg(src.off));
 			d->def = x ? DEF_MANY : insn + 1;
 		} else if (d->kind == Q_CTX ||
 			   (d->kind == Q_MAYBE && src.kind == Q_CTX && op == BPF_ADD)) {
@@ -1785,7 +1799,7 @@ static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct b
 			d->off = alu_const(op, d->off, src.off, &ok).off;
 		} else if (d->kind == Q_CONST && (src.kind == Q_CTX || src.kind == Q_STACK)) {
 			if (op == BPF_ADD) {
-				*d = qv((enum qkind)src.kind, src.off + d->off);
+				*d = qv((enum qkind)src.kind, wadd(src.off, d->off));
 				d->def = DEF_MANY;
 			} else {
 				d->kind = Q_UNK;
@@ -1803,7 +1817,6 @@ static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct b
 			d->kind = Q_UNK;
 		}
 		return true;
-	}
 	default:
 		if (d->kind == Q_CTX)
 			return false;	/* arithmetic the analysis reports */
@@ -1937,7 +1950,7 @@ static bool quick_analyze(struct actx *c)
 			struct qval out = { .kind = Q_UNK };
 
 			if (BPF_MODE(in->code) == BPF_MEM || BPF_MODE(in->code) == 0x80) {
-				int64_t o = p->off + in->off;
+				int64_t o = wadd(p->off, in->off);
 
 				if (p->kind == Q_CTX)
 					qrecord(c, i, PTREGS_ACC_LOAD, p, in->off, ldst_size(in->code));
