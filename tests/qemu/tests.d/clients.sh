@@ -27,7 +27,11 @@ cl_filelife() {
 	# stdout a file glibc holds every line until exit: stdbuf makes them
 	# appear as printed, so the file is created only after the attach
 	# (the header) and its report is seen at once. stdbuf adds its
-	# library to LD_PRELOAD, after the one `ptregs run` sets.
+	# library to LD_PRELOAD, after the one `ptregs run` sets. The last
+	# run's output goes first: the background shell truncates $out only
+	# when it gets to run, and a header left from t_filelife would end
+	# the wait below at once (seen under the NMI storm of the amd boot).
+	rm -f $out
 	chroot "$HOST" "$@" stdbuf -oL $fl >$out 2>&1 &
 	local pid=$!
 	i=0
