@@ -100,6 +100,23 @@ out:
 	return src;
 }
 
+struct ptregs_source *pt_source_btf_mem(const char *path, const void *data, size_t len)
+{
+	struct ptregs_source *src = calloc(1, sizeof(*src));
+	int err;
+
+	if (!src)
+		return pt_err_null(ENOMEM, "out of memory");
+	src->opts.sz = sizeof(src->opts);
+	err = pt_btf_open_mem(src, path, data, len);
+	if (err) {
+		ptregs_source_close(src);
+		errno = -err;
+		return NULL;
+	}
+	return src;
+}
+
 void ptregs_source_close(struct ptregs_source *src)
 {
 	if (!src)

@@ -7,8 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include <bpf/btf.h>
 #include <ptregs/runtime.h>
+#include "internal.h"
 
 static void registers_by_kernel_and_uapi_name(void **state)
 {
@@ -90,12 +94,152 @@ static void kernel_layout_is_one_object_for_every_thread(void **state)
 	assert_int_equal(ptregs_reg_offset(NULL, "rdi"), ptregs_reg_offset(l, "di"));
 }
 
+/*
+ * Raw BTF in a file: long unsigned int, struct other, struct pt_regs with
+ * two registers and an anonymous union defined after it (the head must
+ * reach past the struct), then PAD more types. Returns the file's size.
+ */
+static size_t write_btf(const char *path, int pad, bool dangling)
+{
+	struct btf *b = btf__new_empty();
+	const void *raw;
+	uint32_t len;
+	FILE *f;
+	int ul, u;
+
+	assert_non_null(b);
+	ul = btf__add_int(b, "long unsigned int", 8, 0);
+	assert_int_equal(btf__add_struct(b, "other", 8), 2);
+	assert_int_equal(btf__add_field(b, "x", ul, 0, 0), 0);
+	assert_int_equal(btf__add_struct(b, "pt_regs", 24), 3);
+	assert_int_equal(btf__add_field(b, "di", ul, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, "si", ul, 64, 0), 0);
+	assert_int_equal(btf__add_field(b, NULL, 4, 128, 0), 0);
+	u = btf__add_union(b, NULL, 8);
+	assert_int_equal(u, 4);
+	assert_int_equal(btf__add_field(b, "cs", dangling ? 9999 : ul, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, "csx", ul, 0, 0), 0);
+	for (int i = 0; i < pad; i++)
+		assert_true(btf__add_int(b, "pad", 4, 0) > 0);
+	raw = btf__raw_data(b, &len);
+	assert_non_null(raw);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(raw, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	btf__free(b);
+	return len;
+}
+
+static struct ptregs_layout *head_layout(const char *path)
+{
+	struct ptregs_source *src;
+	struct ptregs_layout *l;
+	void *head;
+	size_t len;
+
+	if (pt_btf_head(path, "pt_regs", &head, &len) != 0)
+		return NULL;
+	src = pt_source_btf_mem(path, head, len);
+	assert_non_null(src);
+	l = ptregs_source_layout(src, "pt_regs");
+	ptregs_source_close(src);
+	free(head);
+	return l;
+}
+
+static void assert_same_layout(const struct ptregs_layout *a, const struct ptregs_layout *b)
+{
+	assert_int_equal(ptregs_layout_size(a), ptregs_layout_size(b));
+	assert_int_equal(ptregs_layout_field_cnt(a), ptregs_layout_field_cnt(b));
+	for (size_t i = 0; i < ptregs_layout_field_cnt(a); i++) {
+		assert_string_equal(ptregs_layout_field(a, i)->name, ptregs_layout_field(b, i)->name);
+		assert_int_equal(ptregs_layout_field(a, i)->offset, ptregs_layout_field(b, i)->offset);
+		assert_int_equal(ptregs_layout_field(a, i)->size, ptregs_layout_field(b, i)->size);
+	}
+}
+
+/* The head of a BTF file: only the types up to pt_regs and what it names. */
+static void head_of_the_btf_gives_the_whole_files_layout(void **state)
+{
+	char path[] = "/tmp/ptregs-head-XXXXXX";
+	int fd = mkstemp(path);
+	size_t size;
+	void *head;
+	size_t len;
+	struct btf *hb;
+	struct ptregs_layout *h, *w;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	size = write_btf(path, 2000, false);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), 0);
+	hb = btf__new(head, (uint32_t)len);
+	assert_non_null(hb);
+	assert_int_equal(btf__type_cnt(hb), 5);	/* void, the int, other, pt_regs, the union */
+	assert_true(len < size);
+	btf__free(hb);
+	free(head);
+	h = head_layout(path);
+	w = ptregs_layout_load(path, "pt_regs", NULL);
+	assert_non_null(h);
+	assert_non_null(w);
+	assert_int_equal(ptregs_layout_field_cnt(h), 4);	/* di, si, cs, csx */
+	assert_same_layout(h, w);
+	ptregs_layout_free(h);
+	ptregs_layout_free(w);
+	/* this machine's kernel, when it has BTF: the same either way */
+	if (access(PTREGS_KERNEL_BTF, R_OK) == 0) {
+		h = head_layout(PTREGS_KERNEL_BTF);
+		w = ptregs_layout_load(PTREGS_KERNEL_BTF, "pt_regs", NULL);
+		assert_non_null(h);
+		assert_non_null(w);
+		assert_same_layout(h, w);
+		ptregs_layout_free(h);
+		ptregs_layout_free(w);
+	}
+	unlink(path);
+}
+
+/* What cannot be cut is an error (the caller reads the whole file). */
+static void head_of_a_bad_btf_is_an_error(void **state)
+{
+	char path[] = "/tmp/ptregs-head-XXXXXX";
+	int fd = mkstemp(path);
+	void *head;
+	size_t len, size;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pt_btf_head("/nonexistent/btf", "pt_regs", &head, &len), -ENOENT);
+	size = write_btf(path, 10, false);
+	assert_int_equal(pt_btf_head(path, "no_such_struct", &head, &len), -EINVAL);
+	assert_null(head);
+	/* cut inside the type section, inside the strings */
+	assert_int_equal(truncate(path, 24 + 40), 0);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
+	write_btf(path, 10, false);
+	assert_int_equal(truncate(path, (off_t)size - 3), 0);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
+	/* a member of a type that is not there */
+	write_btf(path, 10, true);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
+	/* not BTF */
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(registers_by_kernel_and_uapi_name),
 		cmocka_unit_test(missing_btf_falls_back_to_a_builtin_table),
 		cmocka_unit_test(kernel_layout_is_one_object_for_every_thread),
+		cmocka_unit_test(head_of_the_btf_gives_the_whole_files_layout),
+		cmocka_unit_test(head_of_a_bad_btf_is_an_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
