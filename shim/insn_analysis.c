@@ -953,6 +953,9 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		/* what landed on the stack */
 		if (dst->kind == VK_STACK && !(dst->flags & F_VAROFF)) {
 			int64_t lo = dst->off, hi = wadd(dst->off, size ? size : 8);
+			/* the frame's slots only: an offset near either end of
+			 * int64_t would otherwise wrap the walk below */
+			int64_t from = lo < -512 ? -512 : lo & ~7LL, to = hi > 0 ? 0 : hi;
 			struct val img = V_UNKNOWN;
 
 			if (image) {
@@ -967,7 +970,7 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 				img.kind = VK_IMAGE;
 				img.origin = (uint8_t)cid;
 			}
-			for (int64_t o = lo & ~7LL; o < hi; o += 8) {
+			for (int64_t o = from; o < to; o += 8) {
 				int64_t slot = (o + 512) / 8;
 
 				if (slot >= 0 && slot < NSLOTS)
@@ -1153,6 +1156,8 @@ static void stack_store(struct actx *c, struct state *s, const struct val *p, in
 			slot_put(c, s, p->origin, i, &V_UNKNOWN, true);
 		return;
 	}
+	if (o >= 0 || o < -512 - (int64_t)size)
+		return;	/* no slot of the frame: and o + size cannot wrap below */
 	for (int64_t a = o & ~7LL; a < o + size; a += 8) {
 		if (a < -512 || a >= 0)
 			continue;
@@ -1929,7 +1934,10 @@ static bool quick_analyze(struct actx *c)
 				return false;
 		}
 		if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
-			if (i + 1 >= n || next == i + 1 || in->src_reg == BPF_PSEUDO_FUNC)
+			/* a jump back into the second half runs it (exit_tail()
+			 * reads only codes): its registers must be valid too */
+			if (i + 1 >= n || next == i + 1 || in->src_reg == BPF_PSEUDO_FUNC ||
+			    in[1].dst_reg >= NREGS || in[1].src_reg >= NREGS)
 				return false;
 			if (live)
 				cur.r[in->dst_reg] =

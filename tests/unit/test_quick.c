@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <ptregs/analysis.h>
@@ -177,6 +178,12 @@ static void what_the_quick_path_gives_up_on(void **state)
 		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1), EXIT(), LDX64(0, 1, 112), EXIT(),
 	};
 	static const struct bpf_insn falls_off[] = { LDX64(0, 1, 112) };
+	/* a jump back into an ld_imm64's second half runs it: an invalid
+	 * register there is the full analysis's to report */
+	static const struct bpf_insn second_half[] = {
+		JEQ_IMM(1, 0, 3), INSN(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 11, 0, 0, 0), EXIT(), JA(-3),
+	};
 	/* constants through the stack: a copy's size, sizeof arithmetic */
 	static const struct bpf_insn size_spilled[] = {
 		INSN(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 16), LDX64(2, 10, -8), MOV64_REG(3, 1),
@@ -220,6 +227,7 @@ static void what_the_quick_path_gives_up_on(void **state)
 	assert_int_equal(both(loop, ARRAY_LEN(loop), NULL), 1);
 	assert_int_equal(both(subprog, ARRAY_LEN(subprog), NULL), 1);
 	assert_int_equal(both(falls_off, ARRAY_LEN(falls_off), NULL), 1);
+	assert_int_equal(both(second_half, ARRAY_LEN(second_half), NULL), 1);
 	assert_int_equal(both(size_spilled, ARRAY_LEN(size_spilled), NULL), 1);
 	assert_int_equal(both(sizeof_spilled, ARRAY_LEN(sizeof_spilled), NULL), 1);
 	assert_int_equal(both(sizeof_joined, ARRAY_LEN(sizeof_joined), NULL), 1);
@@ -227,6 +235,33 @@ static void what_the_quick_path_gives_up_on(void **state)
 	assert_int_equal(both(sizeof_mul, ARRAY_LEN(sizeof_mul), NULL), 1);
 	assert_int_equal(both(offset_spilled, ARRAY_LEN(offset_spilled), NULL), 1);
 	assert_int_equal(both(offset_summed, ARRAY_LEN(offset_summed), NULL), 1);
+}
+
+/*
+ * A store and a probe read through r10 + 0x7ffffffffffffff8: the walk over
+ * the stack slots they cover ends (it wrapped around before).
+ */
+static void stack_offsets_near_the_end_of_int64_end(void **state)
+{
+	static const struct bpf_insn store[] = {
+		STX64(10, 1, -8), INSN(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0, -8),
+		INSN(0, 0, 0, 0, 0x7fffffff), MOV64_REG(1, 10), ADD64_REG(1, 2),
+		INSN(BPF_ST | BPF_MEM | BPF_W, 1, 0, 0, 0), MOV64_IMM(0, 0), EXIT(),
+	};
+	static const struct bpf_insn probe_read[] = {
+		INSN(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0, -8), INSN(0, 0, 0, 0, 0x7fffffff),
+		MOV64_REG(1, 10), ADD64_REG(1, 2), MOV64_IMM(2, 7), MOV64_IMM(3, 0),
+		CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT(),
+	};
+	size_t cnt;
+
+	(void)state;
+	alarm(20);	/* a hang is a failure */
+	assert_int_equal(both(store, ARRAY_LEN(store), &cnt), 1);
+	assert_int_equal(cnt, 0);
+	assert_int_equal(both(probe_read, ARRAY_LEN(probe_read), &cnt), 0);
+	assert_int_equal(cnt, 0);
+	alarm(0);
 }
 
 /* ---- random programs, biased towards the context and what it meets ---- */
@@ -378,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(code_generator_programs_take_the_quick_path),
 		cmocka_unit_test(what_the_quick_path_gives_up_on),
+		cmocka_unit_test(stack_offsets_near_the_end_of_int64_end),
 		cmocka_unit_test(quick_and_full_agree_on_random_programs),
 	};
 
