@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The head of a raw BTF file: its types from the first one up to a named
- * struct and every type that struct refers to, with the whole string
- * section, as one BTF in memory. The running kernel's struct pt_regs is
+ * The head of a raw BTF file: a named struct and every type it refers to,
+ * renumbered in their order, with the whole string section, as one BTF in
+ * memory; the file's types are read only as far as the last of them. The running kernel's struct pt_regs is
  * type 162 of 126,000 in a 6.x vmlinux BTF; libbpf parses and checks every
  * type of what it is given, so the layout read from the head is the same,
  * for a fraction of the work (under QEMU's TCG, half a second less on
@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct head {
 	uint32_t parsed;	/* bytes walked: the start of type cnt + 1 */
 	uint32_t *at;		/* at[id - 1]: the offset of type id */
 	uint32_t cnt, cap;
+	uint8_t *keep;		/* a bit per type id: in the head */
 };
 
 /* LEN bytes at OFF (sysfs hands out a page or so per read). */
@@ -141,119 +143,114 @@ static const struct btf_type *type_at(const struct head *h, uint32_t id)
 }
 
 /*
- * The highest type id ROOT refers to, directly or not (ROOT when none):
- * the head must reach it. 0 when a reference cannot be followed.
+ * The byte offset in a type record of KIND and VLEN of the Kth type id it
+ * names; false past the last.
+ */
+static bool ref_at(uint32_t kind, uint32_t vlen, uint32_t k, uint32_t *off)
+{
+	const uint32_t rec = sizeof(struct btf_type);
+
+	switch (kind) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
+		*off = offsetof(struct btf_type, type);
+		return k == 0;
+	case BTF_KIND_ARRAY:
+		*off = rec + (k ? offsetof(struct btf_array, index_type) : offsetof(struct btf_array, type));
+		return k < 2;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		*off = rec + k * (uint32_t)sizeof(struct btf_member) + offsetof(struct btf_member, type);
+		return k < vlen;
+	case BTF_KIND_FUNC_PROTO:
+		*off = k ? rec + (k - 1) * (uint32_t)sizeof(struct btf_param) +
+			   offsetof(struct btf_param, type) :
+			   offsetof(struct btf_type, type);
+		return k <= vlen;
+	case BTF_KIND_DATASEC:
+		*off = rec + k * (uint32_t)sizeof(struct btf_var_secinfo) +
+		       offsetof(struct btf_var_secinfo, type);
+		return k < vlen;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Mark in h->keep ROOT and every type it refers to, directly or not;
+ * their highest id, or 0 when a reference cannot be followed.
  */
 static uint32_t closure(struct head *h, uint32_t root)
 {
-	uint32_t *stack = NULL, sp = 0, cap = 0, max = root;
-	uint8_t *seen = NULL;
-	uint32_t seen_len = 0;
+	/* no more types than 12-byte records in the section */
+	uint32_t most = h->types_len / (uint32_t)sizeof(struct btf_type);
+	uint32_t *stack = NULL, sp = 0, cap = 0, max = 0;
 	bool ok = true;
 
-#define PUSH(x)								\
-	do {								\
-		uint32_t v_ = (x);					\
-		if (v_ && ok) {						\
-			if (sp == cap) {				\
-				uint32_t *n_;				\
-				cap = cap ? cap * 2 : 64;		\
-				n_ = realloc(stack, cap * sizeof(*n_)); \
-				if (!n_) {				\
-					ok = false;			\
-					break;				\
-				}					\
-				stack = n_;				\
-			}						\
-			stack[sp++] = v_;				\
-		}							\
-	} while (0)
-
-	PUSH(root);
+	h->keep = calloc(most / 8 + 1, 1);
+	if (!h->keep || root > most)
+		return 0;
+	stack = malloc(64 * sizeof(*stack));
+	cap = stack ? 64 : 0;
+	if (stack)
+		stack[sp++] = root;
+	ok = stack != NULL;
 	while (ok && sp) {
-		uint32_t id = stack[--sp], kind, vlen;
-		const struct btf_type *t;
-		const unsigned char *tail;
+		uint32_t id = stack[--sp], kind, vlen, off;
+		const unsigned char *rec;
 
-		if (id >= seen_len * 8u) {
-			uint32_t n = (id / 8 + 1) * 2;
-			uint8_t *s = realloc(seen, n);
-
-			if (!s) {
-				ok = false;
-				break;
-			}
-			memset(s + seen_len, 0, n - seen_len);
-			seen = s;
-			seen_len = n;
-		}
-		if (seen[id / 8] & (1u << (id % 8)))
+		if (h->keep[id / 8] & (1u << (id % 8)))
 			continue;
-		seen[id / 8] |= (uint8_t)(1u << (id % 8));
+		h->keep[id / 8] |= (uint8_t)(1u << (id % 8));
 		if (!reach(h, id)) {
 			ok = false;
 			break;
 		}
 		if (id > max)
 			max = id;
-		t = type_at(h, id);
-		tail = (const unsigned char *)(t + 1);
-		kind = BTF_INFO_KIND(t->info);
-		vlen = BTF_INFO_VLEN(t->info);
-		switch (kind) {
-		case BTF_KIND_PTR:
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_FUNC:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-		case BTF_KIND_TYPE_TAG:
-			PUSH(t->type);
-			break;
-		case BTF_KIND_ARRAY: {
-			struct btf_array a;
+		rec = h->types + h->at[id - 1];
+		kind = BTF_INFO_KIND(type_at(h, id)->info);
+		vlen = BTF_INFO_VLEN(type_at(h, id)->info);
+		for (uint32_t k = 0; ok && ref_at(kind, vlen, k, &off); k++) {
+			uint32_t ref;
 
-			memcpy(&a, tail, sizeof(a));
-			PUSH(a.type);
-			PUSH(a.index_type);
-			break;
-		}
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-			for (uint32_t i = 0; i < vlen; i++) {
-				struct btf_member m;
-
-				memcpy(&m, tail + i * sizeof(m), sizeof(m));
-				PUSH(m.type);
+			memcpy(&ref, rec + off, sizeof(ref));
+			if (!ref)
+				continue;	/* void */
+			if (ref > most) {
+				ok = false;
+				break;
 			}
-			break;
-		case BTF_KIND_FUNC_PROTO:
-			PUSH(t->type);
-			for (uint32_t i = 0; i < vlen; i++) {
-				struct btf_param p;
+			if (sp == cap) {
+				uint32_t *n = realloc(stack, (size_t)cap * 2 * sizeof(*n));
 
-				memcpy(&p, tail + i * sizeof(p), sizeof(p));
-				PUSH(p.type);
+				if (!n) {
+					ok = false;
+					break;
+				}
+				stack = n;
+				cap *= 2;
 			}
-			break;
-		case BTF_KIND_DATASEC:
-			for (uint32_t i = 0; i < vlen; i++) {
-				struct btf_var_secinfo v;
-
-				memcpy(&v, tail + i * sizeof(v), sizeof(v));
-				PUSH(v.type);
-			}
-			break;
-		default:
-			break;
+			stack[sp++] = ref;
 		}
 	}
-#undef PUSH
 	free(stack);
-	free(seen);
 	return ok ? max : 0;
+}
+
+/* The length of type ID's record. */
+static uint32_t rec_len(const struct head *h, uint32_t id)
+{
+	const struct btf_type *t = type_at(h, id);
+
+	return (uint32_t)sizeof(*t) + (uint32_t)trailer(BTF_INFO_KIND(t->info), BTF_INFO_VLEN(t->info));
 }
 
 int pt_btf_head(const char *path, const char *name, void **out, size_t *out_len)
@@ -263,7 +260,7 @@ int pt_btf_head(const char *path, const char *name, void **out, size_t *out_len)
 	struct stat st;
 	char *strs = NULL;
 	unsigned char *buf;
-	uint32_t root = 0, last, cut;
+	uint32_t root = 0, last, len = 0, *map = NULL;
 	size_t nlen = strlen(name);
 	int err = -EINVAL;
 
@@ -303,28 +300,59 @@ int pt_btf_head(const char *path, const char *name, void **out, size_t *out_len)
 	last = closure(&h, root);
 	if (!last)
 		goto out;
-	cut = h.at[last - 1] + (uint32_t)sizeof(struct btf_type) +
-	      (uint32_t)trailer(BTF_INFO_KIND(type_at(&h, last)->info),
-				BTF_INFO_VLEN(type_at(&h, last)->info));
-	buf = malloc(sizeof(hdr) + (size_t)cut + hdr.str_len);
+	/*
+	 * Only the kept types, renumbered in their order: every id the head
+	 * names is in it (libbpf 1.3+ checks that), and nothing else is.
+	 */
+	map = calloc((size_t)last + 1, sizeof(*map));
+	if (!map) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t id = 1, n = 0; id <= last; id++) {
+		if (h.keep[id / 8] & (1u << (id % 8))) {
+			map[id] = ++n;
+			len += rec_len(&h, id);
+		}
+	}
+	buf = malloc(sizeof(hdr) + len + hdr.str_len);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out;
 	}
+	for (uint32_t id = 1, at = 0; id <= last; id++) {
+		unsigned char *rec = buf + sizeof(hdr) + at;
+		const struct btf_type *t = type_at(&h, id);
+		uint32_t off;
+
+		if (!map[id])
+			continue;
+		memcpy(rec, t, rec_len(&h, id));
+		for (uint32_t k = 0; ref_at(BTF_INFO_KIND(t->info), BTF_INFO_VLEN(t->info), k, &off);
+		     k++) {
+			uint32_t ref;
+
+			memcpy(&ref, rec + off, sizeof(ref));
+			ref = ref ? map[ref] : 0;
+			memcpy(rec + off, &ref, sizeof(ref));
+		}
+		at += rec_len(&h, id);
+	}
 	hdr.hdr_len = sizeof(hdr);
 	hdr.type_off = 0;
-	hdr.type_len = cut;
-	hdr.str_off = cut;
+	hdr.type_len = len;
+	hdr.str_off = len;
 	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), h.types, cut);
-	memcpy(buf + sizeof(hdr) + cut, strs, hdr.str_len);
+	memcpy(buf + sizeof(hdr) + len, strs, hdr.str_len);
 	*out = buf;
-	*out_len = sizeof(hdr) + (size_t)cut + hdr.str_len;
+	*out_len = sizeof(hdr) + (size_t)len + hdr.str_len;
 	err = 0;
 out:
 	close(h.fd);
 	free(h.types);
 	free(h.at);
+	free(h.keep);
+	free(map);
 	free(strs);
 	return err;
 }

@@ -216,10 +216,10 @@ int pt_btf_open_mem(struct ptregs_source *src, const char *path, const void *dat
 /* A source of BTF in memory named PATH, or NULL (errno, message). */
 struct ptregs_source *pt_source_btf_mem(const char *path, const void *data, size_t len);
 /*
- * btf_prefix.c: the types of raw BTF file PATH (a base BTF: type ids from
- * 1) from the first up to the first struct NAME and every type it refers
- * to, with the whole string section, as BTF in *OUT (malloc'ed); -errno
- * when the file is not one it can cut so.
+ * btf_prefix.c: the first struct NAME of raw BTF file PATH (a base BTF:
+ * type ids from 1) and every type it refers to, renumbered, with the whole
+ * string section, as BTF in *OUT (malloc'ed); -errno when the file is not
+ * one it can cut so.
  */
 int pt_btf_head(const char *path, const char *name, void **out, size_t *out_len);
 /*
