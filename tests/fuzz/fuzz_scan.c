@@ -64,10 +64,13 @@ static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type
 	if (pt_analyze(&p, from, to, &f, &fn, PT_ANALYZE_FULL) != 0 || qn != fn)
 		__builtin_trap();
 	for (size_t i = 0; i < qn; i++)
-		if (q[i].insn != f[i].insn || q[i].kind != f[i].kind || q[i].verdict != f[i].verdict ||
-		    q[i].offset != f[i].offset || q[i].size != f[i].size ||
-		    q[i].off_site != f[i].off_site || q[i].off_insn != f[i].off_insn ||
-		    q[i].old_field != f[i].old_field || q[i].note != f[i].note)
+		if (q[i].insn != f[i].insn || q[i].kind != f[i].kind || q[i].origin != f[i].origin ||
+		    q[i].verdict != f[i].verdict || q[i].offset != f[i].offset ||
+		    q[i].size != f[i].size || q[i].off_site != f[i].off_site ||
+		    q[i].off_insn != f[i].off_insn || q[i].copy_insn != f[i].copy_insn ||
+		    q[i].copy_size != f[i].copy_size || q[i].old_field != f[i].old_field ||
+		    q[i].new_field != f[i].new_field || q[i].relo_field != f[i].relo_field ||
+		    q[i].note != f[i].note)
 			__builtin_trap();
 	free(q);
 	free(f);
