@@ -877,11 +877,129 @@ static void run_callback(struct actx *c, struct state *s, const struct val *fn,
 	call_into(c, s, (uint32_t)f.off, args, depth, rec);
 }
 
+/* A bpf_probe_read*() helper: true, and *STR for the string kinds. */
+static bool probe_read_id(int32_t id, bool *str)
+{
+	switch (id) {
+	case BPF_FUNC_probe_read_str:
+	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_probe_read_user_str:
+		*str = true;
+		return true;
+	case BPF_FUNC_probe_read:
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_user:
+		*str = false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* bpf_probe_read*() helper ID at INSN, STR for the string kinds. */
+static void do_probe_read(struct actx *c, struct state *s, uint32_t insn, int32_t id, bool str,
+			  bool rec)
+{
+	struct val *src = &s->r[3], *dst = &s->r[1];
+	uint32_t size = s->r[2].kind == VK_CONST && s->r[2].off > 0 &&
+			s->r[2].off < 0x10000 ? (uint32_t)s->r[2].off : 0;
+	struct val got = V_UNKNOWN;
+	bool user = id == BPF_FUNC_probe_read_user || id == BPF_FUNC_probe_read_user_str;
+	/*
+	 * A copy whose later reads are followed: of the registers at a
+	 * known offset (perf_event contexts read the kernel's struct),
+	 * and of more than one field. A one-field copy is classified
+	 * here, where the field is chosen; reading it back (what every
+	 * BPF_CORE_READ does) would only repeat that finding.
+	 */
+	bool image = size && !str && !(src->flags & F_VAROFF) && src->off >= 0 &&
+		     (src->kind == VK_REGS || (src->kind == VK_SUSPECT && !user)) &&
+		     !ptregs_layout_field_at(c->from, (uint32_t)src->off, size);
+	int cid = -1;
+	bool lost = false;
+
+	/* a kernel pt_regs is never read as user memory: sizeof-like
+	 * arithmetic there is array indexing, not task_pt_regs() */
+	if (src->kind == VK_SUSPECT && user) {
+		/* nothing */
+	} else if (src->kind == VK_REGS || src->kind == VK_PERF || src->kind == VK_SUSPECT) {
+		if (rec)
+			record(c, insn, PTREGS_ACC_PROBE_READ, src, 0, size);
+		/* the syscall wrapper's inner regs pointer, read with CO-RE */
+		if (c->p->syscall_wrapper && src->kind == VK_REGS &&
+		    src->origin == PTREGS_FROM_CTX && size == 8 && !(src->flags & F_VAROFF)) {
+			const struct ptregs_field *f =
+				ptregs_layout_field_at(c->from, (uint32_t)src->off, 8);
+
+			if (src->relo >= 0) {
+				const char *rf = c->p->relos[src->relo].field;
+
+				if (rf && strcmp(rf, "di") == 0)
+					got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
+			} else if (f && strcmp(f->name, "di") == 0) {
+				got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
+			}
+		}
+	} else if (src->kind == VK_ARGS && size == 8 && src->off >= 0 && src->off < 64LL * 8 &&
+		   !(src->off % 8) &&
+		   (c->p->pt_regs_args >> (src->off / 8) & 1)) {
+		got = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
+	}
+	image = image && got.kind == VK_UNKNOWN;
+	/* what landed on the stack */
+	if (dst->kind == VK_STACK && !(dst->flags & F_VAROFF)) {
+		int64_t lo = dst->off, hi = wadd(dst->off, size ? size : 8);
+		/* the frame's slots only: an offset near either end of
+		 * int64_t would otherwise wrap the walk below */
+		int64_t from = lo < -512 ? -512 : lo & ~7LL, to = hi > 0 ? 0 : hi;
+		struct val img = V_UNKNOWN;
+
+		if (image) {
+			struct copy cp = { .insn = insn, .size = size, .prev = -1, .dst = lo,
+					   .src = *src };
+
+			cid = copy_id(c, &cp);
+			img = vlost(VK_LOSTIMG);
+			lost = cid < 0;
+		}
+		if (cid >= 0) {
+			img.kind = VK_IMAGE;
+			img.origin = (uint8_t)cid;
+		}
+		for (int64_t o = from; o < to; o += 8) {
+			int64_t slot = (o + 512) / 8;
+
+			if (slot >= 0 && slot < NSLOTS)
+				slot_put(c, s, dst->origin, (int)slot,
+					 (o == lo && size == 8 && got.kind != VK_UNKNOWN) ?
+					 &got : &img, false);
+		}
+	} else if (dst->kind == VK_STACK) {
+		/* somewhere in the frame */
+		struct val any = vlost(image ? VK_LOSTIMG : VK_UNKNOWN);
+
+		for (int slot = 0; slot < NSLOTS; slot++)
+			slot_put(c, s, dst->origin, slot, &any, true);
+		lost = image;
+	} else if (dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG) {
+		lost = !value_write(c, s, insn, dst, 0, size, image ? src : NULL);
+	} else if (image && (dst->kind == VK_LOSTPTR ||
+			     (dst->kind == VK_UNKNOWN && c->lookups_lost))) {
+		lost = true;
+	}
+	if (lost && rec)
+		unanalysed(c, insn, PTREGS_ACC_PROBE_READ, src,
+			   c->copy_cnt == MAX_COPIES ?
+			   "copy of the registers not followed: too many copies and map lookups" :
+			   "copy of the registers to where the analysis lost track of it");
+}
+
 static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id, int depth,
 		      bool rec)
 {
 	struct val cb[6];
 	struct val r0 = V_UNKNOWN;
+	bool str;
 
 	for (int i = 0; i < 6; i++)
 		cb[i] = V_UNKNOWN;
@@ -895,109 +1013,9 @@ static void do_helper(struct actx *c, struct state *s, uint32_t insn, int32_t id
 		else
 			c->lookups_lost = true;
 	}
-	switch (id) {
-	case BPF_FUNC_probe_read:
-	case BPF_FUNC_probe_read_kernel:
-	case BPF_FUNC_probe_read_user:
-	case BPF_FUNC_probe_read_str:
-	case BPF_FUNC_probe_read_kernel_str:
-	case BPF_FUNC_probe_read_user_str: {
-		struct val *src = &s->r[3], *dst = &s->r[1];
-		uint32_t size = s->r[2].kind == VK_CONST && s->r[2].off > 0 &&
-				s->r[2].off < 0x10000 ? (uint32_t)s->r[2].off : 0;
-		struct val got = V_UNKNOWN;
-		bool user = id == BPF_FUNC_probe_read_user || id == BPF_FUNC_probe_read_user_str;
-		bool str = id == BPF_FUNC_probe_read_str || id == BPF_FUNC_probe_read_kernel_str ||
-			   id == BPF_FUNC_probe_read_user_str;
-		/*
-		 * A copy whose later reads are followed: of the registers at a
-		 * known offset (perf_event contexts read the kernel's struct),
-		 * and of more than one field. A one-field copy is classified
-		 * here, where the field is chosen; reading it back (what every
-		 * BPF_CORE_READ does) would only repeat that finding.
-		 */
-		bool image = size && !str && !(src->flags & F_VAROFF) && src->off >= 0 &&
-			     (src->kind == VK_REGS || (src->kind == VK_SUSPECT && !user)) &&
-			     !ptregs_layout_field_at(c->from, (uint32_t)src->off, size);
-		int cid = -1;
-		bool lost = false;
-
-		/* a kernel pt_regs is never read as user memory: sizeof-like
-		 * arithmetic there is array indexing, not task_pt_regs() */
-		if (src->kind == VK_SUSPECT && user) {
-			/* nothing */
-		} else if (src->kind == VK_REGS || src->kind == VK_PERF || src->kind == VK_SUSPECT) {
-			if (rec)
-				record(c, insn, PTREGS_ACC_PROBE_READ, src, 0, size);
-			/* the syscall wrapper's inner regs pointer, read with CO-RE */
-			if (c->p->syscall_wrapper && src->kind == VK_REGS &&
-			    src->origin == PTREGS_FROM_CTX && size == 8 && !(src->flags & F_VAROFF)) {
-				const struct ptregs_field *f =
-					ptregs_layout_field_at(c->from, (uint32_t)src->off, 8);
-
-				if (src->relo >= 0) {
-					const char *rf = c->p->relos[src->relo].field;
-
-					if (rf && strcmp(rf, "di") == 0)
-						got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
-				} else if (f && strcmp(f->name, "di") == 0) {
-					got = vptr(VK_REGS, PTREGS_FROM_INNER, 0);
-				}
-			}
-		} else if (src->kind == VK_ARGS && size == 8 && src->off >= 0 && src->off < 64LL * 8 &&
-			   !(src->off % 8) &&
-			   (c->p->pt_regs_args >> (src->off / 8) & 1)) {
-			got = vptr(VK_REGS, PTREGS_FROM_ARG, 0);
-		}
-		image = image && got.kind == VK_UNKNOWN;
-		/* what landed on the stack */
-		if (dst->kind == VK_STACK && !(dst->flags & F_VAROFF)) {
-			int64_t lo = dst->off, hi = wadd(dst->off, size ? size : 8);
-			/* the frame's slots only: an offset near either end of
-			 * int64_t would otherwise wrap the walk below */
-			int64_t from = lo < -512 ? -512 : lo & ~7LL, to = hi > 0 ? 0 : hi;
-			struct val img = V_UNKNOWN;
-
-			if (image) {
-				struct copy cp = { .insn = insn, .size = size, .prev = -1, .dst = lo,
-						   .src = *src };
-
-				cid = copy_id(c, &cp);
-				img = vlost(VK_LOSTIMG);
-				lost = cid < 0;
-			}
-			if (cid >= 0) {
-				img.kind = VK_IMAGE;
-				img.origin = (uint8_t)cid;
-			}
-			for (int64_t o = from; o < to; o += 8) {
-				int64_t slot = (o + 512) / 8;
-
-				if (slot >= 0 && slot < NSLOTS)
-					slot_put(c, s, dst->origin, (int)slot,
-						 (o == lo && size == 8 && got.kind != VK_UNKNOWN) ?
-						 &got : &img, false);
-			}
-		} else if (dst->kind == VK_STACK) {
-			/* somewhere in the frame */
-			struct val any = vlost(image ? VK_LOSTIMG : VK_UNKNOWN);
-
-			for (int slot = 0; slot < NSLOTS; slot++)
-				slot_put(c, s, dst->origin, slot, &any, true);
-			lost = image;
-		} else if (dst->kind == VK_MAPVAL || dst->kind == VK_MAPIMG) {
-			lost = !value_write(c, s, insn, dst, 0, size, image ? src : NULL);
-		} else if (image && (dst->kind == VK_LOSTPTR ||
-				     (dst->kind == VK_UNKNOWN && c->lookups_lost))) {
-			lost = true;
-		}
-		if (lost && rec)
-			unanalysed(c, insn, PTREGS_ACC_PROBE_READ, src,
-				   c->copy_cnt == MAX_COPIES ?
-				   "copy of the registers not followed: too many copies and map lookups" :
-				   "copy of the registers to where the analysis lost track of it");
-		break;
-	}
+	if (probe_read_id(id, &str))
+		do_probe_read(c, s, insn, id, str, rec);
+	else switch (id) {
 	case BPF_FUNC_task_pt_regs:
 		r0 = vptr(VK_REGS, PTREGS_FROM_TASK, 0);
 		break;
@@ -1839,20 +1857,13 @@ static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct b
 /* A helper call; false to give up. */
 static bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
 {
-	switch (id) {
-	case BPF_FUNC_probe_read:
-	case BPF_FUNC_probe_read_kernel:
-	case BPF_FUNC_probe_read_user:
-	case BPF_FUNC_probe_read_str:
-	case BPF_FUNC_probe_read_kernel_str:
-	case BPF_FUNC_probe_read_user_str:
+	bool str;
+
+	if (probe_read_id(id, &str)) {
 		if (s->r[3].kind == Q_CTX) {
 			const struct qval *n = &s->r[2];
 			uint32_t size = n->kind == Q_CONST && n->off > 0 && n->off < 0x10000 ?
 					(uint32_t)n->off : 0;
-			bool str = id == BPF_FUNC_probe_read_str ||
-				   id == BPF_FUNC_probe_read_kernel_str ||
-				   id == BPF_FUNC_probe_read_user_str;
 
 			/* a copy of several fields, or a size not known here */
 			if (n->kind == Q_MAYBE ||
@@ -1861,7 +1872,7 @@ static bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
 				return false;
 			qrecord(c, insn, PTREGS_ACC_PROBE_READ, &s->r[3], 0, size);
 		}
-		break;
+	} else switch (id) {
 	case BPF_FUNC_task_pt_regs:
 	case BPF_FUNC_loop:
 	case BPF_FUNC_for_each_map_elem:
