@@ -2,11 +2,11 @@
 /*
  * The head of a raw BTF file: a named struct and every type it refers to,
  * renumbered in their order, with the whole string section, as one BTF in
- * memory; the file's types are read only as far as the last of them. The running kernel's struct pt_regs is
- * type 162 of 126,000 in a 6.x vmlinux BTF; libbpf parses and checks every
- * type of what it is given, so the layout read from the head is the same,
- * for a fraction of the work (under QEMU's TCG, half a second less on
- * every `ptregs run`). Anything unexpected is an error, and the caller
+ * memory; the file's types are read only as far as the last of them. The
+ * running kernel's struct pt_regs is type 162 of 126,000 in a 6.x vmlinux
+ * BTF and refers to 11 others on 6.18; libbpf parses and checks every type
+ * of what it is given, so the layout read from the head is the same for a
+ * fraction of the work. Anything unexpected is an error, and the caller
  * reads the whole file instead.
  */
 #include <errno.h>

@@ -42,8 +42,8 @@ const char *ptregs_reg_uapi_name(const char *name)
 /*
  * struct pt_regs of the running kernel's BTF from the head of the file
  * alone: pt_regs comes early (type 162 of 126,000 in a 6.x vmlinux), and
- * parsing the whole of it is most of what ptregs run costs under QEMU's
- * TCG. NULL when the head cannot be cut; the whole file is read then.
+ * libbpf parses every type it is given (3.5 ms instead of 9-30 on a 6.18
+ * host). NULL when the head cannot be cut; the whole file is read then.
  */
 static struct ptregs_layout *kernel_head_layout(const char *path)
 {
