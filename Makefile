@@ -126,7 +126,7 @@ $(BUILD)/fixtures/regs_stripped: $(BUILD)/fixtures/regs_dwarf
 	objcopy --strip-debug --add-gnu-debuglink=$@.debug $< $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/fixtures.c tests/unit/fixtures.h \
-		$(BUILD)/libptregs.a
+		tests/unit/insns.h $(BUILD)/libptregs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -Ishim $(LDFLAGS) -o $@ $< tests/unit/fixtures.c \
 		$(BUILD)/libptregs.a $(LDLIBS) -lcmocka

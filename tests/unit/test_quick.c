@@ -15,39 +15,7 @@
 #include <linux/bpf.h>
 #include <ptregs/analysis.h>
 #include "internal.h"
-
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
-#define ADD64_REG(d, s) INSN(BPF_ALU64 | BPF_ADD | BPF_X, d, s, 0, 0)
-#define LDX64(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
-#define STX64(d, s, o) INSN(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
-#define LD_MAP(d) INSN(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, 3)
-#define LD_IMM64_HI() INSN(0, 0, 0, 0, 0)
-#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
-#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
-#define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct ptregs_layout *legacy, *pkrs;
-
-static int setup(void **state)
-{
-	(void)state;
-	legacy = ptregs_layout_load("builtin:legacy", NULL, NULL);
-	pkrs = ptregs_layout_load("builtin:pkrs", NULL, NULL);
-	return legacy && pkrs ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ptregs_layout_free(legacy);
-	ptregs_layout_free(pkrs);
-	return 0;
-}
+#include "insns.h"
 
 static bool str_eq(const char *a, const char *b)
 {
