@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 #include <ptregs/runtime.h>
+#include "fixtures.h"
 #include "internal.h"
 
 static void registers_by_kernel_and_uapi_name(void **state)
@@ -95,17 +96,17 @@ static void kernel_layout_is_one_object_for_every_thread(void **state)
 }
 
 /*
- * Raw BTF in a file: long unsigned int, struct other, struct pt_regs with
- * two registers and an anonymous union defined after it (the head must
- * reach past the struct), then PAD more types. Returns the file's size.
+ * Raw BTF in a new file (fx_unlink() it): long unsigned int, struct other,
+ * struct pt_regs with two registers and an anonymous union defined after
+ * it (the head must reach past the struct), then PAD more types. The
+ * union's cs is of type CS_TYPE (0: long unsigned int). *SIZE: the file's.
  */
-static size_t write_btf(const char *path, int pad, bool dangling)
+static char *write_btf(int pad, int cs_type, size_t *size)
 {
 	struct btf *b = btf__new_empty();
-	const void *raw;
 	uint32_t len;
-	FILE *f;
-	int ul, u;
+	char *path;
+	int ul;
 
 	assert_non_null(b);
 	ul = btf__add_int(b, "long unsigned int", 8, 0);
@@ -115,37 +116,16 @@ static size_t write_btf(const char *path, int pad, bool dangling)
 	assert_int_equal(btf__add_field(b, "di", ul, 0, 0), 0);
 	assert_int_equal(btf__add_field(b, "si", ul, 64, 0), 0);
 	assert_int_equal(btf__add_field(b, NULL, 4, 128, 0), 0);
-	u = btf__add_union(b, NULL, 8);
-	assert_int_equal(u, 4);
-	assert_int_equal(btf__add_field(b, "cs", dangling ? 9999 : ul, 0, 0), 0);
+	assert_int_equal(btf__add_union(b, NULL, 8), 4);
+	assert_int_equal(btf__add_field(b, "cs", cs_type ? cs_type : ul, 0, 0), 0);
 	assert_int_equal(btf__add_field(b, "csx", ul, 0, 0), 0);
 	for (int i = 0; i < pad; i++)
 		assert_true(btf__add_int(b, "pad", 4, 0) > 0);
-	raw = btf__raw_data(b, &len);
-	assert_non_null(raw);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(raw, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_non_null(btf__raw_data(b, &len));
+	*size = len;
+	path = fx_write_btf(b);
 	btf__free(b);
-	return len;
-}
-
-static struct ptregs_layout *head_layout(const char *path)
-{
-	struct ptregs_source *src;
-	struct ptregs_layout *l;
-	void *head;
-	size_t len;
-
-	if (pt_btf_head(path, "pt_regs", &head, &len) != 0)
-		return NULL;
-	src = pt_source_btf_mem(path, head, len);
-	assert_non_null(src);
-	l = ptregs_source_layout(src, "pt_regs");
-	ptregs_source_close(src);
-	free(head);
-	return l;
+	return path;
 }
 
 /* Every type id the BTF names is one of its own (what libbpf 1.3+ checks). */
@@ -168,107 +148,107 @@ static void assert_self_contained(const struct btf *b)
 	}
 }
 
-static struct ptregs_layout *head_layout_checked(const char *path)
+/*
+ * pt_regs of PATH's head, which must be cut, self-contained, smaller than
+ * the file, and give the same layout as the whole file. Returns the number
+ * of types the head keeps.
+ */
+static uint32_t assert_head_is_the_whole(const char *path)
 {
-	void *head;
-	size_t len;
+	struct ptregs_source *src;
+	struct ptregs_layout *h, *w;
 	struct btf *b;
+	void *head;
+	size_t len, file;
+	uint32_t cnt;
 
 	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), 0);
+	free(fx_read(path, &file));
+	assert_true(len < file);
 	b = btf__new(head, (uint32_t)len);
 	assert_non_null(b);
 	assert_self_contained(b);
+	cnt = btf__type_cnt(b) - 1;
 	btf__free(b);
+	src = pt_source_btf_mem(path, head, len);
+	assert_non_null(src);
+	h = ptregs_source_layout(src, "pt_regs");
+	ptregs_source_close(src);
 	free(head);
-	return head_layout(path);
-}
-
-static void assert_same_layout(const struct ptregs_layout *a, const struct ptregs_layout *b)
-{
-	assert_int_equal(ptregs_layout_size(a), ptregs_layout_size(b));
-	assert_int_equal(ptregs_layout_field_cnt(a), ptregs_layout_field_cnt(b));
-	for (size_t i = 0; i < ptregs_layout_field_cnt(a); i++) {
-		assert_string_equal(ptregs_layout_field(a, i)->name, ptregs_layout_field(b, i)->name);
-		assert_int_equal(ptregs_layout_field(a, i)->offset, ptregs_layout_field(b, i)->offset);
-		assert_int_equal(ptregs_layout_field(a, i)->size, ptregs_layout_field(b, i)->size);
-	}
-}
-
-/* The head of a BTF file: only the types up to pt_regs and what it names. */
-static void head_of_the_btf_gives_the_whole_files_layout(void **state)
-{
-	char path[] = "/tmp/ptregs-head-XXXXXX";
-	int fd = mkstemp(path);
-	size_t size;
-	void *head;
-	size_t len;
-	struct btf *hb;
-	struct ptregs_layout *h, *w;
-
-	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	size = write_btf(path, 2000, false);
-	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), 0);
-	hb = btf__new(head, (uint32_t)len);
-	assert_non_null(hb);
-	/* void, the int, pt_regs, the union: not struct other */
-	assert_int_equal(btf__type_cnt(hb), 4);
-	assert_int_equal(btf__find_by_name_kind(hb, "other", BTF_KIND_STRUCT), -ENOENT);
-	assert_true(len < size);
-	assert_self_contained(hb);
-	btf__free(hb);
-	free(head);
-	h = head_layout(path);
 	w = ptregs_layout_load(path, "pt_regs", NULL);
 	assert_non_null(h);
 	assert_non_null(w);
-	assert_int_equal(ptregs_layout_field_cnt(h), 4);	/* di, si, cs, csx */
-	assert_same_layout(h, w);
+	assert_int_equal(ptregs_layout_size(h), ptregs_layout_size(w));
+	assert_int_equal(ptregs_layout_field_cnt(h), ptregs_layout_field_cnt(w));
+	for (size_t i = 0; i < ptregs_layout_field_cnt(h); i++) {
+		assert_string_equal(ptregs_layout_field(h, i)->name, ptregs_layout_field(w, i)->name);
+		assert_int_equal(ptregs_layout_field(h, i)->offset, ptregs_layout_field(w, i)->offset);
+		assert_int_equal(ptregs_layout_field(h, i)->size, ptregs_layout_field(w, i)->size);
+		assert_int_equal(ptregs_layout_field(h, i)->bit_size,
+				 ptregs_layout_field(w, i)->bit_size);
+	}
 	ptregs_layout_free(h);
 	ptregs_layout_free(w);
-	/* this machine's kernel, when it has BTF: the same either way */
-	if (access(PTREGS_KERNEL_BTF, R_OK) == 0) {
-		h = head_layout_checked(PTREGS_KERNEL_BTF);
-		w = ptregs_layout_load(PTREGS_KERNEL_BTF, "pt_regs", NULL);
-		assert_non_null(h);
-		assert_non_null(w);
-		assert_same_layout(h, w);
-		ptregs_layout_free(h);
-		ptregs_layout_free(w);
+	return cnt;
+}
+
+/* The head of a BTF file: pt_regs and the types it names, no more. */
+static void head_of_the_btf_gives_the_whole_files_layout(void **state)
+{
+	static const enum fx_regs kinds[] = { FX_LEGACY, FX_PKRS, FX_FRED };
+	size_t size;
+	char *path = write_btf(2000, 0, &size);
+
+	(void)state;
+	/* the int, pt_regs, the union after it: not struct other */
+	assert_int_equal(assert_head_is_the_whole(path), 3);
+	fx_unlink(path);
+	/* the fixtures' layouts: a pkrs slot, FRED's unions and bitfields */
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct btf *b = fx_btf_pt_regs(kinds[k]);
+
+		assert_true(btf__add_int(b, "after", 4, 0) > 0);
+		path = fx_write_btf(b);
+		btf__free(b);
+		assert_head_is_the_whole(path);
+		fx_unlink(path);
 	}
-	unlink(path);
+	/* this machine's kernel, when it has BTF: the same either way */
+	if (access(PTREGS_KERNEL_BTF, R_OK) == 0)
+		assert_head_is_the_whole(PTREGS_KERNEL_BTF);
 }
 
 /* What cannot be cut is an error (the caller reads the whole file). */
 static void head_of_a_bad_btf_is_an_error(void **state)
 {
-	char path[] = "/tmp/ptregs-head-XXXXXX";
-	int fd = mkstemp(path);
 	void *head;
 	size_t len, size;
+	char *path;
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
 	assert_int_equal(pt_btf_head("/nonexistent/btf", "pt_regs", &head, &len), -ENOENT);
-	size = write_btf(path, 10, false);
+	path = write_btf(10, 0, &size);
 	assert_int_equal(pt_btf_head(path, "no_such_struct", &head, &len), -EINVAL);
 	assert_null(head);
 	/* cut inside the type section, inside the strings */
 	assert_int_equal(truncate(path, 24 + 40), 0);
 	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
-	write_btf(path, 10, false);
+	fx_unlink(path);
+	path = write_btf(10, 0, &size);
 	assert_int_equal(truncate(path, (off_t)size - 3), 0);
 	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
-	/* a member of a type that is not there (9999, past what the file
-	 * could hold: refused before anything is sized by it) */
-	write_btf(path, 10, true);
+	fx_unlink(path);
+	/* a member of a type that is not there: past the last type, and
+	 * past what the type section could hold */
+	path = write_btf(10, 20, &size);
+	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
+	fx_unlink(path);
+	path = write_btf(10, 9999, &size);
 	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
 	/* not BTF */
 	assert_int_equal(truncate(path, 0), 0);
 	assert_int_equal(pt_btf_head(path, "pt_regs", &head, &len), -EINVAL);
-	unlink(path);
+	fx_unlink(path);
 }
 
 int main(void)
