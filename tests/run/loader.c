@@ -13,6 +13,10 @@
  *   loader perf         a perf_event program reading regs at 112
  *   loader usdt         libbpf's USDT spec map updated, then read back
  *   loader passthrough  non-bpf system calls: values and errno
+ *   loader memory       the attr and instructions where callers keep them
+ *                       (heap, a thread's stack, a signal stack, a forked
+ *                       child) and where nothing is mapped: what the
+ *                       kernel made of each, or the errno
  *   loader bench N      N getppid() through syscall(): ns per call
  *   loader loadbench N [ELF]  N loads of a bpftrace-like program, or of
  *                       each program of ELF (bpftrace --emit-elf): us per load
@@ -27,7 +31,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -383,6 +390,138 @@ static int usdt(void)
 	return ret;
 }
 
+/*
+ * ---- loader memory ----
+ * uapi_prog (put at INSNS by the caller) loaded with its attr at A (NULL:
+ * a local), filled here; what the kernel's copy reads (di from 112 as sent,
+ * 120 translated to pkrs), or the errno. Memory that cannot be read is
+ * PROT_NONE, so that nothing else is ever mapped there.
+ */
+static void mem_load(const char *what, union bpf_attr *a, struct bpf_insn *insns)
+{
+	union bpf_attr local;
+	int fd;
+
+	if (!a)
+		a = &local;
+	memset(a, 0, sizeof(*a));
+	a->prog_type = BPF_PROG_TYPE_KPROBE;
+	a->insns = (uint64_t)(uintptr_t)insns;
+	a->insn_cnt = sizeof(uapi_prog) / sizeof(uapi_prog[0]);
+	a->license = (uint64_t)(uintptr_t)"GPL";
+	snprintf(a->prog_name, sizeof(a->prog_name), "uapi_memory");
+	fd = (int)sys_bpf(BPF_PROG_LOAD, a);
+	if (fd < 0) {
+		printf("%s: %s\n", what, strerror(errno));
+		return;
+	}
+	printf("%s: ", what);
+	print_xlated(fd);
+	close(fd);
+}
+
+/* SIZE bytes at the end of a page whose successor cannot be read. */
+static void *mem_edge(size_t size)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + 4096, 4096, PROT_NONE))
+		return NULL;
+	return p + 4096 - size;
+}
+
+static void *mem_thread(void *insns)
+{
+	mem_load("attr on a thread's stack", NULL, insns);
+	return NULL;
+}
+
+static struct bpf_insn *sig_insns;
+static void *sig_gone;
+
+/* a signal stack lies outside the thread's stack, below what cannot be read */
+static void mem_signal(int sig)
+{
+	(void)sig;
+	mem_load("attr on a signal stack", NULL, sig_insns);
+	printf("attr not readable, from a signal stack: %s\n",
+	       sys_bpf(BPF_PROG_LOAD, sig_gone) < 0 ? strerror(errno) : "loaded");
+}
+
+static int memory(void)
+{
+	struct bpf_insn *insns = malloc(sizeof(uapi_prog));
+	union bpf_attr *heap = malloc(sizeof(*heap)), a;
+	char *gone = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack_t ss = { .ss_size = 65536 };
+	struct sigaction sa = { .sa_handler = mem_signal, .sa_flags = SA_ONSTACK };
+	pthread_t t;
+	pid_t child;
+	int st;
+
+	if (!insns || !heap || gone == MAP_FAILED)
+		return 1;
+	memcpy(insns, uapi_prog, sizeof(uapi_prog));
+	mem_load("attr on the stack", NULL, insns);
+	mem_load("attr on the heap", heap, insns);
+	if (pthread_create(&t, NULL, mem_thread, insns) || pthread_join(t, NULL))
+		return 1;
+	ss.ss_sp = malloc(ss.ss_size);
+	sig_insns = insns;
+	sig_gone = gone;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL) || sigaction(SIGUSR1, &sa, NULL) || raise(SIGUSR1))
+		return 1;
+	/*
+	 * A child of fork() reads its own memory: the parent keeps other
+	 * instructions at the same address (si's 104 where the child has di's
+	 * 112), and would be read by a pid kept from before the fork.
+	 */
+	insns[1].off = 104;
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		insns[1].off = 112;
+		mem_load("attr and instructions in a forked child", NULL, insns);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 1;
+	/* what cannot be read: the kernel's EFAULT, from the preload too */
+	mem_load("instructions not readable", NULL, (struct bpf_insn *)gone);
+	printf("attr NULL: %s\n", sys_bpf(BPF_PROG_LOAD, NULL) < 0 ? strerror(errno) : "loaded");
+	printf("attr not readable: %s\n",
+	       sys_bpf(BPF_PROG_LOAD, (union bpf_attr *)gone) < 0 ? strerror(errno) : "loaded");
+	/* the attr's first 64 bytes mapped, the rest not */
+	memset(&a, 0, sizeof(a));
+	{
+		void *edge = mem_edge(64);
+
+		if (!edge)
+			return 1;
+		memcpy(edge, &a, 64);
+		printf("attr cut short by a page edge: %s\n",
+		       sys_bpf(BPF_PROG_LOAD, edge) < 0 ? strerror(errno) : "loaded");
+	}
+	/* the instructions' first one mapped, the rest not */
+	{
+		struct bpf_insn *edge = mem_edge(sizeof(struct bpf_insn));
+
+		if (!edge)
+			return 1;
+		memset(&a, 0, sizeof(a));
+		a.prog_type = BPF_PROG_TYPE_KPROBE;
+		a.insns = (uint64_t)(uintptr_t)edge;
+		a.insn_cnt = sizeof(uapi_prog) / sizeof(uapi_prog[0]);
+		a.license = (uint64_t)(uintptr_t)"GPL";
+		memcpy(edge, uapi_prog, sizeof(*edge));
+		printf("instructions cut short by a page edge: %s\n",
+		       sys_bpf(BPF_PROG_LOAD, &a) < 0 ? strerror(errno) : "loaded");
+	}
+	return 0;
+}
+
 static int check(const char *what, long got, long want, int err, int want_err)
 {
 	if (got == want && err == want_err) {
@@ -555,6 +694,8 @@ int main(int argc, char **argv)
 		return usdt();
 	if (!strcmp(what, "passthrough"))
 		return passthrough();
+	if (!strcmp(what, "memory"))
+		return memory();
 	if (!strcmp(what, "bench") && argc > 2) {
 		long n = atol(argv[2]);
 		double t = now();

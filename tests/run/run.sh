@@ -155,14 +155,31 @@ else
 	has "usdt log" "^ptregs-run: usdt spec map '__bpf_usdt_spec': key 2 arg 0 reg_off 128 -> 136 (ip)$" log
 	lines "usdt log" 6 "usdt spec map" "$LOG"
 
-	# (d) an access the analysis cannot follow: refused, or passed untranslated
+	# (d) the caller's memory, wherever it is: read, never trusted. The
+	# attr on a stack (the thread's own, another thread's, a signal stack),
+	# on the heap, in a forked child whose parent holds other instructions
+	# at the same address; and what cannot be read: the kernel's EFAULT
+	loader "memory plain" 0 memory
+	cp "$TMP/out" "$TMP/mem.plain"
+	run "memory translated" 0 run --to builtin:pkrs -- "$LOADER" memory
+	for w in "attr on the stack" "attr on the heap" "attr on a thread's stack" \
+		 "attr on a signal stack" "attr and instructions in a forked child"; do
+		has "memory plain: $w" "^$w: insn 1 ldx 112$" mem.plain
+		has "memory translated: $w" "^$w: insn 1 ldx 120$" out
+	done
+	grep -v "insn" "$TMP/mem.plain" >"$TMP/mem.plain.err"
+	grep -v "insn" "$TMP/out" >"$TMP/mem.err"
+	same "memory: what cannot be read" "$TMP/mem.plain.err" "$TMP/mem.err"
+	lines "memory: what cannot be read" 6 ": Bad address$" "$TMP/mem.err"
+
+	# (e) an access the analysis cannot follow: refused, or passed untranslated
 	run "varoff refused" 1 run --to builtin:pkrs -- "$LOADER" varoff
 	has "varoff refused" "^load failed: Invalid argument$" out
 	has "varoff refused" "^ptregs-run: prog 'varoff': 1 access cannot be translated, not loaded: insn 8: variable offset" err
 	run "varoff passed" 0 run --to builtin:pkrs --on-unanalysed pass -- "$LOADER" varoff
 	has "varoff passed" "^ptregs-run: prog 'varoff': 1 access cannot be translated (insn 8: variable offset.*); loaded as it is" err
 
-	# (e) ptregs check sees what a process keeps loaded: the kernel's
+	# (f) ptregs check sees what a process keeps loaded: the kernel's
 	# instructions (helper calls named back), the BTF's evidence, the holder
 	"$LOADER" hold >"$TMP/hold" 2>&1 &
 	hp=$!
