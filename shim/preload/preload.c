@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/bpf.h>
@@ -184,6 +185,8 @@ static const char *env(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+static void pid_slot_init(void);
+
 static void cfg_init(void)
 {
 	const char *from = env("PTREGS_RUN_FROM", "builtin:legacy");
@@ -251,6 +254,7 @@ static void cfg_init(void)
 		if (cfg.to_off[i] != (int)f->offset)
 			cfg.same = false;
 	}
+	pid_slot_init();
 	cfg.ok = true;
 }
 
@@ -267,13 +271,102 @@ static bool cfg_ready(void)
 	return ready;
 }
 
-/* ---- reading the caller's memory --------------------------------------- */
+/* ---- the caller's memory ----------------------------------------------- */
 
 /*
- * Copy LEN bytes the caller pointed to; false (not a crash) for a bad
- * pointer. PID is getpid(), asked once per system call.
+ * What the caller points to (the attr, the instructions, map keys and
+ * values) is read without trusting the pointer: a bad one fails the call
+ * with EFAULT, as the kernel would, and never crashes the host. Two ways,
+ * the cheap one first:
+ * - A range of the caller's frames on this thread's stack is copied
+ *   directly: all between a frame of ours and the stack's top is mapped.
+ *   libbpf, and through it bcc and bpftrace, keep their attr there.
+ * - Anything else goes through process_vm_readv() on our own pid, which
+ *   says EFAULT where nothing is mapped.
+ * Each saves the host a system call per bpf() call: getpid() and reading
+ * the attr cost more than the analysis of a bpftrace program.
  */
-static bool peek(pid_t pid, void *dst, uint64_t src, size_t len)
+
+/* This thread's stack, asked once per thread. */
+struct tstack {
+	uintptr_t lo, hi;
+	int state;	/* 0: not asked yet, 1: known, 2: not to be had */
+};
+static __thread struct tstack tstack __attribute__((tls_model("initial-exec")));
+
+static bool stack_known(void)
+{
+	pthread_attr_t at;
+	void *lo;
+	size_t size;
+
+	if (tstack.state)
+		return tstack.state == 1;
+	tstack.state = 2;
+	if (pthread_getattr_np(pthread_self(), &at) != 0)
+		return false;
+	if (pthread_attr_getstack(&at, &lo, &size) == 0 && size) {
+		tstack.lo = (uintptr_t)lo;
+		tstack.hi = (uintptr_t)lo + size;
+		tstack.state = 1;
+	}
+	pthread_attr_destroy(&at);
+	return tstack.state == 1;
+}
+
+/*
+ * Is [SRC, SRC + LEN) between this frame and the top of the stack it is
+ * on? Not on a stack of its own (a signal stack, a coroutine's): then we
+ * do not know where that stack ends.
+ */
+static __attribute__((noinline)) bool on_stack(uint64_t src, size_t len)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	return stack_known() && here >= tstack.lo && here < tstack.hi && src >= here &&
+	       src < tstack.hi && len <= tstack.hi - src;
+}
+
+/*
+ * getpid(), asked once per process: kept in a page the kernel clears in a
+ * child of fork() or clone() without CLONE_VM (MADV_WIPEONFORK), so a
+ * child never reads its parent's memory. Without such a page (a kernel
+ * before 4.14), asked every time. A child made with CLONE_VM but not
+ * CLONE_THREAD shares our memory and reads through the parent's pid; it
+ * gets ESRCH once the parent is gone, and then asks.
+ */
+static pid_t *pid_slot;
+
+static void pid_slot_init(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, (size_t)page, MADV_WIPEONFORK) != 0) {
+		munmap(p, (size_t)page);
+		return;
+	}
+	__atomic_store_n(&pid_slot, (pid_t *)p, __ATOMIC_RELEASE);
+}
+
+static pid_t self_pid(bool fresh)
+{
+	pid_t *slot = __atomic_load_n(&pid_slot, __ATOMIC_ACQUIRE);
+	pid_t pid = slot && !fresh ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+
+	if (!pid) {
+		pid = getpid();
+		if (slot)
+			__atomic_store_n(slot, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+/* Copy LEN bytes the caller pointed to; false (not a crash) for a bad pointer. */
+static bool peek(void *dst, uint64_t src, size_t len)
 {
 	long got;
 
@@ -281,14 +374,39 @@ static bool peek(pid_t pid, void *dst, uint64_t src, size_t len)
 		return true;
 	if (!src)
 		return false;
-	got = vm_rw(false, pid, dst, src, len);
+	if (on_stack(src, len)) {
+		memcpy(dst, (const void *)(uintptr_t)src, len);
+		return true;
+	}
+	got = vm_rw(false, self_pid(false), dst, src, len);
+	if (got == -ESRCH)	/* see self_pid() */
+		got = vm_rw(false, self_pid(true), dst, src, len);
 	if (got == (long)len)
 		return true;
-	if (got == -EFAULT || got >= 0)
+	if (got == -EFAULT || got >= 0)	/* a partial read is a bad pointer */
 		return false;
 	/* process_vm_readv() filtered out (seccomp): trust the pointer, as the
 	 * kernel would have to */
 	memcpy(dst, (const void *)(uintptr_t)src, len);
+	return true;
+}
+
+/* Write LEN bytes back into the caller's memory at DST; false if it cannot
+ * be. Rare: asks for our pid every time. */
+static bool poke(uint64_t dst, const void *src, size_t len)
+{
+	long put;
+
+	if (on_stack(dst, len)) {
+		memcpy((void *)(uintptr_t)dst, src, len);
+		return true;
+	}
+	put = vm_rw(true, getpid(), (void *)src, dst, len);
+	if (put == (long)len)
+		return true;
+	if (put == -EFAULT || put >= 0)
+		return false;
+	memcpy((void *)(uintptr_t)dst, src, len);	/* filtered out: as peek() */
 	return true;
 }
 
@@ -317,7 +435,7 @@ static void buf_free(void *p, void *buf)
 
 /* The caller's attr, SIZE bytes of it, in a buffer at least as large as
  * ours: BUF, or an allocated one (buf_free() it). */
-static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len,
+static union bpf_attr *attr_copy(long attr, long size, size_t *len,
 				 union attr_buf *buf)
 {
 	size_t n = size > 0 && (unsigned long)size < 65536 ? (size_t)size : 0;
@@ -329,7 +447,7 @@ static union bpf_attr *attr_copy(pid_t pid, long attr, long size, size_t *len,
 	a = buf_or_alloc(buf, sizeof(*buf), alloc);
 	if (!a)
 		return NULL;
-	if (!peek(pid, a, (uint64_t)attr, n)) {
+	if (!peek(a, (uint64_t)attr, n)) {
 		buf_free(a, buf);
 		return NULL;
 	}
@@ -440,7 +558,6 @@ static int translate_spec(unsigned char *v, const char *map, uint32_t key)
 
 static long map_update(long cmd, long attr, long size)
 {
-	pid_t pid = getpid();
 	char name[BPF_OBJ_NAME_LEN + 1];
 	union attr_buf abuf;
 	union bpf_attr *a;
@@ -451,7 +568,7 @@ static long map_update(long cmd, long attr, long size)
 	bool batch = cmd == BPF_MAP_UPDATE_BATCH;
 	uint32_t cnt, fd;
 
-	a = attr_copy(pid, attr, size, &len, &abuf);
+	a = attr_copy(attr, size, &len, &abuf);
 	if (!a)
 		goto forward;
 	if (batch) {
@@ -471,8 +588,8 @@ static long map_update(long cmd, long attr, long size)
 	klen = (size_t)cnt * sizeof(uint32_t);
 	vals = malloc(vlen);
 	keys = malloc(klen);
-	if (!vals || !keys || !peek(pid, vals, batch ? a->batch.values : a->value, vlen) ||
-	    !peek(pid, keys, batch ? a->batch.keys : a->key, klen))
+	if (!vals || !keys || !peek(vals, batch ? a->batch.values : a->value, vlen) ||
+	    !peek(keys, batch ? a->batch.keys : a->key, klen))
 		goto forward;
 	{
 		int changed = 0;
@@ -491,8 +608,8 @@ static long map_update(long cmd, long attr, long size)
 	if (batch && cnt != a->batch.count) {
 		uint32_t done = a->batch.count;
 
-		if (vm_rw(true, pid, &done, (uint64_t)attr + offsetof(union bpf_attr, batch.count),
-			  sizeof(done)) != sizeof(done))
+		if (!poke((uint64_t)attr + offsetof(union bpf_attr, batch.count), &done,
+			  sizeof(done)))
 			say("usdt spec map '%s': batch count not returned", name);
 	}
 	free(vals);
@@ -525,16 +642,13 @@ static uint32_t log_size_of(const union bpf_attr *a, size_t len)
 }
 
 /* ...when it differs from what the caller's attr holds (BEFORE) */
-static void hand_back_log_size(pid_t pid, long attr, const union bpf_attr *a, size_t len, uint32_t before)
+static void hand_back_log_size(long attr, const union bpf_attr *a, size_t len, uint32_t before)
 {
 	uint32_t v = log_size_of(a, len);
-	long put;
 
 	if (len < LOG_TRUE_SIZE_OFF + sizeof(v) || v == before)
 		return;
-	put = vm_rw(true, pid, &v, (uint64_t)attr + LOG_TRUE_SIZE_OFF, sizeof(v));
-	if (put < 0 && put != -EFAULT)	/* filtered out: as peek() */
-		memcpy((char *)(uintptr_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
+	poke((uint64_t)attr + LOG_TRUE_SIZE_OFF, &v, sizeof(v));
 }
 
 /* The evidence of the program's own BTF, or that it could not be read. */
@@ -549,7 +663,7 @@ static const char *ev_str(enum ptregs_ctx_evidence ev)
  * What the program's own BTF says of its context: the main function's
  * first parameter when func_info names it, else any struct pt_regs.
  */
-static enum ptregs_ctx_evidence prog_evidence(pid_t pid, const union bpf_attr *a, size_t len)
+static enum ptregs_ctx_evidence prog_evidence(const union bpf_attr *a, size_t len)
 {
 	struct bpf_btf_info info;
 	void *data = NULL;
@@ -581,7 +695,7 @@ static enum ptregs_ctx_evidence prog_evidence(pid_t pid, const union bpf_attr *a
 	    a->func_info_rec_size < 256) {
 		struct bpf_func_info fi;
 
-		if (peek(pid, &fi, a->func_info, sizeof(fi)) && fi.insn_off == 0)
+		if (peek(&fi, a->func_info, sizeof(fi)) && fi.insn_off == 0)
 			main_func = fi.type_id;
 	}
 	ev = ptregs_btf_ctx_evidence(btf, main_func);
@@ -763,7 +877,6 @@ static void log_accesses(const struct ptregs_analysis *an, const char *name, con
 
 static long prog_load(long cmd, long attr, long size)
 {
-	pid_t pid = getpid();
 	union attr_buf abuf;
 	struct bpf_insn ibuf[STACK_INSNS];
 	union {
@@ -781,7 +894,7 @@ static long prog_load(long cmd, long attr, long size)
 	uint32_t log_size;
 	long ret;
 
-	a = attr_copy(pid, attr, size, &len, &abuf);
+	a = attr_copy(attr, size, &len, &abuf);
 	if (!a || len < offsetof(union bpf_attr, prog_name) + sizeof(a->prog_name) ||
 	    a->prog_type != BPF_PROG_TYPE_KPROBE || !cfg_ready())
 		goto forward;
@@ -790,7 +903,7 @@ static long prog_load(long cmd, long attr, long size)
 	type = len >= offsetof(union bpf_attr, expected_attach_type) + 4 &&
 	       a->expected_attach_type == BPF_TRACE_KPROBE_MULTI ? "kprobe.multi" : "kprobe";
 
-	ev = prog_evidence(pid, a, len);
+	ev = prog_evidence(a, len);
 	if (listed(name))
 		reason = "listed";
 	else if (cfg.policy == POLICY_ALL)
@@ -808,7 +921,7 @@ static long prog_load(long cmd, long attr, long size)
 	if (!n || n > MAX_INSNS)
 		goto forward;
 	insns = n <= STACK_INSNS ? ibuf : malloc(n * sizeof(*insns));
-	if (!insns || !peek(pid, insns, a->insns, n * sizeof(*insns)))
+	if (!insns || !peek(insns, a->insns, n * sizeof(*insns)))
 		goto forward;
 	{
 		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
@@ -862,7 +975,7 @@ static long prog_load(long cmd, long attr, long size)
 	a->insns = (uint64_t)(uintptr_t)insns;
 	log_size = log_size_of(a, len);
 	ret = sys_bpf((int)cmd, a, (unsigned int)len);
-	hand_back_log_size(pid, attr, a, len, log_size);
+	hand_back_log_size(attr, a, len, log_size);
 out:
 	ptregs_analysis_free(an);
 	buf_free(rw, &rwbuf.rw);
