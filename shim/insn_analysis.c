@@ -123,6 +123,7 @@ struct actx {
 	size_t func_cnt;
 	struct ptregs_access *acc;
 	size_t acc_cnt, acc_cap;
+	struct ptregs_access *acc_buf;	/* the caller's, first: never freed here */
 	uint64_t steps;
 	bool budget_hit;
 	int err;
@@ -357,12 +358,16 @@ static void add_access(struct actx *c, const struct ptregs_access *a)
 	}
 	if (c->acc_cnt == c->acc_cap) {
 		size_t cap = c->acc_cap ? c->acc_cap * 2 : 16;
-		void *n = realloc(c->acc, cap * sizeof(*c->acc));
+		bool own = c->acc && c->acc != c->acc_buf;
+		struct ptregs_access *n = own ? realloc(c->acc, cap * sizeof(*c->acc)) :
+						malloc(cap * sizeof(*c->acc));
 
 		if (!n) {
 			c->err = -ENOMEM;
 			return;
 		}
+		if (!own && c->acc_cnt)
+			memcpy(n, c->acc, c->acc_cnt * sizeof(*c->acc));
 		c->acc = n;
 		c->acc_cap = cap;
 	}
@@ -2054,9 +2059,15 @@ static int acc_cmp(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
-	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
-	       enum pt_analyze_path path)
+static void acc_free(struct actx *c)
+{
+	if (c->acc != c->acc_buf)
+		free(c->acc);
+}
+
+int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		    const struct ptregs_layout *to, struct ptregs_access *buf, size_t buf_cap,
+		    struct ptregs_access **out, size_t *cnt, enum pt_analyze_path path)
 {
 	struct actx c;
 	struct val args[6];
@@ -2066,6 +2077,10 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 	c.p = prog;
 	c.from = from;
 	c.to = to;
+	if (buf && buf_cap) {
+		c.acc = c.acc_buf = buf;
+		c.acc_cap = buf_cap;
+	}
 
 	pt_err_clear();
 	*out = NULL;
@@ -2086,13 +2101,15 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 			goto done;
 		c.acc_cnt = 0;	/* what it recorded before giving up */
 		if (path == PT_ANALYZE_QUICK) {
-			free(c.acc);
+			acc_free(&c);
 			return 1;
 		}
 	}
 	err = find_funcs(&c);
-	if (err)
+	if (err) {
+		acc_free(&c);
 		return pt_err(-err, "out of memory");
+	}
 	for (int i = 0; i < 6; i++)
 		args[i] = V_UNKNOWN;
 	switch (prog->ctx) {
@@ -2115,7 +2132,7 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 	free(c.funcs);
 done:
 	if (c.err) {
-		free(c.acc);
+		acc_free(&c);
 		return pt_err(-c.err, "out of memory");
 	}
 	for (size_t i = 1; i < c.acc_cnt; i++) {
@@ -2124,9 +2141,16 @@ done:
 			break;
 		}
 	}
-	*out = c.acc;
+	*out = c.acc_cnt || c.acc != c.acc_buf ? c.acc : NULL;
 	*cnt = c.acc_cnt;
 	return 0;
+}
+
+int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
+	       enum pt_analyze_path path)
+{
+	return pt_analyze_into(prog, from, to, NULL, 0, out, cnt, path);
 }
 
 int ptregs_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,

@@ -34,6 +34,7 @@
 #include <bpf/btf.h>
 #include <ptregs/analysis.h>
 #include <ptregs/runtime.h>
+#include "../internal.h"
 
 #define TAG "ptregs-run: "
 #define MAX_INSNS (1u << 20)
@@ -757,14 +758,13 @@ static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site si
 }
 
 /* Plan the rewrite of every access; rw->bad counts those that cannot be. */
-static void plan(struct rewrite *rw, const struct ptregs_analysis *an,
+static void plan(struct rewrite *rw, const struct ptregs_access *acc, size_t n,
 		 const struct bpf_insn *insns, size_t insn_cnt)
 {
-	size_t n = ptregs_analysis_access_cnt(an);
 	int usdt = -1;	/* asked of the kernel (a system call per map) when needed */
 
 	for (size_t i = 0; i < n; i++) {
-		const struct ptregs_access *a = ptregs_analysis_access(an, i);
+		const struct ptregs_access *a = &acc[i];
 		const char *field;
 		int to;
 
@@ -847,13 +847,13 @@ static bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
 	return true;
 }
 
-static void log_accesses(const struct ptregs_analysis *an, const char *name, const char *type,
-			 const char *ev)
+static void log_accesses(const struct ptregs_access *acc, size_t cnt, const char *name,
+			 const char *type, const char *ev)
 {
-	size_t n = cfg.log_fd < 0 ? 0 : ptregs_analysis_access_cnt(an);
+	size_t n = cfg.log_fd < 0 ? 0 : cnt;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct ptregs_access *a = ptregs_analysis_access(an, i);
+		const struct ptregs_access *a = &acc[i];
 		const char *field, *base = a->origin == PTREGS_FROM_CTX ? "ctx" : "regs";
 		int to;
 		char via[48] = "";
@@ -871,9 +871,10 @@ static void log_accesses(const struct ptregs_analysis *an, const char *name, con
 	}
 }
 
-/* What a program of up to this many insns needs, on the stack (4 KB). */
+/* What a program of up to this many insns needs, on the stack (5 KB). */
 #define STACK_INSNS 256
 #define STACK_PATCHES 64
+#define STACK_ACCESSES 16
 
 static long prog_load(long cmd, long attr, long size)
 {
@@ -886,7 +887,9 @@ static long prog_load(long cmd, long attr, long size)
 	union bpf_attr *a;
 	size_t len, n, cap;
 	struct bpf_insn *insns = NULL;
-	struct ptregs_analysis *an = NULL;
+	struct ptregs_access accbuf[STACK_ACCESSES], *acc = NULL;
+	size_t acc_cnt = 0;
+	int ar = -1;
 	struct rewrite *rw = NULL;
 	char name[BPF_OBJ_NAME_LEN + 1];
 	const char *type, *reason;
@@ -927,7 +930,8 @@ static long prog_load(long cmd, long attr, long size)
 		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 					 .ctx = PTREGS_CTX_PT_REGS };
 
-		an = ptregs_analysis_new(&p, cfg.from, cfg.to);
+		ar = pt_analyze_into(&p, cfg.from, cfg.to, accbuf, STACK_ACCESSES, &acc, &acc_cnt,
+				     PT_ANALYZE_ANY);
 	}
 	cap = n < MAX_PATCHES ? n : MAX_PATCHES;
 	rw = cap <= STACK_PATCHES ? &rwbuf.rw : malloc(sizeof(*rw) + cap * sizeof(rw->p[0]));
@@ -937,17 +941,17 @@ static long prog_load(long cmd, long attr, long size)
 		rw->bad = 0;
 		rw->why[0] = '\0';
 	}
-	if (!an || !rw) {
+	if (ar != 0 || !rw) {
 		if (!cfg.pass_unanalysed) {
 			say("prog '%s': analysis failed (%s), not loaded: it would read the "
-			    "registers of %s on %s", name, an ? "out of memory" : ptregs_errmsg(),
+			    "registers of %s on %s", name, ar == 0 ? "out of memory" : ptregs_errmsg(),
 			    cfg.from_name, cfg.to_name);
 			ret = -EINVAL;
 			goto out;
 		}
 		goto forward;
 	}
-	plan(rw, an, insns, n);
+	plan(rw, acc, acc_cnt, insns, n);
 	if (!rw->bad && !apply(rw, insns, n)) {
 		rw->bad = 1;
 		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
@@ -971,19 +975,19 @@ static long prog_load(long cmd, long attr, long size)
 		goto forward;
 	logf_("prog '%s' (%s): %zu insn%s rewritten, %s -> %s [evidence: %s]", name, type,
 	      rw->cnt, rw->cnt == 1 ? "" : "s", cfg.from_name, cfg.to_name, reason);
-	log_accesses(an, name, type, reason);
+	log_accesses(acc, acc_cnt, name, type, reason);
 	a->insns = (uint64_t)(uintptr_t)insns;
 	log_size = log_size_of(a, len);
 	ret = sys_bpf((int)cmd, a, (unsigned int)len);
 	hand_back_log_size(attr, a, len, log_size);
 out:
-	ptregs_analysis_free(an);
+	buf_free(acc, accbuf);
 	buf_free(rw, &rwbuf.rw);
 	buf_free(insns, ibuf);
 	buf_free(a, &abuf);
 	return result(ret);
 forward:
-	ptregs_analysis_free(an);
+	buf_free(acc, accbuf);
 	buf_free(rw, &rwbuf.rw);
 	buf_free(insns, ibuf);
 	buf_free(a, &abuf);

@@ -37,15 +37,16 @@ static bool access_eq(const struct ptregs_access *a, const struct ptregs_access 
  * taken and agreed with the full analysis, -1 when they disagree. *CNT:
  * the accesses found.
  */
-static int both(const struct bpf_insn *insns, size_t n, size_t *cnt)
+static int both_to(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+		   size_t *cnt)
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 				 .ctx = PTREGS_CTX_PT_REGS };
 	struct ptregs_access *q = NULL, *f = NULL;
 	size_t qn = 0, fn = 0;
-	int r = pt_analyze(&p, legacy, pkrs, &q, &qn, PT_ANALYZE_QUICK);
+	int r = pt_analyze(&p, legacy, to, &q, &qn, PT_ANALYZE_QUICK);
 
-	assert_int_equal(pt_analyze(&p, legacy, pkrs, &f, &fn, PT_ANALYZE_FULL), 0);
+	assert_int_equal(pt_analyze(&p, legacy, to, &f, &fn, PT_ANALYZE_FULL), 0);
 	if (cnt)
 		*cnt = fn;
 	if (r == 0) {
@@ -58,6 +59,12 @@ static int both(const struct bpf_insn *insns, size_t n, size_t *cnt)
 	free(q);
 	free(f);
 	return r;
+}
+
+/* ...from legacy to pkrs, where every register moves */
+static int both(const struct bpf_insn *insns, size_t n, size_t *cnt)
+{
+	return both_to(insns, n, pkrs, cnt);
 }
 
 /* What bpftrace 0.17 emits for kprobe:f { @[arg0, arg1] = sum(arg2);
@@ -116,6 +123,58 @@ static void code_generator_programs_take_the_quick_path(void **state)
 	fixed[34] = JEQ_IMM(0, 0, -10);	/* the shared return at 25 */
 	assert_int_equal(both(fixed, ARRAY_LEN(fixed), &cnt), 0);
 	assert_int_equal(cnt, 4);
+}
+
+/*
+ * pt_analyze_into(): the accesses in the caller's buffer while they fit,
+ * else in an array of its own, the same accesses either way; on either
+ * path, and when the quick path recorded some before giving up.
+ */
+static void into(const struct bpf_insn *insns, size_t n, size_t cap, size_t want, bool in_buf)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access buf[8], *out = NULL, *ref = NULL;
+	size_t cnt = 99, rn = 0;
+
+	assert_true(cap <= ARRAY_LEN(buf));
+	assert_int_equal(pt_analyze_into(&p, legacy, pkrs, buf, cap, &out, &cnt, PT_ANALYZE_ANY), 0);
+	assert_int_equal(pt_analyze(&p, legacy, pkrs, &ref, &rn, PT_ANALYZE_ANY), 0);
+	assert_int_equal(cnt, want);
+	assert_int_equal(rn, want);
+	if (!want)
+		assert_null(out);
+	else if (in_buf)
+		assert_ptr_equal(out, buf);
+	else
+		assert_true(out != buf);
+	for (size_t i = 0; i < cnt; i++)
+		assert_true(access_eq(&out[i], &ref[i]));
+	if (out != buf)
+		free(out);
+	free(ref);
+}
+
+static void accesses_into_a_callers_buffer(void **state)
+{
+	static const struct bpf_insn four[] = {
+		LDX64(2, 1, 112), LDX64(3, 1, 104), LDX64(4, 1, 96), LDX64(5, 1, 88),
+		MOV64_IMM(0, 0), EXIT(),
+	};
+	static const struct bpf_insn none[] = { MOV64_IMM(0, 0), EXIT() };
+	/* the quick path records insn 0, then gives up on the spill */
+	static const struct bpf_insn spilled[] = {
+		LDX64(2, 1, 112), STX64(10, 1, -8), LDX64(3, 10, -8), LDX64(0, 3, 104), EXIT(),
+	};
+
+	(void)state;
+	into(four, ARRAY_LEN(four), 8, 4, true);
+	into(four, ARRAY_LEN(four), 4, 4, true);
+	into(four, ARRAY_LEN(four), 3, 4, false);
+	into(four, ARRAY_LEN(four), 1, 4, false);
+	into(none, ARRAY_LEN(none), 8, 0, false);
+	into(spilled, ARRAY_LEN(spilled), 8, 2, true);
+	into(spilled, ARRAY_LEN(spilled), 1, 2, false);
 }
 
 /* Each of these needs the full analysis: the quick path gives up. */
@@ -357,7 +416,8 @@ static void quick_and_full_agree_on_random_programs(void **state)
 		int r;
 
 		random_prog(prog, n);
-		r = both(prog, n, &cnt);
+		/* every other one to legacy itself: nothing moves */
+		r = both_to(prog, n, i % 2 ? legacy : pkrs, &cnt);
 		if (r < 0) {
 			print_error("program %zu (%zu insns) found differently:\n", i, n);
 			for (size_t k = 0; k < n; k++)
@@ -381,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(code_generator_programs_take_the_quick_path),
 		cmocka_unit_test(what_the_quick_path_gives_up_on),
+		cmocka_unit_test(accesses_into_a_callers_buffer),
 		cmocka_unit_test(stack_offsets_near_the_end_of_int64_end),
 		cmocka_unit_test(quick_and_full_agree_on_random_programs),
 	};
