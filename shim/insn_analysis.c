@@ -1773,14 +1773,46 @@ static void qstate_join(struct qstate *a, const struct qstate *b, bool *give_up)
 		qjoin(&a->r[i], &b->r[i], give_up);
 }
 
-/* An access through the context + OFF as analyze_func() records it. */
+/*
+ * An access through the context + OFF as analyze_func() records it. Its
+ * common cases decided here, as record_at() decides them for a context
+ * pointer with no relocation and no copy (one register read, by a load or
+ * a probe read); the rest asked of record_at(). A short path on purpose:
+ * in the preload it runs right after the kernel flushed every cache QEMU's
+ * TCG has, and record_at()'s many branches cost more than the sweep. The
+ * random programs of tests/unit/test_quick.c and the fuzzer compare the two.
+ */
 static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 		    const struct qval *p, int64_t extra, uint32_t size)
 {
-	struct val v = vptr(VK_REGS, PTREGS_FROM_CTX, p->off);
+	int64_t off = wadd(p->off, extra);
+	const struct ptregs_field *of = NULL, *nf;
+	struct ptregs_access a = { .insn = insn, .kind = kind, .origin = PTREGS_FROM_CTX,
+				   .size = size };
 
-	v.def = p->def;
-	record(c, insn, kind, &v, extra, size);
+	if (off > 0 && off <= UINT32_MAX)	/* 0: perhaps the whole struct copied */
+		of = ptregs_layout_field_at(c->from, (uint32_t)off, size);
+	if (!of) {
+		struct val v = vptr(VK_REGS, PTREGS_FROM_CTX, p->off);
+
+		v.def = p->def;
+		record(c, insn, kind, &v, extra, size);
+		return;
+	}
+	a.offset = (uint32_t)off;
+	if (p->def == 0 && p->off == 0 && kind != PTREGS_ACC_PROBE_READ) {
+		a.off_site = PTREGS_OFF_INSN;
+		a.off_insn = insn;
+	} else if (p->def != 0 && p->def != DEF_MANY) {
+		a.off_site = PTREGS_OFF_ALU_IMM;
+		a.off_insn = p->def - 1;
+	}
+	nf = ptregs_layout_field_at(c->to, a.offset, size);
+	a.old_field = of->name;
+	a.new_field = nf ? nf->name : NULL;
+	a.verdict = nf && (nf->name == of->name || strcmp(nf->name, of->name) == 0) ?
+		    PTREGS_VERDICT_UNCHANGED : PTREGS_VERDICT_BREAKS;
+	add_access(c, &a);
 }
 
 /* A 32- or 64-bit ALU instruction; false to give up. */
