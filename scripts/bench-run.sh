@@ -4,13 +4,19 @@
 # BPF_PROG_LOAD of the programs Debian's bpftrace generates for the
 # one-liners of tests/bench/loads.bt (bpftrace --emit-elf; without
 # bpftrace, a bpftrace-like program built in the loader: eight ctx + index
-# * 8 reads, two helpers) plain, through the preload with nothing to
-# translate (the running kernel's layout), and translated to
-# builtin:pkrs; then the same loads in QEMU on the pkrs kernel (when
-# make kernel has built it), translated for real, and a whole bpftrace run
-# of the same probes there (start, compile, load, attach, exit at BEGIN),
-# the time a user waits. The first load of each program, where the preload
-# reads its settings, is not timed.
+# * 8 reads, two helpers) plain and through the preload, with nothing to
+# translate (the running kernel's layout) and translated to builtin:pkrs;
+# then the same loads in QEMU on the pkrs kernel (when make kernel has
+# built it), translated for real, and a whole bpftrace run of the same
+# probes there (start, compile, load, attach, exit at BEGIN), the time a
+# user waits.
+# The loads are paired (loader pairbench): every program is loaded through
+# glibc's syscall() and through the preload's, in turn, the order swapped
+# every round, and each way's median per load is compared. Whatever the
+# machine does meanwhile (a neighbour on the host, the kernel freeing the
+# previous program) then falls on both alike; separate processes timed
+# one after the other differed by 5-10% between runs here. The first load
+# of each program, where the preload reads its settings, is not timed.
 # Usage: scripts/bench-run.sh build/ptregs build/tests/run/loader
 set -eu
 PTREGS=${1:-build/ptregs}
@@ -55,20 +61,31 @@ if command -v bpftrace >/dev/null &&
 	elf=("$build/bench/loads.o")
 	what="bpftrace 0.17's programs for tests/bench/loads.bt"
 fi
-plain=() same=() xl=()
-for _ in $(seq "$ROUNDS"); do
-	plain+=("$("$LOADER" loadbench "$LOADS" "${elf[@]}")")
-	same+=("$("$PTREGS" run -- "$LOADER" loadbench "$LOADS" "${elf[@]}")")
-	xl+=("$("$PTREGS" run --to builtin:pkrs -- "$LOADER" loadbench "$LOADS" "${elf[@]}")")
-done
-p=$(printf '%s\n' "${plain[@]}" | best)
-s=$(printf '%s\n' "${same[@]}" | best)
-x=$(printf '%s\n' "${xl[@]}" | best)
-printf 'BPF_PROG_LOAD, %s, %s rounds, best of %s: %s us per load plain\n' "$what" "$LOADS" "$ROUNDS" "$p"
-printf '  preloaded, same layout (nothing analysed): %s us, ratio %s (median of the rounds: %s)\n' \
-	"$s" "$(ratio "$s" "$p")" "$(median_ratio same plain)"
-printf '  preloaded, translated to builtin:pkrs:     %s us, ratio %s (median of the rounds: %s; goal <= 1.05)\n' \
-	"$x" "$(ratio "$x" "$p")" "$(median_ratio xl plain)"
+preload=$build/libptregs-preload.so
+# pair KIND...: ROUNDS runs of pairbench ("plain preloaded" us, and how
+# many programs the kernel holds otherwise through the preload), env KIND
+# for the preload's settings; sets P and Q (medians of the rounds' medians),
+# R (median of the rounds' ratios) and X (programs translated, last round)
+pair() {
+	local out=() pa=() qa=() i a b
+	for _ in $(seq "$ROUNDS"); do
+		out+=("$(env "$@" "$LOADER" pairbench "$LOADS" "$preload" "${elf[@]}")")
+	done
+	for i in "${!out[@]}"; do
+		read -r a b X <<<"${out[$i]}"
+		pa+=("$a") qa+=("$b")
+	done
+	P=$(printf '%s\n' "${pa[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	Q=$(printf '%s\n' "${qa[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	R=$(median_ratio qa pa)
+}
+pair PTREGS_RUN_TO=kernel
+printf 'BPF_PROG_LOAD, %s, %s loads of each both ways in turn, %s rounds, medians:\n' "$what" "$LOADS" "$ROUNDS"
+printf '  preloaded, same layout (nothing analysed): %s us plain, %s us preloaded, ratio %s (%s programs translated)\n' \
+	"$P" "$Q" "$R" "$X"
+pair PTREGS_RUN_TO=builtin:pkrs
+printf '  preloaded, translated to builtin:pkrs:     %s us plain, %s us preloaded, ratio %s (goal <= 1.05; %s programs translated)\n' \
+	"$P" "$Q" "$R" "$X"
 
 # The same loads in QEMU on the pkrs kernel, where ptregs run translates
 # for real (tests/qemu/tests.d/shim.sh: t_shimbench). Needs make kernel.
@@ -84,12 +101,13 @@ fi
 line=$(grep -a -m1 'shimbench: plain' "$build/bench/shimbench.log" | sed 's/.*shimbench: //')
 p=$(echo "$line" | sed -n 's/^plain \([0-9.]*\) us.*/\1/p')
 x=$(echo "$line" | sed -n 's/.*translated \([0-9.]*\) us.*/\1/p')
+r=$(echo "$line" | sed -n 's/.*ratio \([0-9.]*\);.*/\1/p')
 if [ -z "$p" ] || [ -z "$x" ]; then
 	echo "BPF_PROG_LOAD in QEMU: no result (see $build/bench/shimbench.log)"
 	exit 1
 fi
-printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), best of 3: %s us plain, %s us through ptregs run, ratio %s (goal <= 1.05)\n' \
-	"$p" "$x" "$(ratio "$x" "$p")"
+printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), paired, median of 11 rounds: %s us plain, %s us through the preload, ratio %s (goal <= 1.05)\n' \
+	"$p" "$x" "$r"
 bp=$(echo "$line" | sed -n 's/.*bpftrace run plain \([0-9]*\) ms.*/\1/p')
 bx=$(echo "$line" | sed -n 's/.*bpftrace run plain [0-9]* ms, translated \([0-9]*\) ms.*/\1/p')
 if [ -n "$bp" ] && [ -n "$bx" ]; then

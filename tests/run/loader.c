@@ -20,10 +20,16 @@
  *   loader bench N      N getppid() through syscall(): ns per call
  *   loader loadbench N [ELF]  N loads of a bpftrace-like program, or of
  *                       each program of ELF (bpftrace --emit-elf): us per load
+ *   loader pairbench N PRELOAD [ELF]  the same loads, each both through
+ *                       glibc's syscall() and through PRELOAD's (dlopen()ed,
+ *                       settings from PTREGS_RUN_*), load by load in turn:
+ *                       the median us per load of each, and how many of the
+ *                       programs the kernel holds differently the two ways
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,9 +59,12 @@
 #define CALL(id) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
+/* glibc's syscall(), or (pairbench) the preload's, reached by dlsym() */
+static long (*bpf_via)(long nr, ...) = syscall;
+
 static long sys_bpf(int cmd, union bpf_attr *a)
 {
-	return syscall(SYS_bpf, cmd, a, sizeof(*a));
+	return bpf_via(SYS_bpf, cmd, a, sizeof(*a));
 }
 
 /* di and si by direct loads, dx by a probe read of ctx + 96 */
@@ -653,6 +662,150 @@ static size_t elf_progs(const char *path, struct elf_prog *out, size_t max)
 	return n;
 }
 
+/* One load of P, closed at once; -1 (a message printed) if refused. */
+static int bench_load(const struct elf_prog *p)
+{
+	int fd = load(p->name, BPF_PROG_TYPE_KPROBE, p->insns, p->cnt, -1, NULL);
+
+	if (fd < 0) {
+		printf("load failed: %s\n", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The programs the load benchmarks load: those of ELF, or a bpftrace-like
+ * one; each loaded once first (the preload reads its settings on its first
+ * bpf() call; a program the kernel refuses fails here, not when timed).
+ */
+static size_t bench_progs(const char *elf, struct elf_prog *progs, size_t max)
+{
+	size_t np = 1;
+
+	quiet = 1;
+	if (elf) {
+		np = elf_progs(elf, progs, max);
+		if (!np) {
+			fprintf(stderr, "loader: no BPF programs in %s\n", elf);
+			return 0;
+		}
+	} else {
+		build_bt_prog();
+		snprintf(progs[0].name, sizeof(progs[0].name), "kprobe_vfs_read");
+		progs[0].insns = bt_prog;
+		progs[0].cnt = bt_cnt;
+	}
+	for (size_t k = 0; k < np; k++) {
+		if (bench_load(&progs[k]) < 0) {
+			printf("(program %s)\n", progs[k].name);
+			return 0;
+		}
+	}
+	return np;
+}
+
+/* The kernel's copy of the program FD: its length in bytes, 0 if unknown. */
+static uint32_t xlated(int fd, struct bpf_insn *x, uint32_t max)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = max * (uint32_t)sizeof(*x);
+	info.xlated_prog_insns = (uint64_t)(uintptr_t)x;
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 || info.xlated_prog_len > max * sizeof(*x))
+		return 0;
+	return info.xlated_prog_len;
+}
+
+/* Does the kernel hold P otherwise when loaded through PRE (translated)? */
+static bool loaded_otherwise(const struct elf_prog *p, long (*pre)(long, ...))
+{
+	static struct bpf_insn x1[4096], x2[4096];
+	long (*was)(long, ...) = bpf_via;
+	int f1, f2;
+	uint32_t n1 = 0, n2 = 0;
+
+	f1 = load(p->name, BPF_PROG_TYPE_KPROBE, p->insns, p->cnt, -1, NULL);
+	bpf_via = pre;
+	f2 = load(p->name, BPF_PROG_TYPE_KPROBE, p->insns, p->cnt, -1, NULL);
+	bpf_via = was;
+	if (f1 >= 0 && f2 >= 0) {
+		n1 = xlated(f1, x1, 4096);
+		n2 = xlated(f2, x2, 4096);
+	}
+	if (f1 >= 0)
+		close(f1);
+	if (f2 >= 0)
+		close(f2);
+	return n1 && (n1 != n2 || memcmp(x1, x2, n1) != 0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Each load both ways in turn, the order swapped every round, so that
+ * whatever the machine does meanwhile (a neighbour's load on the host,
+ * the kernel freeing the program before) falls on both alike.
+ */
+static int pairbench(long n, const char *preload, const char *elf)
+{
+	long (*plain)(long, ...) = syscall, (*pre)(long, ...);
+	struct elf_prog progs[64];
+	void *h = dlopen(preload, RTLD_NOW | RTLD_LOCAL);
+	size_t np, m = 0, otherwise = 0;
+	double *tp, *tq;
+
+	if (!h || !(pre = (long (*)(long, ...))dlsym(h, "syscall")) || n <= 0) {
+		fprintf(stderr, "loader: %s: %s\n", preload, h ? "no syscall, or N <= 0" : dlerror());
+		return 2;
+	}
+	bpf_via = pre;
+	np = bench_progs(elf, progs, 64);	/* the preload's first loads */
+	bpf_via = plain;
+	if (!np || !bench_progs(elf, progs, 64))
+		return 1;
+	for (size_t k = 0; k < np; k++)
+		otherwise += loaded_otherwise(&progs[k], pre);
+	tp = malloc(sizeof(*tp) * (size_t)n * np);
+	tq = malloc(sizeof(*tq) * (size_t)n * np);
+	if (!tp || !tq)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		for (size_t k = 0; k < np; k++, m++) {
+			for (int w = 0; w < 2; w++) {
+				bool via_pre = (w == 0) == (i % 2 == 1);
+				double t;
+
+				bpf_via = via_pre ? pre : plain;
+				t = now();
+				if (bench_load(&progs[k]) < 0)
+					return 1;
+				(via_pre ? tq : tp)[m] = (now() - t) / 1000.0;
+			}
+		}
+	}
+	printf("%.2f %.2f %zu\n", median(tp, m), median(tq, m), otherwise);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -707,54 +860,25 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(what, "loadbench") && argc > 2) {
 		long n = atol(argv[2]);
+		struct elf_prog progs[64];
+		size_t np = bench_progs(argc > 3 ? argv[3] : NULL, progs, 64);
 		double t;
 
-		struct elf_prog progs[64];
-		size_t np = 1;
-
-		quiet = 1;
-		if (argc > 3) {
-			np = elf_progs(argv[3], progs, 64);
-			if (!np) {
-				fprintf(stderr, "loader: no BPF programs in %s\n", argv[3]);
-				return 2;
-			}
-		} else {
-			build_bt_prog();
-			snprintf(progs[0].name, sizeof(progs[0].name), "kprobe_vfs_read");
-			progs[0].insns = bt_prog;
-			progs[0].cnt = bt_cnt;
-		}
-		/* one load of each first: the preload reads its settings (and
-		 * the kernel's BTF) on the first bpf() call; a program the
-		 * kernel refuses fails here, not in the timed loop */
-		for (size_t k = 0; k < np; k++) {
-			int fd = load(progs[k].name, BPF_PROG_TYPE_KPROBE, progs[k].insns,
-				      progs[k].cnt, -1, NULL);
-
-			if (fd < 0) {
-				printf("load of %s failed: %s\n", progs[k].name, strerror(errno));
-				return 1;
-			}
-			close(fd);
-		}
+		if (!np)
+			return 1;
 		t = now();
 		for (long i = 0; i < n; i++) {
 			for (size_t k = 0; k < np; k++) {
-				int fd = load(progs[k].name, BPF_PROG_TYPE_KPROBE, progs[k].insns,
-					      progs[k].cnt, -1, NULL);
-
-				if (fd < 0) {
-					printf("load failed: %s\n", strerror(errno));
+				if (bench_load(&progs[k]) < 0)
 					return 1;
-				}
-				close(fd);
 			}
 		}
 		printf("%.2f\n", (now() - t) / (double)(n * (long)np) / 1000.0);
 		return 0;
 	}
+	if (!strcmp(what, "pairbench") && argc > 3)
+		return pairbench(atol(argv[2]), argv[3], argc > 4 ? argv[4] : NULL);
 	fprintf(stderr, "usage: loader probe|which|nobtf|btf uapi|btf kernel|varoff|perf|usdt|"
-		"passthrough|bench N|loadbench N [ELF]\n");
+		"passthrough|memory|bench N|loadbench N [ELF]|pairbench N PRELOAD [ELF]\n");
 	return 2;
 }
