@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/bpf.h>
@@ -186,7 +187,7 @@ static const char *env(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-static void pid_slot_init(void);
+static void ident_init(void);
 
 static void cfg_init(void)
 {
@@ -255,7 +256,7 @@ static void cfg_init(void)
 		if (cfg.to_off[i] != (int)f->offset)
 			cfg.same = false;
 	}
-	pid_slot_init();
+	ident_init();
 	cfg.ok = true;
 }
 
@@ -280,20 +281,66 @@ static bool cfg_ready(void)
  * with EFAULT, as the kernel would, and never crashes the host. Two ways,
  * the cheap one first:
  * - A range of the caller's frames on this thread's stack is copied
- *   directly: all between a frame of ours and the stack's top is mapped.
- *   libbpf, and through it bcc and bpftrace, keep their attr there.
+ *   directly: all between the caller's stack pointer and the stack's top
+ *   is mapped. libbpf, and through it bcc and bpftrace, keep their attr
+ *   there.
  * - Anything else goes through process_vm_readv() on our own pid, which
  *   says EFAULT where nothing is mapped.
  * Each saves the host a system call per bpf() call: getpid() and reading
  * the attr cost more than the analysis of a bpftrace program.
  */
 
-/* This thread's stack, asked once per thread. */
+/* This thread's stack, asked once per thread, and the caller's frames. */
 struct tstack {
 	uintptr_t lo, hi;
-	int state;	/* 0: not asked yet, 1: known, 2: not to be had */
+	uintptr_t floor;	/* the caller's stack pointer in this bpf() call, or 0 */
+	int state;		/* 0: not asked yet, 1: known, 2: not to be had */
 };
 static __thread struct tstack tstack __attribute__((tls_model("initial-exec")));
+
+/*
+ * The mapping of /proc/self/maps that holds ADDR, narrowed to [*LO, *HI);
+ * false if there is none.
+ */
+static bool mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[4096];
+	size_t have = 0;
+	bool found = false;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *line = buf, *nl;
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			char *end;
+			unsigned long long s = strtoull(line, &end, 16), e;
+
+			e = *end == '-' ? strtoull(end + 1, NULL, 16) : 0;
+			if (s <= addr && addr < e) {
+				*lo = *lo > s ? *lo : (uintptr_t)s;
+				*hi = *hi < e ? *hi : (uintptr_t)e;
+				found = true;
+				goto out;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)	/* no line is that long */
+			break;
+	}
+out:
+	close(fd);
+	return found;
+}
 
 static bool stack_known(void)
 {
@@ -312,33 +359,48 @@ static bool stack_known(void)
 		tstack.state = 1;
 	}
 	pthread_attr_destroy(&at);
+	/*
+	 * For the main thread the C library gives what the stack may grow to
+	 * (with an unlimited size: everything from the heap's end up), not
+	 * what is mapped: narrowed to the mapping we are on, whose start only
+	 * moves down.
+	 */
+	if (tstack.state == 1 && getpid() == gettid() &&
+	    !mapping_of((uintptr_t)__builtin_frame_address(0), &tstack.lo, &tstack.hi))
+		tstack.state = 2;
 	return tstack.state == 1;
 }
 
 /*
- * Is [SRC, SRC + LEN) between this frame and the top of the stack it is
- * on? Not on a stack of its own (a signal stack, a coroutine's): then we
- * do not know where that stack ends.
+ * Is [SRC, SRC + LEN) between the caller's stack pointer and the top of
+ * this thread's stack? Not when the call came on a stack of its own (a
+ * signal stack, a coroutine's): then we do not know where that one ends.
  */
-static __attribute__((noinline)) bool on_stack(uint64_t src, size_t len)
+static bool on_stack(uint64_t src, size_t len)
 {
-	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t floor = tstack.floor;
 
-	return stack_known() && here >= tstack.lo && here < tstack.hi && src >= here &&
-	       src < tstack.hi && len <= tstack.hi - src;
+	return floor && stack_known() && floor >= tstack.lo && floor < tstack.hi &&
+	       src >= floor && src < tstack.hi && len <= tstack.hi - src;
 }
 
 /*
  * getpid(), asked once per process: kept in a page the kernel clears in a
  * child of fork() or clone() without CLONE_VM (MADV_WIPEONFORK), so a
- * child never reads its parent's memory. Without such a page (a kernel
- * before 4.14), asked every time. A child made with CLONE_VM but not
- * CLONE_THREAD shares our memory and reads through the parent's pid; it
- * gets ESRCH once the parent is gone, and then asks.
+ * child never reads through its parent's pid. Tasks that share our memory
+ * without being our threads (CLONE_VM, vfork()) share the page too, and a
+ * pid kept there may be gone and reused, or in another pid namespace; so
+ * each read also reads back a random token from the page, and a pid that
+ * does not give it back is asked again. Without such a page (a kernel
+ * before 4.14), asked every time.
  */
-static pid_t *pid_slot;
+struct ident {
+	pid_t pid;
+	uint64_t token;
+};
+static struct ident *ident;
 
-static void pid_slot_init(void)
+static void ident_init(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -350,20 +412,57 @@ static void pid_slot_init(void)
 		munmap(p, (size_t)page);
 		return;
 	}
-	__atomic_store_n(&pid_slot, (pid_t *)p, __ATOMIC_RELEASE);
+	__atomic_store_n(&ident, (struct ident *)p, __ATOMIC_RELEASE);
 }
 
-static pid_t self_pid(bool fresh)
+/* Our pid (FRESH: asked of the kernel) and the page's token (0: none). */
+static pid_t self_pid(bool fresh, uint64_t *token)
 {
-	pid_t *slot = __atomic_load_n(&pid_slot, __ATOMIC_ACQUIRE);
-	pid_t pid = slot && !fresh ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+	struct ident *id = __atomic_load_n(&ident, __ATOMIC_ACQUIRE);
+	pid_t pid = id && !fresh ? __atomic_load_n(&id->pid, __ATOMIC_RELAXED) : 0;
+	uint64_t t, none = 0;
 
+	*token = 0;
+	if (!id)
+		return getpid();
+	t = __atomic_load_n(&id->token, __ATOMIC_ACQUIRE);
+	if (!t) {	/* first in this process: one token, whoever sets it */
+		if (getrandom(&t, sizeof(t), GRND_NONBLOCK) != sizeof(t))
+			t = 0;
+		t ^= (uint64_t)(uintptr_t)&t ^ ((uint64_t)getpid() << 32);
+		t |= 1;
+		if (!__atomic_compare_exchange_n(&id->token, &none, t, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			t = none;
+	}
 	if (!pid) {
 		pid = getpid();
-		if (slot)
-			__atomic_store_n(slot, pid, __ATOMIC_RELAXED);
+		__atomic_store_n(&id->pid, pid, __ATOMIC_RELAXED);
 	}
+	*token = t;
 	return pid;
+}
+
+/* process_vm_readv() of our own memory: bytes read, or -errno. */
+static long read_self(void *dst, uint64_t src, size_t len)
+{
+	for (int fresh = 0; fresh < 2; fresh++) {
+		uint64_t token, back = 0;
+		pid_t pid = self_pid(fresh, &token);
+		struct iovec l[2] = { { &back, sizeof(back) }, { dst, len } };
+		struct iovec r[2] = { { &ident->token, sizeof(back) },
+				      { (void *)(uintptr_t)src, len } };
+		ssize_t n;
+
+		if (!token)
+			return vm_rw(false, pid, dst, src, len);
+		n = process_vm_readv(pid, l, 2, r, 2, 0);
+		if (n >= (ssize_t)sizeof(back) && back == token)
+			return n - (ssize_t)sizeof(back);	/* our own memory */
+		if (fresh)	/* not even through getpid(): nothing to trust */
+			return n < 0 ? -errno : -EFAULT;
+	}
+	return -EFAULT;
 }
 
 /* Copy LEN bytes the caller pointed to; false (not a crash) for a bad pointer. */
@@ -379,9 +478,7 @@ static bool peek(void *dst, uint64_t src, size_t len)
 		memcpy(dst, (const void *)(uintptr_t)src, len);
 		return true;
 	}
-	got = vm_rw(false, self_pid(false), dst, src, len);
-	if (got == -ESRCH)	/* see self_pid() */
-		got = vm_rw(false, self_pid(true), dst, src, len);
+	got = read_self(dst, src, len);
 	if (got == (long)len)
 		return true;
 	if (got == -EFAULT || got >= 0)	/* a partial read is a bad pointer */
@@ -994,17 +1091,11 @@ forward:
 	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
 }
 
-long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
+static long bpf_cmd(long cmd, long attr, long size)
 {
 	int saved = errno;	/* glibc's syscall() leaves it alone on success */
 	long ret;
 
-	(void)nr;
-	(void)a4;
-	(void)a5;
-	(void)a6;
-	if (__atomic_load_n(&cfg_idle, __ATOMIC_RELAXED))
-		return result(raw_syscall(SYS_bpf, cmd, attr, size));
 	switch (cmd) {
 	case BPF_PROG_LOAD:
 		ret = prog_load(cmd, attr, size);
@@ -1019,5 +1110,25 @@ long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long
 	}
 	if (ret >= 0)
 		errno = saved;
+	return ret;
+}
+
+long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
+{
+	uintptr_t floor = tstack.floor;
+	long ret;
+
+	(void)nr;
+	(void)a4;
+	(void)a5;
+	(void)a6;
+	if (__atomic_load_n(&cfg_idle, __ATOMIC_RELAXED))
+		return result(raw_syscall(SYS_bpf, cmd, attr, size));
+	/* reached by a jump from syscall(): above our frame's saved frame
+	 * pointer and return address, the caller's frames (saved, for a bpf()
+	 * call from a signal handler that interrupted one) */
+	tstack.floor = (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
+	ret = bpf_cmd(cmd, attr, size);
+	tstack.floor = floor;
 	return ret;
 }
