@@ -12,7 +12,7 @@ bpftool dwarves
 qemu-system-x86 busybox-static cpio
 linux-source-6.1 linux-config-6.1
 gcc-multilib flex bison bc libssl-dev ccache kmod rsync
-python3 python3-ply python3-git file clang-tidy cppcheck
+python3 python3-ply python3-git file clang-tidy cppcheck strace
 libbpf-tools bpftrace systemtap-sdt-dev python3-drgn bpfcc-tools linux-perf
 "
 

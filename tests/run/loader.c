@@ -441,20 +441,27 @@ static void *mem_edge(size_t size)
 
 static void *mem_thread(void *insns)
 {
-	mem_load("attr on a thread's stack", NULL, insns);
+	mem_load("attr on another thread's own stack", NULL, insns);
 	return NULL;
 }
 
 static struct bpf_insn *sig_insns;
-static void *sig_gone;
+static void *sig_gone, *sig_above;
 
-/* a signal stack lies outside the thread's stack, below what cannot be read */
+/*
+ * A signal stack lies outside the thread's stack, but may lie within what
+ * the C library says the main thread's stack may grow to (with an
+ * unlimited stack size, everything from the heap's end up); what cannot be
+ * read above it is read with the kernel all the same.
+ */
 static void mem_signal(int sig)
 {
 	(void)sig;
 	mem_load("attr on a signal stack", NULL, sig_insns);
 	printf("attr not readable, from a signal stack: %s\n",
 	       sys_bpf(BPF_PROG_LOAD, sig_gone) < 0 ? strerror(errno) : "loaded");
+	printf("attr not readable above a signal stack: %s\n",
+	       sys_bpf(BPF_PROG_LOAD, sig_above) < 0 ? strerror(errno) : "loaded");
 }
 
 static int memory(void)
@@ -475,10 +482,23 @@ static int memory(void)
 	mem_load("attr on the heap", heap, insns);
 	if (pthread_create(&t, NULL, mem_thread, insns) || pthread_join(t, NULL))
 		return 1;
-	ss.ss_sp = malloc(ss.ss_size);
+	/*
+	 * The signal stack where the heap would grow (above its end when the
+	 * preload first looked at this thread), a page that cannot be read
+	 * just above it
+	 */
+	ss.ss_sp = mmap((void *)(((uintptr_t)sbrk(0) + (16 << 20)) & ~(uintptr_t)4095),
+			ss.ss_size + 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED)
+		return 1;
 	sig_insns = insns;
 	sig_gone = gone;
-	if (!ss.ss_sp || sigaltstack(&ss, NULL) || sigaction(SIGUSR1, &sa, NULL) || raise(SIGUSR1))
+	sig_above = (char *)ss.ss_sp + ss.ss_size + 4096;
+	if (mprotect(sig_above, 4096, PROT_NONE) || sigaltstack(&ss, NULL) ||
+	    sigaction(SIGUSR1, &sa, NULL) || raise(SIGUSR1))
+		return 1;
+	ss.ss_flags = SS_DISABLE;
+	if (sigaltstack(&ss, NULL))
 		return 1;
 	/*
 	 * A child of fork() reads its own memory: the parent keeps other
@@ -528,6 +548,8 @@ static int memory(void)
 		printf("instructions cut short by a page edge: %s\n",
 		       sys_bpf(BPF_PROG_LOAD, &a) < 0 ? strerror(errno) : "loaded");
 	}
+	free(insns);
+	free(heap);
 	return 0;
 }
 

@@ -162,7 +162,7 @@ else
 	loader "memory plain" 0 memory
 	cp "$TMP/out" "$TMP/mem.plain"
 	run "memory translated" 0 run --to builtin:pkrs -- "$LOADER" memory
-	for w in "attr on the stack" "attr on the heap" "attr on a thread's stack" \
+	for w in "attr on the stack" "attr on the heap" "attr on another thread's own stack" \
 		 "attr on a signal stack" "attr and instructions in a forked child"; do
 		has "memory plain: $w" "^$w: insn 1 ldx 112$" mem.plain
 		has "memory translated: $w" "^$w: insn 1 ldx 120$" out
@@ -170,7 +170,19 @@ else
 	grep -v "insn" "$TMP/mem.plain" >"$TMP/mem.plain.err"
 	grep -v "insn" "$TMP/out" >"$TMP/mem.err"
 	same "memory: what cannot be read" "$TMP/mem.plain.err" "$TMP/mem.err"
-	lines "memory: what cannot be read" 6 ": Bad address$" "$TMP/mem.err"
+	lines "memory: what cannot be read" 7 ": Bad address$" "$TMP/mem.err"
+	# the attr on the caller's stack is copied without a system call: one
+	# process_vm_readv() per load, for the instructions
+	run "memory: one read per load" 0 run --to builtin:pkrs -- \
+		strace -f -qq -e trace=process_vm_readv -o "$TMP/strace" "$LOADER" nobtf
+	lines "memory: one read per load" 1 "process_vm_readv(" "$TMP/strace"
+	# with no limit on the stack's size the C library says the main
+	# thread's stack may reach down to the heap's end
+	run "memory, stack size unlimited" 0 run --to builtin:pkrs -- \
+		sh -c 'ulimit -s unlimited && exec "$0" memory' "$LOADER"
+	has "memory, stack size unlimited" "^attr on a signal stack: insn 1 ldx 120$" out
+	grep -v "insn" "$TMP/out" >"$TMP/mem.err"
+	same "memory, stack size unlimited: what cannot be read" "$TMP/mem.plain.err" "$TMP/mem.err"
 
 	# (e) an access the analysis cannot follow: refused, or passed untranslated
 	run "varoff refused" 1 run --to builtin:pkrs -- "$LOADER" varoff
