@@ -69,7 +69,9 @@ preload=$build/libptregs-preload.so
 pair() {
 	local out=() pa=() qa=() i a b
 	for _ in $(seq "$ROUNDS"); do
-		out+=("$(env "$@" "$LOADER" pairbench "$LOADS" "$preload" "${elf[@]}")")
+		out+=("$(env -u PTREGS_RUN_LOG -u PTREGS_RUN_POLICY -u PTREGS_RUN_PROGRAMS \
+			-u PTREGS_RUN_FROM -u PTREGS_RUN_KERNEL_AS "$@" \
+			"$LOADER" pairbench "$LOADS" "$preload" "${elf[@]}")")
 	done
 	for i in "${!out[@]}"; do
 		read -r a b X <<<"${out[$i]}"
