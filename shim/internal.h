@@ -114,9 +114,10 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
 	       enum pt_analyze_path path);
 /* The same, the accesses in BUF (BUF_CAP of them) while they fit: *out is
- * BUF, NULL (none), or an array to free() when they did not fit. For the
- * preload, where a malloc() after each program load costs more than the
- * analysis (cold caches under QEMU's TCG). */
+ * BUF, NULL (none), or an array to free() (when they did not fit, or when
+ * the quick path grew one before giving up: then perhaps with *cnt 0). For
+ * the preload, where a malloc() after each program load costs more than
+ * the analysis (cold caches under QEMU's TCG). */
 int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		    const struct ptregs_layout *to, struct ptregs_access *buf, size_t buf_cap,
 		    struct ptregs_access **out, size_t *cnt, enum pt_analyze_path path);

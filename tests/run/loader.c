@@ -766,7 +766,7 @@ static bool loaded_otherwise(const struct elf_prog *p, long (*pre)(long, ...))
 		close(f1);
 	if (f2 >= 0)
 		close(f2);
-	return n1 && (n1 != n2 || memcmp(x1, x2, n1) != 0);
+	return n1 && n2 && (n1 != n2 || memcmp(x1, x2, n1) != 0);
 }
 
 static int cmp_double(const void *a, const void *b)
