@@ -390,6 +390,23 @@ static void unanalysed(struct actx *c, uint32_t insn, enum ptregs_access_kind ki
 }
 
 /*
+ * Which instruction holds the offset of access A through a pointer moved
+ * last by the add of DEF (0: never moved, DEF_MANY: by several) to OFF:
+ * the load's own off when the pointer is the base itself, else the add's
+ * immediate.
+ */
+static void off_site(struct ptregs_access *a, uint32_t def, int64_t off)
+{
+	if (def == 0 && off == 0 && a->kind != PTREGS_ACC_PROBE_READ) {
+		a->off_site = PTREGS_OFF_INSN;
+		a->off_insn = a->insn;
+	} else if (def != 0 && def != DEF_MANY) {
+		a->off_site = PTREGS_OFF_ALU_IMM;
+		a->off_insn = def - 1;
+	}
+}
+
+/*
  * An access of SIZE bytes at V->off + EXTRA through pointer V at INSN; or,
  * with CP, a load at EXTRA into the copy CP made of V, relocated by
  * relocation ARELO (or -1) of its own.
@@ -440,13 +457,7 @@ static void record_at(struct actx *c, uint32_t insn, enum ptregs_access_kind kin
 	}
 	a.offset = (uint32_t)off;
 	if (!cp && v->kind != VK_SUSPECT) {
-		if (v->def == 0 && v->off == 0 && kind != PTREGS_ACC_PROBE_READ) {
-			a.off_site = PTREGS_OFF_INSN;
-			a.off_insn = insn;
-		} else if (v->def != 0 && v->def != DEF_MANY) {
-			a.off_site = PTREGS_OFF_ALU_IMM;
-			a.off_insn = v->def - 1;
-		}
+		off_site(&a, v->def, v->off);
 	} else if (!cp && v->kind == VK_SUSPECT && v->cdef != 0 && v->cdef != DEF_MANY) {
 		/* sizeof arithmetic: the immediate that holds the size */
 		a.off_site = PTREGS_OFF_ALU_IMM;
@@ -1800,13 +1811,7 @@ static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 		return;
 	}
 	a.offset = (uint32_t)off;
-	if (p->def == 0 && p->off == 0 && kind != PTREGS_ACC_PROBE_READ) {
-		a.off_site = PTREGS_OFF_INSN;
-		a.off_insn = insn;
-	} else if (p->def != 0 && p->def != DEF_MANY) {
-		a.off_site = PTREGS_OFF_ALU_IMM;
-		a.off_insn = p->def - 1;
-	}
+	off_site(&a, p->def, p->off);
 	nf = ptregs_layout_field_at(c->to, a.offset, size);
 	a.old_field = of->name;
 	a.new_field = nf ? nf->name : NULL;
