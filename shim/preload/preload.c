@@ -465,47 +465,42 @@ static long read_self(void *dst, uint64_t src, size_t len)
 	return -EFAULT;
 }
 
-/* Copy LEN bytes the caller pointed to; false (not a crash) for a bad pointer. */
-static bool peek(void *dst, uint64_t src, size_t len)
+/*
+ * Copy LEN bytes between LOCAL and the caller's memory at REMOTE (WRITE:
+ * into it); false (not a crash) for a bad pointer. Writes are rare: they
+ * ask for our pid every time.
+ */
+static bool caller_mem(bool write, void *local, uint64_t remote, size_t len)
 {
-	long got;
+	void *p = (void *)(uintptr_t)remote;
+	long n;
 
 	if (!len)
 		return true;
-	if (!src)
+	if (!remote)
 		return false;
-	if (on_stack(src, len)) {
-		memcpy(dst, (const void *)(uintptr_t)src, len);
-		return true;
+	if (!on_stack(remote, len)) {
+		n = write ? vm_rw(true, getpid(), local, remote, len) :
+			    read_self(local, remote, len);
+		if (n == (long)len)
+			return true;
+		if (n == -EFAULT || n >= 0)	/* a partial copy is a bad pointer */
+			return false;
+		/* process_vm_readv()/writev() filtered out (seccomp): trust the
+		 * pointer, as the kernel would have to */
 	}
-	got = read_self(dst, src, len);
-	if (got == (long)len)
-		return true;
-	if (got == -EFAULT || got >= 0)	/* a partial read is a bad pointer */
-		return false;
-	/* process_vm_readv() filtered out (seccomp): trust the pointer, as the
-	 * kernel would have to */
-	memcpy(dst, (const void *)(uintptr_t)src, len);
+	memcpy(write ? p : local, write ? local : p, len);
 	return true;
 }
 
-/* Write LEN bytes back into the caller's memory at DST; false if it cannot
- * be. Rare: asks for our pid every time. */
+static bool peek(void *dst, uint64_t src, size_t len)
+{
+	return caller_mem(false, dst, src, len);
+}
+
 static bool poke(uint64_t dst, const void *src, size_t len)
 {
-	long put;
-
-	if (on_stack(dst, len)) {
-		memcpy((void *)(uintptr_t)dst, src, len);
-		return true;
-	}
-	put = vm_rw(true, getpid(), (void *)src, dst, len);
-	if (put == (long)len)
-		return true;
-	if (put == -EFAULT || put >= 0)
-		return false;
-	memcpy((void *)(uintptr_t)dst, src, len);	/* filtered out: as peek() */
-	return true;
+	return caller_mem(true, (void *)src, dst, len);
 }
 
 /* Buffers on the stack for what nearly every call needs: loading a small
