@@ -128,6 +128,15 @@ struct actx {
 	bool budget_hit;
 	int err;
 	/*
+	 * pt_quick_patches(): per field of FROM, the same register's offset in
+	 * the target layout (or -1); the patches so far; whether an access
+	 * came that is no one patch.
+	 */
+	const int *to_off;
+	struct pt_patch *patch;
+	size_t patch_cnt, patch_cap;
+	bool no_patch;
+	/*
 	 * The calling functions' frames by depth, for their stack pointers
 	 * passed down: their slots at the call, and what the callees wrote
 	 * into them (VK_NONE: nothing), applied when the call returns.
@@ -137,19 +146,19 @@ struct actx {
 	struct val *fx[MAX_DEPTH + 2];
 	size_t copy_cnt;
 	bool lookups_lost;	/* a map lookup found no room in copies */
-	struct copy copies[MAX_COPIES];	/* last: not cleared, only copy_cnt used */
+	struct copy *copies;	/* MAX_COPIES of them, the full path's; copy_cnt used */
 };
 
 static const struct val V_UNKNOWN = { .kind = VK_UNKNOWN, .relo = -1 };
 
 /* A + B and -A as the machine has them: offsets and constants come from
  * the program, and may be anything. */
-static int64_t wadd(int64_t a, int64_t b)
+static PT_HOT int64_t wadd(int64_t a, int64_t b)
 {
 	return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
-static int64_t wneg(int64_t a)
+static PT_HOT int64_t wneg(int64_t a)
 {
 	return (int64_t)(0 - (uint64_t)a);
 }
@@ -395,7 +404,7 @@ static void unanalysed(struct actx *c, uint32_t insn, enum ptregs_access_kind ki
  * the load's own off when the pointer is the base itself, else the add's
  * immediate.
  */
-static void off_site(struct ptregs_access *a, uint32_t def, int64_t off)
+static PT_HOT void off_site(struct ptregs_access *a, uint32_t def, int64_t off)
 {
 	if (def == 0 && off == 0 && a->kind != PTREGS_ACC_PROBE_READ) {
 		a->off_site = PTREGS_OFF_INSN;
@@ -616,9 +625,9 @@ static const struct func *func_of(const struct actx *c, uint32_t insn)
  * minus it, possibly folded by the compiler with a field offset
  * (stack + 16384 - 168 + 128)? *field gets the offset into the struct.
  */
-static bool sizeof_like(const struct actx *c, int64_t k, int64_t *field)
+static PT_HOT bool sizeof_like(const struct actx *c, int64_t k, int64_t *field)
 {
-	int64_t s = ptregs_layout_size(c->from);
+	int64_t s = c->from->size;
 	static const int64_t thread_sizes[] = { 8192, 16384, 32768 };
 
 	*field = 0;
@@ -652,7 +661,7 @@ static struct val ptr_add(const struct actx *c, struct val p, int64_t k, int32_t
 	return p;
 }
 
-static struct val alu_const(uint8_t op, int64_t a, int64_t b, bool *ok)
+static PT_HOT struct val alu_const(uint8_t op, int64_t a, int64_t b, bool *ok)
 {
 	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
 
@@ -850,7 +859,7 @@ static void clobber_args(struct state *s)
 }
 
 /* Argument registers a helper reads memory through (bit N: rN). */
-static unsigned int mem_args(int32_t id)
+static PT_HOT unsigned int mem_args(int32_t id)
 {
 	switch (id) {
 	case BPF_FUNC_map_lookup_elem:
@@ -894,7 +903,7 @@ static void run_callback(struct actx *c, struct state *s, const struct val *fn,
 }
 
 /* A bpf_probe_read*() helper: true, and *STR for the string kinds. */
-static bool probe_read_id(int32_t id, bool *str)
+static PT_HOT bool probe_read_id(int32_t id, bool *str)
 {
 	switch (id) {
 	case BPF_FUNC_probe_read_str:
@@ -1447,7 +1456,7 @@ static void transfer(struct actx *c, struct state *s, const struct func *f, uint
  * nothing. Bounded, so that many jumps back cost no more than a few steps
  * each (a longer tail is taken as a loop: two passes, the same result).
  */
-static bool exit_tail(const struct actx *c, const struct func *f, int64_t t)
+static PT_HOT bool exit_tail(const struct actx *c, const struct func *f, int64_t t)
 {
 	for (int k = 0; k < 4 && t < f->end; k++, t++) {
 		const struct bpf_insn *ins = &c->p->insns[t];
@@ -1738,10 +1747,11 @@ enum qkind {
 };
 
 struct qval {
-	uint8_t kind;
+	uint32_t kind;	/* (no padding: compared as it is, in qstate_join()) */
 	uint32_t def;
 	int64_t off;
 };
+_Static_assert(sizeof(struct qval) == 2 * sizeof(uint64_t), "struct qval has no padding");
 
 #define QMAX_PENDING 16
 
@@ -1749,14 +1759,14 @@ struct qstate {
 	struct qval r[NREGS];
 };
 
-static struct qval qv(enum qkind k, int64_t off)
+static PT_HOT struct qval qv(enum qkind k, int64_t off)
 {
-	struct qval v = { .kind = (uint8_t)k, .off = off };
+	struct qval v = { .kind = k, .off = off };
 
 	return v;
 }
 
-static void qjoin(struct qval *a, const struct qval *b, bool *give_up)
+static PT_HOT void qjoin(struct qval *a, const struct qval *b, bool *give_up)
 {
 	if (b->kind == Q_NONE)
 		return;
@@ -1778,10 +1788,70 @@ static void qjoin(struct qval *a, const struct qval *b, bool *give_up)
 	}
 }
 
-static void qstate_join(struct qstate *a, const struct qstate *b, bool *give_up)
+/* (a register both paths left alone is no call: under TCG a return is a
+ * lookup, and code generators' branches join every few instructions) */
+static PT_HOT void qstate_join(struct qstate *a, const struct qstate *b, bool *give_up)
 {
-	for (int i = 0; i < NREGS; i++)
-		qjoin(&a->r[i], &b->r[i], give_up);
+	for (int i = 0; i < NREGS; i++) {
+		uint64_t x[2], y[2];
+
+		memcpy(x, &a->r[i], sizeof(x));
+		memcpy(y, &b->r[i], sizeof(y));
+		if (x[0] != y[0] || x[1] != y[1])
+			qjoin(&a->r[i], &b->r[i], give_up);
+	}
+}
+
+/* strcmp() == 0, here: not a call into the C library (see qrecord()) */
+static PT_HOT bool same_name(const char *a, const char *b)
+{
+	if (a == b)
+		return true;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/*
+ * For pt_quick_patches(): the one-register read of the context at OFF
+ * (field OF of the source layout, or NULL) through P as the patch of the
+ * constant that holds OFF, or else c->no_patch: whatever the preload's
+ * plan would not turn into one patch either.
+ */
+static PT_HOT void qpatch(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+			  const struct qval *p, int64_t off, const struct ptregs_field *of)
+{
+	struct ptregs_access a = { .insn = insn, .kind = kind };
+	int64_t to;
+	int32_t delta;
+
+	if (!of || c->to_off[of - c->from->fields] < 0) {
+		c->no_patch = true;
+		return;
+	}
+	to = c->to_off[of - c->from->fields] + (off - of->offset);
+	if (to == off)
+		return;
+	off_site(&a, p->def, p->off);
+	delta = (int32_t)(to - off);
+	if (a.off_site == PTREGS_OFF_NONE) {
+		c->no_patch = true;
+		return;
+	}
+	for (size_t i = 0; i < c->patch_cnt; i++) {
+		if (c->patch[i].insn == a.off_insn) {
+			/* one constant serving accesses that move differently */
+			if (c->patch[i].site != a.off_site || c->patch[i].delta != delta)
+				c->no_patch = true;
+			return;
+		}
+	}
+	if (c->patch_cnt == c->patch_cap) {
+		c->no_patch = true;
+		return;
+	}
+	c->patch[c->patch_cnt++] = (struct pt_patch){ .insn = a.off_insn, .site = a.off_site,
+						       .delta = delta };
 }
 
 /*
@@ -1793,7 +1863,7 @@ static void qstate_join(struct qstate *a, const struct qstate *b, bool *give_up)
  * TCG has, and record_at()'s many branches cost more than the sweep. The
  * random programs of tests/unit/test_quick.c and the fuzzer compare the two.
  */
-static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
+static PT_HOT void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 		    const struct qval *p, int64_t extra, uint32_t size)
 {
 	int64_t off = wadd(p->off, extra);
@@ -1803,6 +1873,10 @@ static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 
 	if (off > 0 && off <= UINT32_MAX)	/* 0: perhaps the whole struct copied */
 		of = ptregs_layout_field_at(c->from, (uint32_t)off, size);
+	if (c->to_off) {
+		qpatch(c, insn, kind, p, off, of);
+		return;
+	}
 	if (!of) {
 		struct val v = vptr(VK_REGS, PTREGS_FROM_CTX, p->off);
 
@@ -1815,13 +1889,14 @@ static void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
 	nf = ptregs_layout_field_at(c->to, a.offset, size);
 	a.old_field = of->name;
 	a.new_field = nf ? nf->name : NULL;
-	a.verdict = nf && (nf->name == of->name || strcmp(nf->name, of->name) == 0) ?
-		    PTREGS_VERDICT_UNCHANGED : PTREGS_VERDICT_BREAKS;
+	a.verdict = nf && same_name(nf->name, of->name) ? PTREGS_VERDICT_UNCHANGED :
+							   PTREGS_VERDICT_BREAKS;
 	add_access(c, &a);
 }
 
 /* A 32- or 64-bit ALU instruction; false to give up. */
-static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct bpf_insn *in)
+static PT_HOT bool qalu(struct actx *c, struct qstate *s, uint32_t insn,
+			 const struct bpf_insn *in)
 {
 	uint8_t op = BPF_OP(in->code);
 	bool x = BPF_SRC(in->code) == BPF_X;
@@ -1897,7 +1972,7 @@ static bool qalu(struct actx *c, struct qstate *s, uint32_t insn, const struct b
 }
 
 /* A helper call; false to give up. */
-static bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
+static PT_HOT bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
 {
 	bool str;
 
@@ -1937,7 +2012,7 @@ static bool qhelper(struct actx *c, struct qstate *s, uint32_t insn, int32_t id)
  * context a struct pt_regs); false when this is no program for the quick
  * path (nothing recorded then).
  */
-static bool quick_analyze(struct actx *c)
+static PT_HOT bool quick_analyze(struct actx *c)
 {
 	const struct bpf_insn *insns = c->p->insns;
 	size_t n = c->p->insn_cnt;
@@ -2013,12 +2088,15 @@ static bool quick_analyze(struct actx *c)
 			if (BPF_MODE(in->code) == BPF_MEM || BPF_MODE(in->code) == 0x80) {
 				int64_t o = wadd(p->off, in->off);
 
-				if (p->kind == Q_CTX)
+				if (p->kind == Q_CTX) {
 					qrecord(c, i, PTREGS_ACC_LOAD, p, in->off, ldst_size(in->code));
-				else if (p->kind == Q_MAYBE ||
-					 (p->kind == Q_STACK && o >= -512 && o < 0 &&
-					  ldst_size(in->code) == 8 && !(o & 7)))
+					if (c->err || c->no_patch)
+						return c->err != 0;
+				} else if (p->kind == Q_MAYBE ||
+					   (p->kind == Q_STACK && o >= -512 && o < 0 &&
+					    ldst_size(in->code) == 8 && !(o & 7))) {
 					out.kind = Q_MAYBE;	/* what a slot holds */
+				}
 			}
 			cur.r[in->dst_reg] = out;
 			break;
@@ -2046,6 +2124,8 @@ static bool quick_analyze(struct actx *c)
 			if (op == BPF_CALL && cls == BPF_JMP) {
 				if (in->src_reg != 0 || !qhelper(c, &cur, i, in->imm))
 					return false;
+				if (c->err || c->no_patch)
+					return c->err != 0;
 				break;
 			}
 			if (op != BPF_JA && !(op <= BPF_JSLE && op != BPF_CALL && op != BPF_EXIT))
@@ -2079,10 +2159,29 @@ static bool quick_analyze(struct actx *c)
 			if (op == BPF_JA)
 				live = false;
 		}
-		if (c->err)
-			return true;
 	}
 	return !live && !npend;	/* nothing falls off the end */
+}
+
+PT_HOT int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+			    const int *to_off, struct pt_patch *patch, size_t cap, size_t *cnt)
+{
+	struct actx c;
+
+	*cnt = 0;
+	if (!prog || !from || !to_off || prog->sz < offsetof(struct ptregs_prog, relo_cnt) +
+	    sizeof(prog->relo_cnt) || !prog->insns || !prog->insn_cnt)
+		return 1;
+	memset(&c, 0, sizeof(c));
+	c.p = prog;
+	c.from = c.to = from;
+	c.to_off = to_off;
+	c.patch = patch;
+	c.patch_cap = cap;
+	if (!quick_analyze(&c) || c.no_patch)
+		return 1;
+	*cnt = c.patch_cnt;
+	return 0;
 }
 
 static int acc_cmp(const void *a, const void *b)
@@ -2107,10 +2206,12 @@ int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *
 		    struct ptregs_access **out, size_t *cnt, enum pt_analyze_path path)
 {
 	struct actx c;
+	struct copy copies[MAX_COPIES];	/* not cleared, only copy_cnt used */
 	struct val args[6];
 	int err;
 
-	memset(&c, 0, offsetof(struct actx, copies));
+	memset(&c, 0, sizeof(c));
+	c.copies = copies;
 	c.p = prog;
 	c.from = from;
 	c.to = to;
@@ -2119,7 +2220,6 @@ int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *
 		c.acc_cap = buf_cap;
 	}
 
-	pt_err_clear();
 	*out = NULL;
 	*cnt = 0;
 	if (!prog || !from || !to || prog->sz < offsetof(struct ptregs_prog, relo_cnt) +
@@ -2187,6 +2287,7 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 	       const struct ptregs_layout *to, struct ptregs_access **out, size_t *cnt,
 	       enum pt_analyze_path path)
 {
+	pt_err_clear();
 	return pt_analyze_into(prog, from, to, NULL, 0, out, cnt, path);
 }
 

@@ -6,6 +6,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <ptregs/ptregs.h>
+#include <ptregs/analysis.h>
+
+/*
+ * The code of a translated load: the preload's path through the quick
+ * analysis, kept together in the text (the linker groups .text.hot.*).
+ * Under QEMU's TCG, where each program load flushes the guest's TLB and
+ * QEMU's jump cache, every page that path spans and every branch between
+ * pages costs a lookup after each load.
+ */
+#define PT_HOT __attribute__((section(".text.hot.ptregs")))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -117,10 +127,31 @@ int pt_analyze(const struct ptregs_prog *prog, const struct ptregs_layout *from,
  * BUF, NULL (none), or an array to free() (when they did not fit, or when
  * the quick path grew one before giving up: then perhaps with *cnt 0). For
  * the preload, where a malloc() after each program load costs more than
- * the analysis (cold caches under QEMU's TCG). */
+ * the analysis (cold caches under QEMU's TCG). Unlike pt_analyze(), it
+ * leaves ptregs_errmsg() as it is on success (clearing it is a
+ * thread-local access through the C library). */
 int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		    const struct ptregs_layout *to, struct ptregs_access *buf, size_t buf_cap,
 		    struct ptregs_access **out, size_t *cnt, enum pt_analyze_path path);
+
+/*
+ * The patches that translate a program's accesses of the context, from
+ * the quick path alone: for the preload, which otherwise records every
+ * access (pt_analyze_into()) and then plans one patch per constant. Each
+ * patch adds DELTA to the constant at SITE of instruction INSN. TO_OFF
+ * gives, per field of FROM, the same register's offset in the target (or
+ * -1). 0 when the quick path covers PROG and every access is a
+ * one-register read whose offset one constant holds (*cnt patches, at most
+ * CAP; 0 when nothing moves); 1 for anything else, which the full path
+ * then records, and the plan refuses or patches, with its reasons.
+ */
+struct pt_patch {
+	uint32_t insn;
+	enum ptregs_off_site site;
+	int32_t delta;
+};
+int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		     const int *to_off, struct pt_patch *patch, size_t cap, size_t *cnt);
 
 /* diff.c */
 struct ptregs_diff {

@@ -97,7 +97,7 @@ bool ptregs_layout_is_union(const struct ptregs_layout *l)
 	return l->is_union;
 }
 
-uint32_t ptregs_layout_size(const struct ptregs_layout *l)
+PT_HOT uint32_t ptregs_layout_size(const struct ptregs_layout *l)
 {
 	return l->size;
 }
@@ -125,8 +125,8 @@ const struct ptregs_field *ptregs_layout_find(const struct ptregs_layout *l, con
 	return NULL;
 }
 
-const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_layout *l,
-						  uint32_t offset, uint32_t size)
+PT_HOT const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_layout *l,
+							 uint32_t offset, uint32_t size)
 {
 	const struct ptregs_field *best = NULL;
 

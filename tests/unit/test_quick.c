@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <ptregs/analysis.h>
+#include <ptregs/runtime.h>
 #include "internal.h"
 #include "insns.h"
 
@@ -58,6 +59,89 @@ static int both_to(const struct bpf_insn *insns, size_t n, const struct ptregs_l
 	}
 	free(q);
 	free(f);
+	return r;
+}
+
+/*
+ * pt_quick_patches() against the preload's plan over the full analysis's
+ * accesses (shim/preload/preload.c: plan()), written again here: the
+ * same register's offset in TO for every one-register read, by name. 1
+ * when the quick patches were not to be had, 0 when they were and are
+ * the plan's, -1 when they differ or the plan would refuse what they
+ * patch. *CNT: the patches.
+ */
+/* Per field of legacy, the same register's offset in TO (the preload's
+ * cfg.to_off) */
+static void to_offsets(const struct ptregs_layout *to, int *to_off, size_t cap)
+{
+	size_t fields = ptregs_layout_field_cnt(legacy);
+
+	assert_true(fields <= cap);
+	for (size_t i = 0; i < fields; i++)
+		to_off[i] = ptregs_reg_offset(to, ptregs_layout_field(legacy, i)->name);
+}
+
+static bool ref_patch(struct pt_patch *p, size_t *n, const struct ptregs_access *a, int32_t delta)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (p[i].insn == a->off_insn)
+			return p[i].site == a->off_site && p[i].delta == delta;
+	p[(*n)++] = (struct pt_patch){ .insn = a->off_insn, .site = a->off_site, .delta = delta };
+	return true;
+}
+
+static int patches_to(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+		      size_t *cnt)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct pt_patch q[64], ref[64];
+	struct ptregs_access *f = NULL;
+	int to_off[64];
+	size_t qn = 99, rn = 0, fn = 0;
+	int r;
+
+	assert_true(n <= ARRAY_LEN(q));
+	to_offsets(to, to_off, ARRAY_LEN(to_off));
+	r = pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &qn);
+	if (cnt)
+		*cnt = r == 0 ? qn : 0;
+	if (r != 0) {
+		assert_int_equal(qn, 0);
+		return r;
+	}
+	assert_int_equal(pt_analyze(&p, legacy, to, &f, &fn, PT_ANALYZE_FULL), 0);
+	for (size_t i = 0; r == 0 && i < fn; i++) {
+		const struct ptregs_access *a = &f[i];
+		const struct ptregs_field *of = ptregs_layout_field_at(legacy, a->offset, a->size);
+		int t;
+
+		if (a->kind != PTREGS_ACC_LOAD && a->kind != PTREGS_ACC_PROBE_READ) {
+			r = -1;
+		} else if (!a->old_field || a->verdict == PTREGS_VERDICT_UNANALYSED ||
+			   a->verdict == PTREGS_VERDICT_SUSPECT || a->copy_insn || a->copy_size) {
+			r = -1;
+		} else if (!of || to_off[of - ptregs_layout_field(legacy, 0)] < 0) {
+			r = -1;
+		} else {
+			t = to_off[of - ptregs_layout_field(legacy, 0)] + (int)(a->offset - of->offset);
+			if (t != (int)a->offset &&
+			    (a->off_site == PTREGS_OFF_NONE ||
+			     !ref_patch(ref, &rn, a, t - (int)a->offset)))
+				r = -1;
+		}
+	}
+	free(f);
+	if (r == 0 && qn != rn)
+		r = -1;
+	for (size_t i = 0; r == 0 && i < qn; i++) {
+		size_t k = 0;
+
+		while (k < rn && ref[k].insn != q[i].insn)
+			k++;
+		if (k == rn || ref[k].site != q[i].site || ref[k].delta != q[i].delta)
+			r = -1;
+	}
 	return r;
 }
 
@@ -123,6 +207,71 @@ static void code_generator_programs_take_the_quick_path(void **state)
 	fixed[34] = JEQ_IMM(0, 0, -10);	/* the shared return at 25 */
 	assert_int_equal(both(fixed, ARRAY_LEN(fixed), &cnt), 0);
 	assert_int_equal(cnt, 4);
+	/* and patched from the quick path alone: three loads' own offsets,
+	 * the probe read's add; nothing when nothing moves */
+	assert_int_equal(patches_to(prog, ARRAY_LEN(prog), pkrs, NULL), 1);
+	assert_int_equal(patches_to(fixed, ARRAY_LEN(fixed), pkrs, &cnt), 0);
+	assert_int_equal(cnt, 4);
+	assert_int_equal(patches_to(fixed, ARRAY_LEN(fixed), legacy, &cnt), 0);
+	assert_int_equal(cnt, 0);
+}
+
+/* The patches themselves: which constant, by how much; and what is left
+ * to the full path and the plan. */
+static void quick_patches(void **state)
+{
+	static const struct bpf_insn reads[] = {
+		MOV64_REG(6, 1),
+		LDX64(2, 6, 112),		/* di: the load's own offset */
+		MOV64_REG(3, 6), ADD64_IMM(3, 104),	/* si: the add's immediate */
+		MOV64_REG(1, 10), ADD64_IMM(1, -8), MOV64_IMM(2, 8),
+		CALL(BPF_FUNC_probe_read_kernel),
+		LDX64(4, 6, 112),		/* di again */
+		MOV64_IMM(0, 0), EXIT(),
+	};
+	static const struct bpf_insn one_add_two_moves[] = {	/* di and si through one add */
+		MOV64_REG(2, 1), ADD64_IMM(2, 104), LDX64(3, 2, 0), LDX64(4, 2, 8),
+		MOV64_IMM(0, 0), EXIT(),
+	};
+	static const struct bpf_insn whole[] = {	/* no one register at 0 */
+		MOV64_REG(3, 1), MOV64_REG(1, 10), ADD64_IMM(1, -8), MOV64_IMM(2, 8),
+		CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT(),
+	};
+	static const struct bpf_insn spilled[] = {
+		STX64(10, 1, -8), LDX64(2, 10, -8), LDX64(0, 2, 112), EXIT(),
+	};
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = reads, .insn_cnt = ARRAY_LEN(reads),
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct pt_patch q[4];
+	int to_off[64];
+	size_t cnt = 99;
+
+	(void)state;
+	to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 0);
+	assert_int_equal(cnt, 3);
+	assert_true(q[0].insn == 1 && q[0].site == PTREGS_OFF_INSN && q[0].delta == 8);
+	assert_true(q[1].insn == 3 && q[1].site == PTREGS_OFF_ALU_IMM && q[1].delta == 8);
+	assert_true(q[2].insn == 8 && q[2].site == PTREGS_OFF_INSN && q[2].delta == 8);
+	/* no room for them: left to the full path */
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, 2, &cnt), 1);
+	assert_int_equal(cnt, 0);
+	/* a register missing from the target */
+	to_off[ptregs_layout_find(legacy, "si") - ptregs_layout_field(legacy, 0)] = -1;
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
+	assert_int_equal(patches_to(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, &cnt),
+			 0);
+	assert_int_equal(cnt, 1);	/* both move by 8: one patch of the add */
+	/* ...but not when they move differently */
+	to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
+	to_off[ptregs_layout_find(legacy, "si") - ptregs_layout_field(legacy, 0)] += 8;
+	p.insns = one_add_two_moves;
+	p.insn_cnt = ARRAY_LEN(one_add_two_moves);
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
+	assert_int_equal(patches_to(whole, ARRAY_LEN(whole), pkrs, NULL), 1);
+	assert_int_equal(patches_to(spilled, ARRAY_LEN(spilled), pkrs, NULL), 1);
+	p.insns = NULL;
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
 }
 
 /*
@@ -408,7 +557,7 @@ static void random_prog(struct bpf_insn *p, size_t n)
 static void quick_and_full_agree_on_random_programs(void **state)
 {
 	struct bpf_insn prog[48];
-	size_t taken = 0, found = 0, runs = 200000;
+	size_t taken = 0, found = 0, runs = 200000, patched = 0;
 
 	(void)state;
 	for (size_t i = 0; i < runs; i++) {
@@ -418,6 +567,15 @@ static void quick_and_full_agree_on_random_programs(void **state)
 		random_prog(prog, n);
 		/* every other one to legacy itself: nothing moves */
 		r = both_to(prog, n, i % 2 ? legacy : pkrs, &cnt);
+		if (r >= 0) {
+			size_t pc;
+			int pr = patches_to(prog, n, i % 2 ? legacy : pkrs, &pc);
+
+			/* patches only where the quick path goes, and the plan's */
+			if (pr < 0 || (pr == 0 && r != 0))
+				r = -1;
+			patched += pc > 0;
+		}
 		if (r < 0) {
 			print_error("program %zu (%zu insns) found differently:\n", i, n);
 			for (size_t k = 0; k < n; k++)
@@ -434,6 +592,7 @@ static void quick_and_full_agree_on_random_programs(void **state)
 	/* the quick path is exercised, and not only on programs with no access */
 	assert_true(taken > runs / 10);
 	assert_true(found > taken / 8);
+	assert_true(patched > taken / 40);
 }
 
 int main(void)
@@ -442,6 +601,7 @@ int main(void)
 		cmocka_unit_test(code_generator_programs_take_the_quick_path),
 		cmocka_unit_test(what_the_quick_path_gives_up_on),
 		cmocka_unit_test(accesses_into_a_callers_buffer),
+		cmocka_unit_test(quick_patches),
 		cmocka_unit_test(stack_offsets_near_the_end_of_int64_end),
 		cmocka_unit_test(quick_and_full_agree_on_random_programs),
 	};
