@@ -50,7 +50,7 @@
  * glibc's own syscall() does (no stack frame, so vfork through it behaves
  * the same); bpf() jumps to preload_bpf() with the arguments untouched.
  */
-__asm__(".text\n"
+__asm__(".pushsection .text.hot.ptregs, \"ax\", @progbits\n"
 	".globl syscall\n"
 	".type syscall, @function\n"
 	"syscall:\n"
@@ -69,7 +69,8 @@ __asm__(".text\n"
 	"	ret\n"
 	"1:	movq %rax, %rdi\n"
 	"	jmp preload_set_errno\n"
-	".size syscall, .-syscall\n");
+	".size syscall, .-syscall\n"
+	".popsection\n");
 
 _Static_assert(SYS_bpf == 321, "the entry above compares with __NR_bpf");
 
@@ -78,41 +79,60 @@ long preload_set_errno(long ret) __attribute__((used, visibility("hidden")));
 long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
 	__attribute__((used, visibility("hidden")));
 
-long preload_set_errno(long ret)
+PT_HOT long preload_set_errno(long ret)
 {
 	errno = (int)-ret;
 	return -1;
 }
 
-/* The kernel's answer: a value, or -errno. */
-static long raw_syscall(long nr, long a1, long a2, long a3)
+/*
+ * The kernel's answer: a value, or -errno. Issued here rather than through
+ * the C library's wrappers, on the path of every load: under QEMU's TCG,
+ * where each load flushes the guest's TLB, a call into another library
+ * costs a lookup of its PLT slot and a fill of its code page.
+ */
+static PT_HOT long raw_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
 	long ret;
 
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
 
-/* process_vm_readv()/writev() of one buffer: bytes moved, or -errno */
-static long vm_rw(bool write, pid_t pid, void *local, uint64_t remote, size_t len)
+static PT_HOT long raw_syscall(long nr, long a1, long a2, long a3)
+{
+	return raw_syscall6(nr, a1, a2, a3, 0, 0, 0);
+}
+
+/* process_vm_readv()/writev() of COUNT buffers: bytes moved, or -errno */
+static PT_HOT long vm_rwv(bool write, pid_t pid, const struct iovec *local,
+			  const struct iovec *remote, unsigned long count)
+{
+	return raw_syscall6(write ? SYS_process_vm_writev : SYS_process_vm_readv, pid,
+			    (long)local, (long)count, (long)remote, (long)count, 0);
+}
+
+/* ...of one buffer */
+static PT_HOT long vm_rw(bool write, pid_t pid, void *local, uint64_t remote, size_t len)
 {
 	struct iovec l = { .iov_base = local, .iov_len = len };
 	struct iovec r = { .iov_base = (void *)(uintptr_t)remote, .iov_len = len };
-	ssize_t n = write ? process_vm_writev(pid, &l, 1, &r, 1, 0) :
-			    process_vm_readv(pid, &l, 1, &r, 1, 0);
 
-	return n < 0 ? -errno : n;
+	return vm_rwv(write, pid, &l, &r, 1);
 }
 
-static long sys_bpf(int cmd, void *attr, unsigned int size)
+static PT_HOT long sys_bpf(int cmd, void *attr, unsigned int size)
 {
 	return raw_syscall(SYS_bpf, cmd, (long)attr, size);
 }
 
-static long result(long ret)
+static PT_HOT long result(long ret)
 {
 	return ret < 0 && ret > -4096 ? preload_set_errno(ret) : ret;
 }
@@ -169,7 +189,7 @@ static void say(const char *fmt, ...)
 }
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
+static PT_HOT void logf_(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -261,7 +281,7 @@ static void cfg_init(void)
 }
 
 /* Settings, loaded on the first bpf() call; NULL: translate nothing. */
-static bool cfg_ready(void)
+static PT_HOT bool cfg_ready(void)
 {
 	bool ready;
 
@@ -295,6 +315,7 @@ struct tstack {
 	uintptr_t lo, hi;
 	uintptr_t floor;	/* the caller's stack pointer in this bpf() call, or 0 */
 	int state;		/* 0: not asked yet, 1: known, 2: not to be had */
+	int *errp;		/* this thread's errno, once asked */
 };
 static __thread struct tstack tstack __attribute__((tls_model("initial-exec")));
 
@@ -342,14 +363,12 @@ out:
 	return found;
 }
 
-static bool stack_known(void)
+static __attribute__((noinline)) bool stack_ask(void)
 {
 	pthread_attr_t at;
 	void *lo;
 	size_t size;
 
-	if (tstack.state)
-		return tstack.state == 1;
 	tstack.state = 2;
 	if (pthread_getattr_np(pthread_self(), &at) != 0)
 		return false;
@@ -371,12 +390,17 @@ static bool stack_known(void)
 	return tstack.state == 1;
 }
 
+static PT_HOT bool stack_known(void)
+{
+	return tstack.state ? tstack.state == 1 : stack_ask();
+}
+
 /*
  * Is [SRC, SRC + LEN) between the caller's stack pointer and the top of
  * this thread's stack? Not when the call came on a stack of its own (a
  * signal stack, a coroutine's): then we do not know where that one ends.
  */
-static bool on_stack(uint64_t src, size_t len)
+static PT_HOT bool on_stack(uint64_t src, size_t len)
 {
 	uintptr_t floor = tstack.floor;
 
@@ -416,25 +440,33 @@ static void ident_init(void)
 }
 
 /* Our pid (FRESH: asked of the kernel) and the page's token (0: none). */
-static pid_t self_pid(bool fresh, uint64_t *token)
+/* The page's token, made by the first in this process, whoever that is. */
+static __attribute__((noinline)) uint64_t ident_token(struct ident *id)
+{
+	uint64_t t, none = 0;
+
+	if (getrandom(&t, sizeof(t), GRND_NONBLOCK) != sizeof(t))
+		t = 0;
+	t ^= (uint64_t)(uintptr_t)&t ^ ((uint64_t)getpid() << 32);
+	t |= 1;
+	if (!__atomic_compare_exchange_n(&id->token, &none, t, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		t = none;
+	return t;
+}
+
+static PT_HOT pid_t self_pid(bool fresh, uint64_t *token)
 {
 	struct ident *id = __atomic_load_n(&ident, __ATOMIC_ACQUIRE);
 	pid_t pid = id && !fresh ? __atomic_load_n(&id->pid, __ATOMIC_RELAXED) : 0;
-	uint64_t t, none = 0;
+	uint64_t t;
 
 	*token = 0;
 	if (!id)
 		return getpid();
 	t = __atomic_load_n(&id->token, __ATOMIC_ACQUIRE);
-	if (!t) {	/* first in this process: one token, whoever sets it */
-		if (getrandom(&t, sizeof(t), GRND_NONBLOCK) != sizeof(t))
-			t = 0;
-		t ^= (uint64_t)(uintptr_t)&t ^ ((uint64_t)getpid() << 32);
-		t |= 1;
-		if (!__atomic_compare_exchange_n(&id->token, &none, t, false, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE))
-			t = none;
-	}
+	if (!t)
+		t = ident_token(id);
 	if (!pid) {
 		pid = getpid();
 		__atomic_store_n(&id->pid, pid, __ATOMIC_RELAXED);
@@ -444,7 +476,7 @@ static pid_t self_pid(bool fresh, uint64_t *token)
 }
 
 /* process_vm_readv() of our own memory: bytes read, or -errno. */
-static long read_self(void *dst, uint64_t src, size_t len)
+static PT_HOT long read_self(void *dst, uint64_t src, size_t len)
 {
 	for (int fresh = 0; fresh < 2; fresh++) {
 		uint64_t token, back = 0;
@@ -452,15 +484,15 @@ static long read_self(void *dst, uint64_t src, size_t len)
 		struct iovec l[2] = { { &back, sizeof(back) }, { dst, len } };
 		struct iovec r[2] = { { &ident->token, sizeof(back) },
 				      { (void *)(uintptr_t)src, len } };
-		ssize_t n;
+		long n;
 
 		if (!token)
 			return vm_rw(false, pid, dst, src, len);
-		n = process_vm_readv(pid, l, 2, r, 2, 0);
-		if (n >= (ssize_t)sizeof(back) && back == token)
-			return n - (ssize_t)sizeof(back);	/* our own memory */
+		n = vm_rwv(false, pid, l, r, 2);
+		if (n >= (long)sizeof(back) && back == token)
+			return n - (long)sizeof(back);	/* our own memory */
 		if (fresh)	/* not even through getpid(): nothing to trust */
-			return n < 0 ? -errno : -EFAULT;
+			return n < 0 ? n : -EFAULT;
 	}
 	return -EFAULT;
 }
@@ -470,7 +502,7 @@ static long read_self(void *dst, uint64_t src, size_t len)
  * into it); false (not a crash) for a bad pointer. Writes are rare: they
  * ask for our pid every time.
  */
-static bool caller_mem(bool write, void *local, uint64_t remote, size_t len)
+static PT_HOT bool caller_mem(bool write, void *local, uint64_t remote, size_t len)
 {
 	void *p = (void *)(uintptr_t)remote;
 	long n;
@@ -493,7 +525,7 @@ static bool caller_mem(bool write, void *local, uint64_t remote, size_t len)
 	return true;
 }
 
-static bool peek(void *dst, uint64_t src, size_t len)
+static PT_HOT bool peek(void *dst, uint64_t src, size_t len)
 {
 	return caller_mem(false, dst, src, len);
 }
@@ -511,7 +543,7 @@ union attr_buf {
 };
 
 /* BUF, when it holds LEN bytes, or else a new zeroed buffer (NULL). */
-static void *buf_or_alloc(void *buf, size_t buf_len, size_t len)
+static PT_HOT void *buf_or_alloc(void *buf, size_t buf_len, size_t len)
 {
 	if (len <= buf_len) {
 		memset(buf, 0, len);
@@ -520,7 +552,7 @@ static void *buf_or_alloc(void *buf, size_t buf_len, size_t len)
 	return calloc(1, len);
 }
 
-static void buf_free(void *p, void *buf)
+static PT_HOT void buf_free(void *p, void *buf)
 {
 	if (p != buf)
 		free(p);
@@ -528,8 +560,8 @@ static void buf_free(void *p, void *buf)
 
 /* The caller's attr, SIZE bytes of it, in a buffer at least as large as
  * ours: BUF, or an allocated one (buf_free() it). */
-static union bpf_attr *attr_copy(long attr, long size, size_t *len,
-				 union attr_buf *buf)
+static PT_HOT union bpf_attr *attr_copy(long attr, long size, size_t *len,
+					union attr_buf *buf)
 {
 	size_t n = size > 0 && (unsigned long)size < 65536 ? (size_t)size : 0;
 	size_t alloc = n > sizeof(union bpf_attr) ? n : sizeof(union bpf_attr);
@@ -725,7 +757,7 @@ forward:
  */
 #define LOG_TRUE_SIZE_OFF (offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t))
 
-static uint32_t log_size_of(const union bpf_attr *a, size_t len)
+static PT_HOT uint32_t log_size_of(const union bpf_attr *a, size_t len)
 {
 	uint32_t v = 0;
 
@@ -735,7 +767,8 @@ static uint32_t log_size_of(const union bpf_attr *a, size_t len)
 }
 
 /* ...when it differs from what the caller's attr holds (BEFORE) */
-static void hand_back_log_size(long attr, const union bpf_attr *a, size_t len, uint32_t before)
+static PT_HOT void hand_back_log_size(long attr, const union bpf_attr *a, size_t len,
+				      uint32_t before)
 {
 	uint32_t v = log_size_of(a, len);
 
@@ -756,7 +789,8 @@ static const char *ev_str(enum ptregs_ctx_evidence ev)
  * What the program's own BTF says of its context: the main function's
  * first parameter when func_info names it, else any struct pt_regs.
  */
-static enum ptregs_ctx_evidence prog_evidence(const union bpf_attr *a, size_t len)
+static __attribute__((noinline)) enum ptregs_ctx_evidence
+btf_evidence(const union bpf_attr *a, size_t len)
 {
 	struct bpf_btf_info info;
 	void *data = NULL;
@@ -764,9 +798,6 @@ static enum ptregs_ctx_evidence prog_evidence(const union bpf_attr *a, size_t le
 	enum ptregs_ctx_evidence ev = EV_UNREADABLE;
 	uint32_t n, main_func = 0;
 
-	if (len < offsetof(union bpf_attr, prog_btf_fd) + sizeof(a->prog_btf_fd) ||
-	    !a->prog_btf_fd)
-		return PTREGS_CTX_EV_NONE;
 	memset(&info, 0, sizeof(info));
 	if (obj_info((int)a->prog_btf_fd, &info, sizeof(info)) < 0 || !info.btf_size ||
 	    info.btf_size > (64u << 20))
@@ -798,7 +829,16 @@ out:
 	return ev;
 }
 
-static bool listed(const char *name)
+/* ...and no BTF at all: what code generators send, decided here */
+static PT_HOT enum ptregs_ctx_evidence prog_evidence(const union bpf_attr *a, size_t len)
+{
+	if (len < offsetof(union bpf_attr, prog_btf_fd) + sizeof(a->prog_btf_fd) ||
+	    !a->prog_btf_fd)
+		return PTREGS_CTX_EV_NONE;
+	return btf_evidence(a, len);
+}
+
+static PT_HOT bool listed(const char *name)
 {
 	char key[BPF_OBJ_NAME_LEN + 3];
 	const char *p;
@@ -816,17 +856,11 @@ static bool listed(const char *name)
 	return false;
 }
 
-struct patch {
-	uint32_t insn;
-	enum ptregs_off_site site;
-	int32_t delta;
-};
-
 struct rewrite {
 	size_t cnt, cap;
 	char why[256];	/* the first access that cannot be rewritten */
 	uint32_t bad;
-	struct patch p[];	/* at most one per instruction */
+	struct pt_patch p[];	/* at most one per instruction */
 };
 
 static void refuse_access(struct rewrite *rw, const struct ptregs_access *a, const char *what)
@@ -845,7 +879,7 @@ static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site si
 	}
 	if (rw->cnt == rw->cap)
 		return false;
-	rw->p[rw->cnt++] = (struct patch){ .insn = insn, .site = site, .delta = delta };
+	rw->p[rw->cnt++] = (struct pt_patch){ .insn = insn, .site = site, .delta = delta };
 	return true;
 }
 
@@ -913,10 +947,10 @@ static void plan(struct rewrite *rw, const struct ptregs_access *acc, size_t n,
 	}
 }
 
-static bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
+static PT_HOT bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
 {
 	for (size_t i = 0; i < rw->cnt; i++) {
-		const struct patch *p = &rw->p[i];
+		const struct pt_patch *p = &rw->p[i];
 		struct bpf_insn *in;
 
 		if (p->insn >= n)
@@ -968,20 +1002,88 @@ static void log_accesses(const struct ptregs_access *acc, size_t cnt, const char
 #define STACK_PATCHES 64
 #define STACK_ACCESSES 16
 
-static long prog_load(long cmd, long attr, long size)
+/* RW has accesses that cannot be rewritten: 1 to load the program as it
+ * is (--on-unanalysed pass), else -EINVAL; said either way. */
+static __attribute__((noinline)) long untranslated(const struct rewrite *rw, const char *name,
+						  const char *type, const char *reason)
+{
+	if (cfg.pass_unanalysed) {
+		say("prog '%s': %u access%s cannot be translated (%s); loaded as it is "
+		    "(--on-unanalysed pass)", name, rw->bad, rw->bad == 1 ? "" : "es", rw->why);
+		logf_("prog '%s' (%s): loaded untranslated: %s [evidence: %s]", name, type,
+		      rw->why, reason);
+		return 1;
+	}
+	say("prog '%s': %u access%s cannot be translated, not loaded: %s", name, rw->bad,
+	    rw->bad == 1 ? "" : "es", rw->why);
+	logf_("prog '%s' (%s): refused: %s [evidence: %s]", name, type, rw->why, reason);
+	return -EINVAL;
+}
+
+/*
+ * The planned patches RW applied to INSNS: 0 to load them (as they were
+ * when RW has none), 1 to load the program as it is, -EINVAL to refuse.
+ */
+static PT_HOT long rewrite(struct rewrite *rw, struct bpf_insn *insns, size_t n,
+			   const char *name, const char *type, const char *reason)
+{
+	if (!rw->bad && !apply(rw, insns, n)) {
+		rw->bad = 1;
+		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
+	}
+	if (rw->bad)
+		return untranslated(rw, name, type, reason);
+	if (rw->cnt)
+		logf_("prog '%s' (%s): %zu insn%s rewritten, %s -> %s [evidence: %s]", name, type,
+		      rw->cnt, rw->cnt == 1 ? "" : "s", cfg.from_name, cfg.to_name, reason);
+	return 0;
+}
+
+/*
+ * The general path, for what pt_quick_patches() leaves and for the log:
+ * every access of P recorded, planned into RW, rewritten in P's insns
+ * and logged. As rewrite(). Out of the text of a translated load (not
+ * PT_HOT).
+ */
+static __attribute__((noinline)) long rewrite_recorded(struct rewrite *rw, struct bpf_insn *insns,
+						      size_t n, const char *name, const char *type,
+						      const char *reason)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access buf[STACK_ACCESSES], *acc = NULL;
+	size_t acc_cnt = 0;
+	int ar = rw ? pt_analyze_into(&p, cfg.from, cfg.to, buf, STACK_ACCESSES, &acc, &acc_cnt,
+				      PT_ANALYZE_ANY) : 0;
+	long ret;
+
+	if (ar != 0 || !rw) {
+		if (cfg.pass_unanalysed)
+			return 1;
+		say("prog '%s': analysis failed (%s), not loaded: it would read the registers of "
+		    "%s on %s", name, ar == 0 ? "out of memory" : ptregs_errmsg(), cfg.from_name,
+		    cfg.to_name);
+		return -EINVAL;
+	}
+	plan(rw, acc, acc_cnt, insns, n);
+	ret = rewrite(rw, insns, n, name, type, reason);
+	if (ret == 0 && rw->cnt)
+		log_accesses(acc, acc_cnt, name, type, reason);
+	buf_free(acc, buf);
+	return ret;
+}
+
+static PT_HOT long prog_load(long cmd, long attr, long size)
 {
 	union attr_buf abuf;
 	struct bpf_insn ibuf[STACK_INSNS];
 	union {
 		struct rewrite rw;
-		unsigned char raw[sizeof(struct rewrite) + STACK_PATCHES * sizeof(struct patch)];
+		unsigned char raw[sizeof(struct rewrite) + STACK_PATCHES * sizeof(struct pt_patch)];
 	} rwbuf;
 	union bpf_attr *a;
 	size_t len, n, cap;
 	struct bpf_insn *insns = NULL;
-	struct ptregs_access accbuf[STACK_ACCESSES], *acc = NULL;
-	size_t acc_cnt = 0;
-	int ar = -1;
 	struct rewrite *rw = NULL;
 	char name[BPF_OBJ_NAME_LEN + 1];
 	const char *type, *reason;
@@ -1018,13 +1120,6 @@ static long prog_load(long cmd, long attr, long size)
 	insns = n <= STACK_INSNS ? ibuf : malloc(n * sizeof(*insns));
 	if (!insns || !peek(insns, a->insns, n * sizeof(*insns)))
 		goto forward;
-	{
-		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
-					 .ctx = PTREGS_CTX_PT_REGS };
-
-		ar = pt_analyze_into(&p, cfg.from, cfg.to, accbuf, STACK_ACCESSES, &acc, &acc_cnt,
-				     PT_ANALYZE_ANY);
-	}
 	cap = n < MAX_PATCHES ? n : MAX_PATCHES;
 	rw = cap <= STACK_PATCHES ? &rwbuf.rw : malloc(sizeof(*rw) + cap * sizeof(rw->p[0]));
 	if (rw) {	/* only the counts are cleared */
@@ -1033,62 +1128,43 @@ static long prog_load(long cmd, long attr, long size)
 		rw->bad = 0;
 		rw->why[0] = '\0';
 	}
-	if (ar != 0 || !rw) {
-		if (!cfg.pass_unanalysed) {
-			say("prog '%s': analysis failed (%s), not loaded: it would read the "
-			    "registers of %s on %s", name, ar == 0 ? "out of memory" : ptregs_errmsg(),
-			    cfg.from_name, cfg.to_name);
-			ret = -EINVAL;
-			goto out;
-		}
-		goto forward;
+	{
+		struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+					 .ctx = PTREGS_CTX_PT_REGS };
+
+		/* what code generators send: the patches straight from the
+		 * quick path, with no record of each access (the log wants
+		 * those); anything else is recorded and planned */
+		if (rw && cfg.log_fd < 0 &&
+		    pt_quick_patches(&p, cfg.from, cfg.to_off, rw->p, rw->cap, &rw->cnt) == 0)
+			ret = rewrite(rw, insns, n, name, type, reason);
+		else
+			ret = rewrite_recorded(rw, insns, n, name, type, reason);
 	}
-	plan(rw, acc, acc_cnt, insns, n);
-	if (!rw->bad && !apply(rw, insns, n)) {
-		rw->bad = 1;
-		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
-	}
-	if (rw->bad) {
-		if (cfg.pass_unanalysed) {
-			say("prog '%s': %u access%s cannot be translated (%s); loaded as it is "
-			    "(--on-unanalysed pass)", name, rw->bad, rw->bad == 1 ? "" : "es",
-			    rw->why);
-			logf_("prog '%s' (%s): loaded untranslated: %s [evidence: %s]", name, type,
-			      rw->why, reason);
-			goto forward;
-		}
-		say("prog '%s': %u access%s cannot be translated, not loaded: %s", name, rw->bad,
-		    rw->bad == 1 ? "" : "es", rw->why);
-		logf_("prog '%s' (%s): refused: %s [evidence: %s]", name, type, rw->why, reason);
-		ret = -EINVAL;
+	if (ret < 0)
 		goto out;
-	}
-	if (!rw->cnt)
+	if (ret > 0 || !rw->cnt)
 		goto forward;
-	logf_("prog '%s' (%s): %zu insn%s rewritten, %s -> %s [evidence: %s]", name, type,
-	      rw->cnt, rw->cnt == 1 ? "" : "s", cfg.from_name, cfg.to_name, reason);
-	log_accesses(acc, acc_cnt, name, type, reason);
 	a->insns = (uint64_t)(uintptr_t)insns;
 	log_size = log_size_of(a, len);
 	ret = sys_bpf((int)cmd, a, (unsigned int)len);
 	hand_back_log_size(attr, a, len, log_size);
 out:
-	buf_free(acc, accbuf);
 	buf_free(rw, &rwbuf.rw);
 	buf_free(insns, ibuf);
 	buf_free(a, &abuf);
 	return result(ret);
 forward:
-	buf_free(acc, accbuf);
 	buf_free(rw, &rwbuf.rw);
 	buf_free(insns, ibuf);
 	buf_free(a, &abuf);
 	return result(sys_bpf((int)cmd, (void *)(uintptr_t)attr, (unsigned int)size));
 }
 
-static long bpf_cmd(long cmd, long attr, long size)
+static PT_HOT long bpf_cmd(long cmd, long attr, long size)
 {
-	int saved = errno;	/* glibc's syscall() leaves it alone on success */
+	int *errp = tstack.errp ? tstack.errp : (tstack.errp = &errno);
+	int saved = *errp;	/* glibc's syscall() leaves it alone on success */
 	long ret;
 
 	switch (cmd) {
@@ -1104,11 +1180,11 @@ static long bpf_cmd(long cmd, long attr, long size)
 		return result(raw_syscall(SYS_bpf, cmd, attr, size));
 	}
 	if (ret >= 0)
-		errno = saved;
+		*errp = saved;
 	return ret;
 }
 
-long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
+PT_HOT long preload_bpf(long nr, long cmd, long attr, long size, long a4, long a5, long a6)
 {
 	uintptr_t floor = tstack.floor;
 	long ret;

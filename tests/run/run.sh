@@ -111,6 +111,11 @@ else
 	has "nobtf log" "^ptregs-run: prog 'uapi_nobtf' (kprobe): insn 2: ctx+104 -> ctx+112 (si) \[evidence: no BTF\]$" log
 	has "nobtf log" "^ptregs-run: prog 'uapi_nobtf' (kprobe): insn 8: probe read ctx+96 -> ctx+104 (dx), imm of insn 4 \[evidence: no BTF\]$" log
 	lines "nobtf log" 4 . "$LOG"
+	# without a log the patches come from the quick path alone, with one
+	# from the records of every access: the same program either way
+	cp "$TMP/out" "$TMP/nobtf.logged"
+	run "nobtf translated, no log" 0 run --to builtin:pkrs -- "$LOADER" nobtf
+	same "nobtf translated, no log" "$TMP/nobtf.logged" "$TMP/out"
 	# this machine's own layout has the registers where legacy has them
 	rm -f "$LOG"
 	run "nobtf on the running kernel" 0 run --log "$LOG" -- "$LOADER" nobtf
