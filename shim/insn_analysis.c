@@ -2055,8 +2055,10 @@ static PT_HOT bool quick_analyze(struct actx *c)
 				else
 					qstate_join(&cur, &pend[k], &give_up);
 				live = true;
-				pend[k] = pend[--npend];
-				target[k] = target[npend];
+				if (k != --npend) {	/* (a state is 176 bytes) */
+					pend[k] = pend[npend];
+					target[k] = target[npend];
+				}
 			}
 			if (give_up)
 				return false;
