@@ -108,7 +108,7 @@ if [ -z "$p" ] || [ -z "$x" ]; then
 	echo "BPF_PROG_LOAD in QEMU: no result (see $build/bench/shimbench.log)"
 	exit 1
 fi
-printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), paired, median of 11 rounds: %s us plain, %s us through the preload, ratio %s (goal <= 1.05)\n' \
+printf 'BPF_PROG_LOAD in QEMU (TCG, pkrs kernel, translated for real), paired, median of 31 processes: %s us plain, %s us through the preload, ratio %s (goal <= 1.05)\n' \
 	"$p" "$x" "$r"
 bp=$(echo "$line" | sed -n 's/.*bpftrace run plain \([0-9]*\) ms.*/\1/p')
 bx=$(echo "$line" | sed -n 's/.*bpftrace run plain [0-9]* ms, translated \([0-9]*\) ms.*/\1/p')

@@ -336,13 +336,14 @@ t_shimctl() {
 # tests/bench/loads.bt (build/bench/loads.o, written by bpftrace
 # --emit-elf on the host) by the host's loader, through glibc's syscall()
 # and through the preload's in turn (loader pairbench), which translates
-# them for real on the pkrs kernel; the medians of 11 rounds. Prints
-# "shimbench: plain P us, translated T us, ratio R; ..." and the same as
-# its detail.
+# them for real on the pkrs kernel; the medians of 31 rounds, a process
+# each (their ratios spread by +-5%: 31 put the median within about 1%).
+# Prints "shimbench: plain P us, translated T us, ratio R; ..." and the
+# same as its detail.
 t_shimbench() {
 	local elf=$HOSTDIR/build/bench/loads.o loader=$HOSTDIR/build/tests/run/loader
 	local preload=$HOSTDIR/build/libptregs-preload.so
-	local n=${SHIMBENCH_LOADS:-100} rounds=${SHIMBENCH_ROUNDS:-11} r out ps='' qs='' rs=''
+	local n=${SHIMBENCH_LOADS:-100} rounds=${SHIMBENCH_ROUNDS:-31} r out ps='' qs='' rs=''
 	local bp bt bp2 bt2 br p t
 	sh_need || return $?
 	sh_shim >/tmp/bench-shim.why || { echo "detail: $(cat /tmp/bench-shim.why)"; return 77; }
