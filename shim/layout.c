@@ -97,7 +97,7 @@ bool ptregs_layout_is_union(const struct ptregs_layout *l)
 	return l->is_union;
 }
 
-PT_HOT uint32_t ptregs_layout_size(const struct ptregs_layout *l)
+uint32_t ptregs_layout_size(const struct ptregs_layout *l)
 {
 	return l->size;
 }
@@ -129,6 +129,7 @@ PT_HOT const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_lay
 							 uint32_t offset, uint32_t size)
 {
 	const struct ptregs_field *best = NULL;
+	uint64_t end = (uint64_t)offset + (size ? size : 1);	/* 0: from OFFSET on */
 
 	/* the usual question: one register's 8 bytes */
 	if (size == 8 && !(offset & 7) && offset / 8 < PT_LAYOUT_SLOTS && l->slot[offset / 8] >= 0)
@@ -142,7 +143,7 @@ PT_HOT const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_lay
 			continue;
 		if (f->offset == offset && f->size == size)
 			return f;
-		if (f->offset <= offset && (uint64_t)offset + size <= (uint64_t)f->offset + f->size &&
+		if (f->offset <= offset && end <= (uint64_t)f->offset + f->size &&
 		    (!best || f->size < best->size))
 			best = f;
 	}

@@ -118,7 +118,8 @@ PTREGS_API const struct ptregs_field *ptregs_layout_find(const struct ptregs_lay
 /*
  * The field an access of SIZE bytes at OFFSET reads: an exact offset and
  * size match first, then the smallest non-bitfield field containing the
- * whole access. NULL when the access hits padding or straddles fields.
+ * whole access (SIZE 0, a size not known: the byte at OFFSET). NULL when
+ * the access hits padding or straddles fields.
  */
 PTREGS_API const struct ptregs_field *ptregs_layout_field_at(const struct ptregs_layout *l,
 							     uint32_t offset, uint32_t size);

@@ -198,6 +198,11 @@ static void field_at_resolves_accesses(void **state)
 	assert_string_equal(ptregs_layout_field_at(fred, 137, 1)->name, "cs");
 	assert_null(ptregs_layout_field_at(legacy, 168, 8));
 	assert_null(ptregs_layout_field_at(legacy, 4, 8));	/* straddles r15/r14 */
+	/* a size not known (0): the register holding the first byte, not the
+	 * one that ends there */
+	assert_string_equal(ptregs_layout_field_at(legacy, 112, 0)->name, "di");
+	assert_string_equal(ptregs_layout_field_at(legacy, 0, 0)->name, "r15");
+	assert_null(ptregs_layout_field_at(legacy, 168, 0));
 	ptregs_layout_free(legacy);
 	ptregs_layout_free(pkrs);
 	ptregs_layout_free(fred);
