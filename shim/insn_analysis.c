@@ -1819,25 +1819,26 @@ static PT_HOT bool same_name(const char *a, const char *b)
  * plan would not turn into one patch either.
  */
 static PT_HOT void qpatch(struct actx *c, uint32_t insn, enum ptregs_access_kind kind,
-			  const struct qval *p, int64_t off, const struct ptregs_field *of)
+			  const struct qval *p, int64_t off, uint32_t size,
+			  const struct ptregs_field *of)
 {
 	struct ptregs_access a = { .insn = insn, .kind = kind };
 	int64_t to;
 	int32_t delta;
 
-	if (!of || c->to_off[of - c->from->fields] < 0) {
+	/* (a probe read of a size not known here may read several) */
+	if (!of || !size || (to = pt_field_to(c->from, c->to_off, of, off)) < 0) {
 		c->no_patch = true;
 		return;
 	}
-	to = c->to_off[of - c->from->fields] + (off - of->offset);
-	if (to == off)
-		return;
 	off_site(&a, p->def, p->off);
 	delta = (int32_t)(to - off);
 	if (a.off_site == PTREGS_OFF_NONE) {
-		c->no_patch = true;
+		if (delta)
+			c->no_patch = true;
 		return;
 	}
+	/* one that stays claims its constant too (delta 0) */
 	for (size_t i = 0; i < c->patch_cnt; i++) {
 		if (c->patch[i].insn == a.off_insn) {
 			/* one constant serving accesses that move differently */
@@ -1874,7 +1875,7 @@ static PT_HOT void qrecord(struct actx *c, uint32_t insn, enum ptregs_access_kin
 	if (off > 0 && off <= UINT32_MAX)	/* 0: perhaps the whole struct copied */
 		of = ptregs_layout_field_at(c->from, (uint32_t)off, size);
 	if (c->to_off) {
-		qpatch(c, insn, kind, p, off, of);
+		qpatch(c, insn, kind, p, off, size, of);
 		return;
 	}
 	if (!of) {
@@ -2182,9 +2183,10 @@ PT_HOT int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_
 	c.patch_cap = cap;
 	if (!quick_analyze(&c) || c.no_patch)
 		return 1;
-	*cnt = c.patch_cnt;
+	*cnt = pt_patches_moved(patch, c.patch_cnt);
 	return 0;
 }
+
 
 static int acc_cmp(const void *a, const void *b)
 {

@@ -141,9 +141,11 @@ int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *
  * patch adds DELTA to the constant at SITE of instruction INSN. TO_OFF
  * gives, per field of FROM, the same register's offset in the target (or
  * -1). 0 when the quick path covers PROG and every access is a
- * one-register read whose offset one constant holds (*cnt patches, at most
- * CAP; 0 when nothing moves); 1 for anything else, which the full path
- * then records, and the plan refuses or patches, with its reasons.
+ * one-register read of a known size whose offset one constant holds, and
+ * no constant serves registers that move differently, one of them perhaps
+ * not at all (*cnt patches, at most CAP, none of delta 0: 0 when nothing
+ * moves); 1 for anything else, which the full path then records, and the
+ * plan refuses or patches, with its reasons.
  */
 struct pt_patch {
 	uint32_t insn;
@@ -152,6 +154,37 @@ struct pt_patch {
 };
 int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
 		     const int *to_off, struct pt_patch *patch, size_t cap, size_t *cnt);
+
+/* rewrite.c: the plan of a rewrite from the analysis' records, and its
+ * patches applied */
+struct pt_rewrite {
+	size_t cnt, cap;	/* patches, room for them in p */
+	char why[256];		/* the first access that cannot be rewritten */
+	uint32_t bad;		/* how many cannot */
+	struct pt_patch p[];	/* at most one per constant */
+};
+/* The offset in the target (TO_OFF, as for pt_quick_patches()) of byte
+ * OFF of field F of FROM, or -1 when the target lacks the register. */
+int pt_field_to(const struct ptregs_layout *from, const int *to_off,
+		const struct ptregs_field *f, int64_t off);
+/* ...of an access of SIZE bytes at OFF (*field: its register, or NULL) */
+int pt_translate_off(const struct ptregs_layout *from, const int *to_off, int off, uint32_t size,
+		     const char **field);
+/*
+ * Plans the patches of the N accesses ACC (the analysis' records, from
+ * FROM) into RW; rw->bad counts those that cannot be rewritten, rw->why
+ * says why for the first. A variable offset is left alone when
+ * VAR_OFFSET_OK(ARG) says so (asked once, when one comes; NULL: never).
+ */
+void pt_plan(struct pt_rewrite *rw, const struct ptregs_access *acc, size_t n,
+	     const struct ptregs_layout *from, const int *to_off,
+	     bool (*var_offset_ok)(void *arg), void *arg);
+/* Drops the patches of delta 0 (a constant claimed by registers that
+ * stay): how many are left, in order. */
+size_t pt_patches_moved(struct pt_patch *patch, size_t cnt);
+/* RW's patches applied to INSNS; false when one falls outside them or
+ * its constant overflows. */
+bool pt_apply(const struct pt_rewrite *rw, struct bpf_insn *insns, size_t n);
 
 /* diff.c */
 struct ptregs_diff {

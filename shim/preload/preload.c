@@ -628,20 +628,7 @@ static bool prog_uses_usdt_specs(const struct bpf_insn *insns, size_t n)
 /* The same register's offset in the target layout, or -1. */
 static int translate_off(int off, uint32_t size, const char **field)
 {
-	const struct ptregs_field *f;
-	int to;
-
-	*field = NULL;
-	if (off < 0)
-		return -1;
-	f = ptregs_layout_field_at(cfg.from, (uint32_t)off, size);
-	if (!f)
-		return -1;
-	to = cfg.to_off[f - ptregs_layout_field(cfg.from, 0)];
-	if (to < 0)
-		return -1;
-	*field = f->name;
-	return to + (off - (int)f->offset);
+	return pt_translate_off(cfg.from, cfg.to_off, off, size, field);
 }
 
 /* Translate one spec value in place (a copy): how many args changed. */
@@ -856,121 +843,14 @@ static PT_HOT bool listed(const char *name)
 	return false;
 }
 
-struct rewrite {
-	size_t cnt, cap;
-	char why[256];	/* the first access that cannot be rewritten */
-	uint32_t bad;
-	struct pt_patch p[];	/* at most one per instruction */
-};
-
-static void refuse_access(struct rewrite *rw, const struct ptregs_access *a, const char *what)
+/* libbpf's USDT support reads ctx + reg_off from its spec map, which
+ * map_update() translates: the variable offset of such a program is left
+ * to that */
+static bool reads_usdt_specs(void *prog)
 {
-	if (!rw->bad++)
-		snprintf(rw->why, sizeof(rw->why), "insn %u: %s%s%s", a->insn, what,
-			 a->note ? ": " : "", a->note ? a->note : "");
-}
+	const struct ptregs_prog *p = prog;
 
-static bool add_patch(struct rewrite *rw, uint32_t insn, enum ptregs_off_site site, int32_t delta)
-{
-	for (size_t i = 0; i < rw->cnt; i++) {
-		if (rw->p[i].insn != insn)
-			continue;
-		return rw->p[i].site == site && rw->p[i].delta == delta;
-	}
-	if (rw->cnt == rw->cap)
-		return false;
-	rw->p[rw->cnt++] = (struct pt_patch){ .insn = insn, .site = site, .delta = delta };
-	return true;
-}
-
-/* Plan the rewrite of every access; rw->bad counts those that cannot be. */
-static void plan(struct rewrite *rw, const struct ptregs_access *acc, size_t n,
-		 const struct bpf_insn *insns, size_t insn_cnt)
-{
-	int usdt = -1;	/* asked of the kernel (a system call per map) when needed */
-
-	for (size_t i = 0; i < n; i++) {
-		const struct ptregs_access *a = &acc[i];
-		const char *field;
-		int to;
-
-		if (a->origin == PTREGS_FROM_PERF_CTX)
-			continue;
-		switch (a->kind) {
-		case PTREGS_ACC_VAR_OFFSET:
-			/* ctx + reg_off from libbpf's spec map: translated there */
-			if (usdt < 0)
-				usdt = prog_uses_usdt_specs(insns, insn_cnt);
-			if (usdt)
-				continue;
-			refuse_access(rw, a, "variable offset");
-			continue;
-		case PTREGS_ACC_ESCAPE:
-			refuse_access(rw, a, "pointer not followed");
-			continue;
-		case PTREGS_ACC_SIZEOF:
-			refuse_access(rw, a, "sizeof(struct pt_regs) arithmetic");
-			continue;
-		default:
-			break;
-		}
-		if (a->verdict == PTREGS_VERDICT_UNANALYSED) {
-			refuse_access(rw, a, "not analysed");
-			continue;
-		}
-		if (a->verdict == PTREGS_VERDICT_SUSPECT) {
-			refuse_access(rw, a, "whole-struct copy");
-			continue;
-		}
-		if (!a->old_field) {
-			if (a->verdict != PTREGS_VERDICT_UNCHANGED)
-				refuse_access(rw, a, "no one register at that offset");
-			continue;
-		}
-		to = translate_off((int)a->offset, a->size, &field);
-		if (to < 0) {
-			refuse_access(rw, a, "register missing from the target layout");
-			continue;
-		}
-		if (to == (int)a->offset)
-			continue;
-		if (a->copy_insn || a->copy_size) {
-			refuse_access(rw, a, "reads a copy of the registers");
-			continue;
-		}
-		if (a->off_site == PTREGS_OFF_NONE) {
-			refuse_access(rw, a, "offset not held by one instruction");
-			continue;
-		}
-		if (!add_patch(rw, a->off_insn, a->off_site, to - (int)a->offset))
-			refuse_access(rw, a, "one constant serves accesses that move differently");
-	}
-}
-
-static PT_HOT bool apply(const struct rewrite *rw, struct bpf_insn *insns, size_t n)
-{
-	for (size_t i = 0; i < rw->cnt; i++) {
-		const struct pt_patch *p = &rw->p[i];
-		struct bpf_insn *in;
-
-		if (p->insn >= n)
-			return false;
-		in = &insns[p->insn];
-		if (p->site == PTREGS_OFF_INSN) {
-			int32_t v = in->off + p->delta;
-
-			if (v < INT16_MIN || v > INT16_MAX)
-				return false;
-			in->off = (int16_t)v;
-		} else {
-			int64_t v = (int64_t)in->imm + p->delta;
-
-			if (v < INT32_MIN || v > INT32_MAX)
-				return false;
-			in->imm = (int32_t)v;
-		}
-	}
-	return true;
+	return prog_uses_usdt_specs(p->insns, p->insn_cnt);
 }
 
 static void log_accesses(const struct ptregs_access *acc, size_t cnt, const char *name,
@@ -1004,8 +884,9 @@ static void log_accesses(const struct ptregs_access *acc, size_t cnt, const char
 
 /* RW has accesses that cannot be rewritten: 1 to load the program as it
  * is (--on-unanalysed pass), else -EINVAL; said either way. */
-static __attribute__((noinline)) long untranslated(const struct rewrite *rw, const char *name,
-						  const char *type, const char *reason)
+static __attribute__((noinline)) long untranslated(const struct pt_rewrite *rw,
+						  const char *name, const char *type,
+						  const char *reason)
 {
 	if (cfg.pass_unanalysed) {
 		say("prog '%s': %u access%s cannot be translated (%s); loaded as it is "
@@ -1024,10 +905,10 @@ static __attribute__((noinline)) long untranslated(const struct rewrite *rw, con
  * The planned patches RW applied to INSNS: 0 to load them (as they were
  * when RW has none), 1 to load the program as it is, -EINVAL to refuse.
  */
-static PT_HOT long rewrite(struct rewrite *rw, struct bpf_insn *insns, size_t n,
+static PT_HOT long rewrite(struct pt_rewrite *rw, struct bpf_insn *insns, size_t n,
 			   const char *name, const char *type, const char *reason)
 {
-	if (!rw->bad && !apply(rw, insns, n)) {
+	if (!rw->bad && !pt_apply(rw, insns, n)) {
 		rw->bad = 1;
 		snprintf(rw->why, sizeof(rw->why), "a rewritten offset does not fit its field");
 	}
@@ -1045,8 +926,9 @@ static PT_HOT long rewrite(struct rewrite *rw, struct bpf_insn *insns, size_t n,
  * and logged. As rewrite(). Out of the text of a translated load (not
  * PT_HOT).
  */
-static __attribute__((noinline)) long rewrite_recorded(struct rewrite *rw, struct bpf_insn *insns,
-						      size_t n, const char *name, const char *type,
+static __attribute__((noinline)) long rewrite_recorded(struct pt_rewrite *rw,
+						      struct bpf_insn *insns, size_t n,
+						      const char *name, const char *type,
 						      const char *reason)
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
@@ -1065,7 +947,7 @@ static __attribute__((noinline)) long rewrite_recorded(struct rewrite *rw, struc
 		    cfg.to_name);
 		return -EINVAL;
 	}
-	plan(rw, acc, acc_cnt, insns, n);
+	pt_plan(rw, acc, acc_cnt, cfg.from, cfg.to_off, reads_usdt_specs, &p);
 	ret = rewrite(rw, insns, n, name, type, reason);
 	if (ret == 0 && rw->cnt)
 		log_accesses(acc, acc_cnt, name, type, reason);
@@ -1078,13 +960,13 @@ static PT_HOT long prog_load(long cmd, long attr, long size)
 	union attr_buf abuf;
 	struct bpf_insn ibuf[STACK_INSNS];
 	union {
-		struct rewrite rw;
-		unsigned char raw[sizeof(struct rewrite) + STACK_PATCHES * sizeof(struct pt_patch)];
+		struct pt_rewrite rw;
+		unsigned char raw[sizeof(struct pt_rewrite) + STACK_PATCHES * sizeof(struct pt_patch)];
 	} rwbuf;
 	union bpf_attr *a;
 	size_t len, n, cap;
 	struct bpf_insn *insns = NULL;
-	struct rewrite *rw = NULL;
+	struct pt_rewrite *rw = NULL;
 	char name[BPF_OBJ_NAME_LEN + 1];
 	const char *type, *reason;
 	enum ptregs_ctx_evidence ev;

@@ -5,7 +5,10 @@
  * that opens also goes through ptregs fix: both strategies planned, the
  * retarget applied to a copy, the portable rewrite written to a memory
  * file, and each result read back. Wherever the analysis's quick path is
- * taken, the full analysis must find the same.
+ * taken, the full analysis must find the same; wherever it gives patches
+ * (pt_quick_patches()), into pkrs or into a target where only some
+ * registers move, the preload's plan over the full analysis must give the
+ * same and refuse nothing.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <ptregs/object.h>
+#include <ptregs/runtime.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -22,6 +26,9 @@
 
 const char *bin_name = "fuzz";
 static struct ptregs_layout *from, *to;
+/* per register of FROM: its offset in pkrs; in a target where every other
+ * register stays */
+static int to_off[2][64];
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
@@ -41,7 +48,43 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fix_verify_libbpf = false;
 	from = ptregs_layout_load("builtin:legacy", NULL, NULL);
 	to = ptregs_layout_load("builtin:pkrs", NULL, NULL);
-	return from && to ? 0 : -1;
+	if (!from || !to || ptregs_layout_field_cnt(from) > 64)
+		return -1;
+	for (size_t i = 0; i < ptregs_layout_field_cnt(from); i++) {
+		const struct ptregs_field *f = ptregs_layout_field(from, i);
+
+		to_off[0][i] = ptregs_reg_offset(to, f->name);
+		to_off[1][i] = (int)f->offset + (i % 2 ? 8 : 0);
+	}
+	return 0;
+}
+
+/* The quick patches of P into OFFS are the plan's over the accesses F. */
+static void same_patches(const struct ptregs_prog *p, const struct ptregs_access *f, size_t fn,
+			 const int *offs)
+{
+	union {
+		struct pt_rewrite rw;
+		unsigned char raw[sizeof(struct pt_rewrite) + 256 * sizeof(struct pt_patch)];
+	} ref;
+	struct pt_patch q[256];
+	size_t qn;
+
+	if (pt_quick_patches(p, from, offs, q, 256, &qn) != 0)
+		return;
+	memset(&ref, 0, sizeof(ref));
+	ref.rw.cap = 256;
+	pt_plan(&ref.rw, f, fn, from, offs, NULL, NULL);
+	if (ref.rw.bad || ref.rw.cnt != qn)
+		__builtin_trap();
+	for (size_t i = 0; i < qn; i++) {
+		size_t k = 0;
+
+		while (k < qn && ref.rw.p[k].insn != q[i].insn)
+			k++;
+		if (k == qn || ref.rw.p[k].site != q[i].site || ref.rw.p[k].delta != q[i].delta)
+			__builtin_trap();
+	}
 }
 
 static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type ctx,
@@ -72,6 +115,10 @@ static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type
 		    q[i].new_field != f[i].new_field || q[i].relo_field != f[i].relo_field ||
 		    q[i].note != f[i].note)
 			__builtin_trap();
+	if (ctx == PTREGS_CTX_PT_REGS) {
+		same_patches(&p, f, fn, to_off[0]);
+		same_patches(&p, f, fn, to_off[1]);
+	}
 	free(q);
 	free(f);
 }

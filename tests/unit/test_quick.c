@@ -62,14 +62,6 @@ static int both_to(const struct bpf_insn *insns, size_t n, const struct ptregs_l
 	return r;
 }
 
-/*
- * pt_quick_patches() against the preload's plan over the full analysis's
- * accesses (shim/preload/preload.c: plan()), written again here: the
- * same register's offset in TO for every one-register read, by name. 1
- * when the quick patches were not to be had, 0 when they were and are
- * the plan's, -1 when they differ or the plan would refuse what they
- * patch. *CNT: the patches.
- */
 /* Per field of legacy, the same register's offset in TO (the preload's
  * cfg.to_off) */
 static void to_offsets(const struct ptregs_layout *to, int *to_off, size_t cap)
@@ -81,28 +73,61 @@ static void to_offsets(const struct ptregs_layout *to, int *to_off, size_t cap)
 		to_off[i] = ptregs_reg_offset(to, ptregs_layout_field(legacy, i)->name);
 }
 
-static bool ref_patch(struct pt_patch *p, size_t *n, const struct ptregs_access *a, int32_t delta)
+/* A target where every other register stays and the rest move by 8: one
+ * constant may then serve registers that move differently. */
+static void partly_moved(int *to_off, size_t cap)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (p[i].insn == a->off_insn)
-			return p[i].site == a->off_site && p[i].delta == delta;
-	p[(*n)++] = (struct pt_patch){ .insn = a->off_insn, .site = a->off_site, .delta = delta };
-	return true;
+	size_t fields = ptregs_layout_field_cnt(legacy);
+
+	assert_true(fields <= cap);
+	for (size_t i = 0; i < fields; i++)
+		to_off[i] = (int)ptregs_layout_field(legacy, i)->offset + (i % 2 ? 8 : 0);
 }
 
-static int patches_to(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
-		      size_t *cnt)
+/* The offset table's entry for legacy's register NAME */
+static int *to_off_of(int *to_off, const char *name)
+{
+	return &to_off[ptregs_layout_find(legacy, name) - ptregs_layout_field(legacy, 0)];
+}
+
+/* The preload's plan (pt_plan()) over the full analysis's accesses of
+ * INSNS, into RW (room for 64 patches). */
+union rewrite64 {
+	struct pt_rewrite rw;
+	unsigned char raw[sizeof(struct pt_rewrite) + 64 * sizeof(struct pt_patch)];
+};
+
+static void full_plan(const struct bpf_insn *insns, size_t n, const int *to_off,
+		      union rewrite64 *r)
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 				 .ctx = PTREGS_CTX_PT_REGS };
-	struct pt_patch q[64], ref[64];
 	struct ptregs_access *f = NULL;
-	int to_off[64];
-	size_t qn = 99, rn = 0, fn = 0;
+	size_t fn = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->rw.cap = 64;
+	assert_int_equal(pt_analyze(&p, legacy, pkrs, &f, &fn, PT_ANALYZE_FULL), 0);
+	pt_plan(&r->rw, f, fn, legacy, to_off, NULL, NULL);
+	free(f);
+}
+
+/*
+ * pt_quick_patches() against the preload's plan over the full analysis's
+ * accesses, into the offsets TO_OFF: 1 when the quick patches were not to
+ * be had, 0 when they were and are the plan's, -1 when they differ or the
+ * plan refuses what they patch. *CNT: the patches.
+ */
+static int patches_with(const struct bpf_insn *insns, size_t n, const int *to_off, size_t *cnt)
+{
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct pt_patch q[64];
+	union rewrite64 ref;
+	size_t qn = 99;
 	int r;
 
 	assert_true(n <= ARRAY_LEN(q));
-	to_offsets(to, to_off, ARRAY_LEN(to_off));
 	r = pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &qn);
 	if (cnt)
 		*cnt = r == 0 ? qn : 0;
@@ -110,39 +135,29 @@ static int patches_to(const struct bpf_insn *insns, size_t n, const struct ptreg
 		assert_int_equal(qn, 0);
 		return r;
 	}
-	assert_int_equal(pt_analyze(&p, legacy, to, &f, &fn, PT_ANALYZE_FULL), 0);
-	for (size_t i = 0; r == 0 && i < fn; i++) {
-		const struct ptregs_access *a = &f[i];
-		const struct ptregs_field *of = ptregs_layout_field_at(legacy, a->offset, a->size);
-		int t;
-
-		if (a->kind != PTREGS_ACC_LOAD && a->kind != PTREGS_ACC_PROBE_READ) {
-			r = -1;
-		} else if (!a->old_field || a->verdict == PTREGS_VERDICT_UNANALYSED ||
-			   a->verdict == PTREGS_VERDICT_SUSPECT || a->copy_insn || a->copy_size) {
-			r = -1;
-		} else if (!of || to_off[of - ptregs_layout_field(legacy, 0)] < 0) {
-			r = -1;
-		} else {
-			t = to_off[of - ptregs_layout_field(legacy, 0)] + (int)(a->offset - of->offset);
-			if (t != (int)a->offset &&
-			    (a->off_site == PTREGS_OFF_NONE ||
-			     !ref_patch(ref, &rn, a, t - (int)a->offset)))
-				r = -1;
-		}
-	}
-	free(f);
-	if (r == 0 && qn != rn)
-		r = -1;
-	for (size_t i = 0; r == 0 && i < qn; i++) {
+	full_plan(insns, n, to_off, &ref);
+	if (ref.rw.bad || ref.rw.cnt != qn)
+		return -1;
+	for (size_t i = 0; i < qn; i++) {
 		size_t k = 0;
 
-		while (k < rn && ref[k].insn != q[i].insn)
+		while (k < ref.rw.cnt && ref.rw.p[k].insn != q[i].insn)
 			k++;
-		if (k == rn || ref[k].site != q[i].site || ref[k].delta != q[i].delta)
-			r = -1;
+		if (k == ref.rw.cnt || ref.rw.p[k].site != q[i].site ||
+		    ref.rw.p[k].delta != q[i].delta)
+			return -1;
 	}
-	return r;
+	return 0;
+}
+
+/* ...into the layout TO */
+static int patches_to(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+		      size_t *cnt)
+{
+	int to_off[64];
+
+	to_offsets(to, to_off, ARRAY_LEN(to_off));
+	return patches_with(insns, n, to_off, cnt);
 }
 
 /* ...from legacy to pkrs, where every register moves */
@@ -240,6 +255,12 @@ static void quick_patches(void **state)
 	static const struct bpf_insn spilled[] = {
 		STX64(10, 1, -8), LDX64(2, 10, -8), LDX64(0, 2, 112), EXIT(),
 	};
+	static const struct bpf_insn unknown_size[] = {	/* r2 from a map value */
+		MOV64_REG(6, 1), LD_MAP(1), LD_IMM64_HI(), MOV64_REG(2, 10), ADD64_IMM(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem), JEQ_IMM(0, 0, 7), LDX64(2, 0, 0),
+		MOV64_REG(3, 6), ADD64_IMM(3, 112), MOV64_REG(1, 10), ADD64_IMM(1, -64),
+		CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT(),
+	};
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = reads, .insn_cnt = ARRAY_LEN(reads),
 				 .ctx = PTREGS_CTX_PT_REGS };
 	struct pt_patch q[4];
@@ -257,17 +278,42 @@ static void quick_patches(void **state)
 	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, 2, &cnt), 1);
 	assert_int_equal(cnt, 0);
 	/* a register missing from the target */
-	to_off[ptregs_layout_find(legacy, "si") - ptregs_layout_field(legacy, 0)] = -1;
+	*to_off_of(to_off, "si") = -1;
 	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
 	assert_int_equal(patches_to(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, &cnt),
 			 0);
 	assert_int_equal(cnt, 1);	/* both move by 8: one patch of the add */
-	/* ...but not when they move differently */
+	/* ...but not when they move differently, one of them perhaps not at
+	 * all: the plan refuses, the quick path leaves it to the plan */
+	for (int stays = 0; stays < 2; stays++) {
+		union rewrite64 plan;
+
+		to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
+		*to_off_of(to_off, stays ? "di" : "si") = stays ? 112 : 112 + 8;
+		assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves),
+					      to_off, &cnt), 1);
+		full_plan(one_add_two_moves, ARRAY_LEN(one_add_two_moves), to_off, &plan);
+		assert_int_equal(plan.rw.bad, 1);
+		assert_non_null(strstr(plan.rw.why, "move differently"));
+	}
+	/* nothing moves: no patch, not even of delta 0 */
+	to_offsets(legacy, to_off, ARRAY_LEN(to_off));
+	assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves), to_off,
+				      &cnt), 0);
+	assert_int_equal(cnt, 0);
+	/* a probe read of a size not known here starts at di and may read
+	 * more: refused, whatever each register does */
+	partly_moved(to_off, ARRAY_LEN(to_off));
+	{
+		union rewrite64 plan;
+
+		assert_int_equal(patches_with(unknown_size, ARRAY_LEN(unknown_size), to_off, &cnt),
+				 1);
+		full_plan(unknown_size, ARRAY_LEN(unknown_size), to_off, &plan);
+		assert_int_equal(plan.rw.bad, 1);
+		assert_non_null(strstr(plan.rw.why, "size not known"));
+	}
 	to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
-	to_off[ptregs_layout_find(legacy, "si") - ptregs_layout_field(legacy, 0)] += 8;
-	p.insns = one_add_two_moves;
-	p.insn_cnt = ARRAY_LEN(one_add_two_moves);
-	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
 	assert_int_equal(patches_to(whole, ARRAY_LEN(whole), pkrs, NULL), 1);
 	assert_int_equal(patches_to(spilled, ARRAY_LEN(spilled), pkrs, NULL), 1);
 	p.insns = NULL;
@@ -569,7 +615,15 @@ static void quick_and_full_agree_on_random_programs(void **state)
 		r = both_to(prog, n, i % 2 ? legacy : pkrs, &cnt);
 		if (r >= 0) {
 			size_t pc;
-			int pr = patches_to(prog, n, i % 2 ? legacy : pkrs, &pc);
+			int pr, to_off[64];
+
+			/* patched into pkrs, legacy, or a target where only
+			 * some registers move */
+			if (i % 4 == 2)
+				partly_moved(to_off, ARRAY_LEN(to_off));
+			else
+				to_offsets(i % 2 ? legacy : pkrs, to_off, ARRAY_LEN(to_off));
+			pr = patches_with(prog, n, to_off, &pc);
 
 			/* patches only where the quick path goes, and the plan's */
 			if (pr < 0 || (pr == 0 && r != 0))
