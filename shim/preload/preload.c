@@ -159,6 +159,9 @@ static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 /* Set once the settings say nothing is to be translated (an unpatched
  * kernel, an unusable layout): every bpf() goes straight through. */
 static int cfg_idle;
+/* Set once they are loaded: no pthread_once(), a call into the C library,
+ * on the way of each load. */
+static int cfg_done;
 
 /* One "ptregs-run: ..." line to FD, in one write(), cut to fit. */
 static void vline(int fd, const char *fmt, va_list ap)
@@ -285,8 +288,11 @@ static PT_HOT bool cfg_ready(void)
 {
 	bool ready;
 
-	if (pthread_once(&cfg_once, cfg_init) != 0)
-		return false;
+	if (!__atomic_load_n(&cfg_done, __ATOMIC_ACQUIRE)) {
+		if (pthread_once(&cfg_once, cfg_init) != 0)
+			return false;
+		__atomic_store_n(&cfg_done, 1, __ATOMIC_RELEASE);
+	}
 	ready = cfg.ok && !cfg.same;
 	if (!ready)
 		__atomic_store_n(&cfg_idle, 1, __ATOMIC_RELAXED);
