@@ -95,8 +95,14 @@ void pt_plan(struct pt_rewrite *rw, const struct ptregs_access *acc, size_t n,
 			continue;
 		}
 		if (!a->old_field) {
+			/* several registers, all where they were: their constant
+			 * is claimed as it is (below) */
 			if (a->verdict != PTREGS_VERDICT_UNCHANGED)
 				refuse_access(rw, a, "no one register at that offset");
+			else if (a->off_site != PTREGS_OFF_NONE && !a->copy_insn && !a->copy_size &&
+				 !add_patch(rw, a->off_insn, a->off_site, 0))
+				refuse_access(rw, a, "one constant serves accesses that move "
+						     "differently");
 			continue;
 		}
 		/* it may read several registers */
@@ -152,8 +158,9 @@ PT_HOT bool pt_apply(const struct pt_rewrite *rw, struct bpf_insn *insns, size_t
 			if (v < INT16_MIN || v > INT16_MAX)
 				return false;
 			in->off = (int16_t)v;
-		} else {
-			int64_t v = (int64_t)in->imm + p->delta;
+		} else {	/* the add, or subtract, that built ctx + off */
+			int64_t v = (int64_t)in->imm +
+				    (BPF_OP(in->code) == BPF_SUB ? -(int64_t)p->delta : p->delta);
 
 			if (v < INT32_MIN || v > INT32_MAX)
 				return false;

@@ -6,7 +6,7 @@
  * retarget applied to a copy, the portable rewrite written to a memory
  * file, and each result read back. Wherever the analysis's quick path is
  * taken, the full analysis must find the same; wherever it gives patches
- * (pt_quick_patches()), into pkrs or into a target where only some
+ * (pt_quick_patches()), into pkrs or into a layout where only some
  * registers move, the preload's plan over the full analysis must give the
  * same and refuse nothing.
  */
@@ -25,9 +25,9 @@
 #include "internal.h"
 
 const char *bin_name = "fuzz";
-static struct ptregs_layout *from, *to;
-/* per register of FROM: its offset in pkrs; in a target where every other
- * register stays */
+static struct ptregs_layout *from, *to, *swapped;
+/* per register of FROM: its offset in pkrs; in SWAPPED, legacy with the
+ * first two of every four registers swapped (some stay, some move) */
 static int to_off[2][64];
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
@@ -50,16 +50,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	to = ptregs_layout_load("builtin:pkrs", NULL, NULL);
 	if (!from || !to || ptregs_layout_field_cnt(from) > 64)
 		return -1;
+	swapped = pt_layout_new("pt_regs", false, ptregs_layout_size(from), "fuzz:swapped");
+	for (size_t i = 0, n = ptregs_layout_field_cnt(from); swapped && i < n; i++) {
+		size_t k = i % 4 == 0 && i + 1 < n ? i + 1 : i % 4 == 1 ? i - 1 : i;
+		const struct ptregs_field *f = ptregs_layout_field(from, i);
+		const struct ptregs_field *g = ptregs_layout_field(from, k);
+
+		if (pt_layout_add(swapped, NULL, g->name, g->type, f->offset * 8, 0, f->size))
+			return -1;
+	}
+	if (!swapped)
+		return -1;
+	pt_layout_finish(swapped);
 	for (size_t i = 0; i < ptregs_layout_field_cnt(from); i++) {
 		const struct ptregs_field *f = ptregs_layout_field(from, i);
 
 		to_off[0][i] = ptregs_reg_offset(to, f->name);
-		to_off[1][i] = (int)f->offset + (i % 2 ? 8 : 0);
+		to_off[1][i] = ptregs_reg_offset(swapped, f->name);
 	}
 	return 0;
 }
 
-/* The quick patches of P into OFFS are the plan's over the accesses F. */
+/* The quick patches of P into OFFS are the plan's over the accesses F
+ * (analysed into the layout OFFS is of). */
 static void same_patches(const struct ptregs_prog *p, const struct ptregs_access *f, size_t fn,
 			 const int *offs)
 {
@@ -116,8 +129,14 @@ static void analyze(const struct bpf_insn *insns, size_t n, enum ptregs_ctx_type
 		    q[i].note != f[i].note)
 			__builtin_trap();
 	if (ctx == PTREGS_CTX_PT_REGS) {
+		struct ptregs_access *g;
+		size_t gn;
+
 		same_patches(&p, f, fn, to_off[0]);
-		same_patches(&p, f, fn, to_off[1]);
+		if (pt_analyze(&p, from, swapped, &g, &gn, PT_ANALYZE_FULL) == 0) {
+			same_patches(&p, g, gn, to_off[1]);
+			free(g);
+		}
 	}
 	free(q);
 	free(f);

@@ -73,15 +73,32 @@ static void to_offsets(const struct ptregs_layout *to, int *to_off, size_t cap)
 		to_off[i] = ptregs_reg_offset(to, ptregs_layout_field(legacy, i)->name);
 }
 
-/* A target where every other register stays and the rest move by 8: one
- * constant may then serve registers that move differently. */
-static void partly_moved(int *to_off, size_t cap)
+/*
+ * A target where some registers stay and others move, by 8 one way or the
+ * other: legacy with the first two of every four registers swapped (r15
+ * and r14, r11 and r10, ...). One constant may then serve registers that
+ * move differently, one of them perhaps not at all.
+ */
+static const struct ptregs_layout *swapped(void)
 {
-	size_t fields = ptregs_layout_field_cnt(legacy);
+	static struct ptregs_layout *l;
+	size_t n = ptregs_layout_field_cnt(legacy);
 
-	assert_true(fields <= cap);
-	for (size_t i = 0; i < fields; i++)
-		to_off[i] = (int)ptregs_layout_field(legacy, i)->offset + (i % 2 ? 8 : 0);
+	if (l)
+		return l;
+	l = pt_layout_new("pt_regs", false, ptregs_layout_size(legacy), "test:swapped");
+	assert_non_null(l);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i % 4 == 0 && i + 1 < n ? i + 1 : i % 4 == 1 ? i - 1 : i;
+		const struct ptregs_field *f = ptregs_layout_field(legacy, i);
+		const struct ptregs_field *g = ptregs_layout_field(legacy, k);
+
+		assert_int_equal(f->size, g->size);
+		assert_int_equal(pt_layout_add(l, NULL, g->name, g->type, f->offset * 8, 0,
+					       f->size), 0);
+	}
+	pt_layout_finish(l);
+	return l;
 }
 
 /* The offset table's entry for legacy's register NAME */
@@ -97,8 +114,8 @@ union rewrite64 {
 	unsigned char raw[sizeof(struct pt_rewrite) + 64 * sizeof(struct pt_patch)];
 };
 
-static void full_plan(const struct bpf_insn *insns, size_t n, const int *to_off,
-		      union rewrite64 *r)
+static void full_plan(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+		      const int *to_off, union rewrite64 *r)
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 				 .ctx = PTREGS_CTX_PT_REGS };
@@ -107,9 +124,74 @@ static void full_plan(const struct bpf_insn *insns, size_t n, const int *to_off,
 
 	memset(r, 0, sizeof(*r));
 	r->rw.cap = 64;
-	assert_int_equal(pt_analyze(&p, legacy, pkrs, &f, &fn, PT_ANALYZE_FULL), 0);
+	assert_int_equal(pt_analyze(&p, legacy, to, &f, &fn, PT_ANALYZE_FULL), 0);
 	pt_plan(&r->rw, f, fn, legacy, to_off, NULL, NULL);
 	free(f);
+}
+
+/* The registers an access of SIZE bytes at OFF reads in L, by name */
+static void regs_read(const struct ptregs_layout *l, uint32_t off, uint32_t size, char *buf,
+		      size_t cap)
+{
+	const struct ptregs_field *one = ptregs_layout_field_at(l, off, size);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (one) {
+		snprintf(buf, cap, "%s", one->name);
+		return;
+	}
+	for (size_t i = 0; i < ptregs_layout_field_cnt(l); i++) {
+		const struct ptregs_field *f = ptregs_layout_field(l, i);
+
+		if (f->offset >= off && (uint64_t)f->offset + f->size <= (uint64_t)off + size &&
+		    len < cap)
+			len += (size_t)snprintf(buf + len, cap - len, "%s,", f->name);
+	}
+}
+
+/*
+ * The plan's own oracle: INSNS rewritten by RW into TO read, access by
+ * access, the registers they read in legacy (the analysis of the
+ * rewritten program under TO against that of the original under legacy).
+ */
+static bool reads_the_same(const struct bpf_insn *insns, size_t n,
+			   const struct ptregs_layout *to, const struct pt_rewrite *rw)
+{
+	struct bpf_insn x[64];
+	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
+				 .ctx = PTREGS_CTX_PT_REGS };
+	struct ptregs_access *a = NULL, *b = NULL;
+	size_t an = 0, bn = 0;
+	bool same = true;
+
+	assert_true(n <= ARRAY_LEN(x));
+	memcpy(x, insns, n * sizeof(*x));
+	if (!pt_apply(rw, x, n))
+		return false;
+	assert_int_equal(pt_analyze(&p, legacy, to, &a, &an, PT_ANALYZE_FULL), 0);
+	p.insns = x;
+	assert_int_equal(pt_analyze(&p, to, to, &b, &bn, PT_ANALYZE_FULL), 0);
+	for (size_t i = 0; same && i < an; i++) {
+		char want[256], got[256];
+		size_t k;
+
+		if (a[i].origin != PTREGS_FROM_CTX || (a[i].kind != PTREGS_ACC_LOAD &&
+						       a[i].kind != PTREGS_ACC_PROBE_READ))
+			continue;
+		regs_read(legacy, a[i].offset, a[i].size, want, sizeof(want));
+		for (k = 0; k < bn; k++) {
+			if (b[k].insn != a[i].insn || b[k].kind != a[i].kind)
+				continue;
+			regs_read(to, b[k].offset, b[k].size, got, sizeof(got));
+			if (strcmp(want, got) == 0)
+				break;
+		}
+		same = k < bn;
+	}
+	free(a);
+	free(b);
+	return same;
 }
 
 /*
@@ -118,7 +200,8 @@ static void full_plan(const struct bpf_insn *insns, size_t n, const int *to_off,
  * be had, 0 when they were and are the plan's, -1 when they differ or the
  * plan refuses what they patch. *CNT: the patches.
  */
-static int patches_with(const struct bpf_insn *insns, size_t n, const int *to_off, size_t *cnt)
+static int patches_with(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+			const int *to_off, size_t *cnt)
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 				 .ctx = PTREGS_CTX_PT_REGS };
@@ -135,7 +218,7 @@ static int patches_with(const struct bpf_insn *insns, size_t n, const int *to_of
 		assert_int_equal(qn, 0);
 		return r;
 	}
-	full_plan(insns, n, to_off, &ref);
+	full_plan(insns, n, to, to_off, &ref);
 	if (ref.rw.bad || ref.rw.cnt != qn)
 		return -1;
 	for (size_t i = 0; i < qn; i++) {
@@ -157,7 +240,7 @@ static int patches_to(const struct bpf_insn *insns, size_t n, const struct ptreg
 	int to_off[64];
 
 	to_offsets(to, to_off, ARRAY_LEN(to_off));
-	return patches_with(insns, n, to_off, cnt);
+	return patches_with(insns, n, to, to_off, cnt);
 }
 
 /* ...from legacy to pkrs, where every register moves */
@@ -255,6 +338,12 @@ static void quick_patches(void **state)
 	static const struct bpf_insn spilled[] = {
 		STX64(10, 1, -8), LDX64(2, 10, -8), LDX64(0, 2, 112), EXIT(),
 	};
+	/* into swapped(): ip moves, di and orig_ax stay, one add for all */
+	static const struct bpf_insn stays_and_moves[] = {
+		MOV64_REG(3, 1), ADD64_IMM(3, 112), LDX64(8, 3, 16),
+		MOV64_REG(1, 10), ADD64_IMM(1, -16), MOV64_IMM(2, 16),
+		CALL(BPF_FUNC_probe_read_kernel), MOV64_IMM(0, 0), EXIT(),
+	};
 	static const struct bpf_insn unknown_size[] = {	/* r2 from a map value */
 		MOV64_REG(6, 1), LD_MAP(1), LD_IMM64_HI(), MOV64_REG(2, 10), ADD64_IMM(2, -8),
 		CALL(BPF_FUNC_map_lookup_elem), JEQ_IMM(0, 0, 7), LDX64(2, 0, 0),
@@ -291,25 +380,36 @@ static void quick_patches(void **state)
 		to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
 		*to_off_of(to_off, stays ? "di" : "si") = stays ? 112 : 112 + 8;
 		assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves),
+					      pkrs, to_off, &cnt), 1);
+		full_plan(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, to_off, &plan);
+		assert_int_equal(plan.rw.bad, 1);
+		assert_non_null(strstr(plan.rw.why, "move differently"));
+	}
+	/* ...a read of several registers that stay among them */
+	to_offsets(swapped(), to_off, ARRAY_LEN(to_off));
+	{
+		union rewrite64 plan;
+
+		assert_int_equal(patches_with(stays_and_moves, ARRAY_LEN(stays_and_moves), swapped(),
 					      to_off, &cnt), 1);
-		full_plan(one_add_two_moves, ARRAY_LEN(one_add_two_moves), to_off, &plan);
+		full_plan(stays_and_moves, ARRAY_LEN(stays_and_moves), swapped(), to_off, &plan);
 		assert_int_equal(plan.rw.bad, 1);
 		assert_non_null(strstr(plan.rw.why, "move differently"));
 	}
 	/* nothing moves: no patch, not even of delta 0 */
 	to_offsets(legacy, to_off, ARRAY_LEN(to_off));
-	assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves), to_off,
-				      &cnt), 0);
+	assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves), legacy,
+				      to_off, &cnt), 0);
 	assert_int_equal(cnt, 0);
 	/* a probe read of a size not known here starts at di and may read
 	 * more: refused, whatever each register does */
-	partly_moved(to_off, ARRAY_LEN(to_off));
+	to_offsets(swapped(), to_off, ARRAY_LEN(to_off));
 	{
 		union rewrite64 plan;
 
-		assert_int_equal(patches_with(unknown_size, ARRAY_LEN(unknown_size), to_off, &cnt),
-				 1);
-		full_plan(unknown_size, ARRAY_LEN(unknown_size), to_off, &plan);
+		assert_int_equal(patches_with(unknown_size, ARRAY_LEN(unknown_size), swapped(),
+					      to_off, &cnt), 1);
+		full_plan(unknown_size, ARRAY_LEN(unknown_size), swapped(), to_off, &plan);
 		assert_int_equal(plan.rw.bad, 1);
 		assert_non_null(strstr(plan.rw.why, "size not known"));
 	}
@@ -603,7 +703,7 @@ static void random_prog(struct bpf_insn *p, size_t n)
 static void quick_and_full_agree_on_random_programs(void **state)
 {
 	struct bpf_insn prog[48];
-	size_t taken = 0, found = 0, runs = 200000, patched = 0;
+	size_t taken = 0, found = 0, runs = 200000, patched = 0, planned = 0;
 
 	(void)state;
 	for (size_t i = 0; i < runs; i++) {
@@ -614,21 +714,25 @@ static void quick_and_full_agree_on_random_programs(void **state)
 		/* every other one to legacy itself: nothing moves */
 		r = both_to(prog, n, i % 2 ? legacy : pkrs, &cnt);
 		if (r >= 0) {
+			/* patched into pkrs, legacy, or a target where only
+			 * some registers move */
+			const struct ptregs_layout *to = i % 4 == 2 ? swapped() :
+							 i % 2 ? legacy : pkrs;
+			union rewrite64 plan;
 			size_t pc;
 			int pr, to_off[64];
 
-			/* patched into pkrs, legacy, or a target where only
-			 * some registers move */
-			if (i % 4 == 2)
-				partly_moved(to_off, ARRAY_LEN(to_off));
-			else
-				to_offsets(i % 2 ? legacy : pkrs, to_off, ARRAY_LEN(to_off));
-			pr = patches_with(prog, n, to_off, &pc);
-
+			to_offsets(to, to_off, ARRAY_LEN(to_off));
+			pr = patches_with(prog, n, to, to_off, &pc);
 			/* patches only where the quick path goes, and the plan's */
 			if (pr < 0 || (pr == 0 && r != 0))
 				r = -1;
 			patched += pc > 0;
+			/* what the plan does not refuse reads the same registers */
+			full_plan(prog, n, to, to_off, &plan);
+			if (!plan.rw.bad && !reads_the_same(prog, n, to, &plan.rw))
+				r = -1;
+			planned += !plan.rw.bad && plan.rw.cnt;
 		}
 		if (r < 0) {
 			print_error("program %zu (%zu insns) found differently:\n", i, n);
@@ -647,6 +751,7 @@ static void quick_and_full_agree_on_random_programs(void **state)
 	assert_true(taken > runs / 10);
 	assert_true(found > taken / 8);
 	assert_true(patched > taken / 40);
+	assert_true(planned > patched);
 }
 
 int main(void)
