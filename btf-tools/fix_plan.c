@@ -340,7 +340,9 @@ static void plan_breaks(struct plan *pl, const struct ptregs_access *a, struct f
 		return;
 	}
 	if (opts->strategy == FIX_RETARGET) {
-		int64_t nv = (int64_t)v + delta;
+		/* the immediate of a subtract moves the pointer the other way */
+		int64_t nv = (int64_t)v + (a->off_site == PTREGS_OFF_ALU_IMM &&
+					   BPF_OP(site_in->code) == BPF_SUB ? -delta : delta);
 
 		if ((a->off_site == PTREGS_OFF_INSN && (nv < INT16_MIN || nv > INT16_MAX)) ||
 		    nv < INT32_MIN || nv > INT32_MAX) {
