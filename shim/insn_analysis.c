@@ -133,8 +133,7 @@ struct actx {
 	 * came that is no one patch.
 	 */
 	const int *to_off;
-	struct pt_patch *patch;
-	size_t patch_cnt, patch_cap;
+	struct pt_rewrite *rw;
 	bool no_patch;
 	/*
 	 * The calling functions' frames by depth, for their stack pointers
@@ -1838,21 +1837,10 @@ static PT_HOT void qpatch(struct actx *c, uint32_t insn, enum ptregs_access_kind
 			c->no_patch = true;
 		return;
 	}
-	/* one that stays claims its constant too (delta 0) */
-	for (size_t i = 0; i < c->patch_cnt; i++) {
-		if (c->patch[i].insn == a.off_insn) {
-			/* one constant serving accesses that move differently */
-			if (c->patch[i].site != a.off_site || c->patch[i].delta != delta)
-				c->no_patch = true;
-			return;
-		}
-	}
-	if (c->patch_cnt == c->patch_cap) {
+	/* one that stays claims its constant too (delta 0); one constant
+	 * cannot serve accesses that move differently */
+	if (!pt_add_patch(c->rw, a.off_insn, a.off_site, delta))
 		c->no_patch = true;
-		return;
-	}
-	c->patch[c->patch_cnt++] = (struct pt_patch){ .insn = a.off_insn, .site = a.off_site,
-						       .delta = delta };
 }
 
 /*
@@ -2167,11 +2155,11 @@ static PT_HOT bool quick_analyze(struct actx *c)
 }
 
 PT_HOT int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
-			    const int *to_off, struct pt_patch *patch, size_t cap, size_t *cnt)
+			    const int *to_off, struct pt_rewrite *rw)
 {
 	struct actx c;
 
-	*cnt = 0;
+	rw->cnt = 0;
 	if (!prog || !from || !to_off || prog->sz < offsetof(struct ptregs_prog, relo_cnt) +
 	    sizeof(prog->relo_cnt) || !prog->insns || !prog->insn_cnt)
 		return 1;
@@ -2179,14 +2167,14 @@ PT_HOT int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_
 	c.p = prog;
 	c.from = c.to = from;
 	c.to_off = to_off;
-	c.patch = patch;
-	c.patch_cap = cap;
-	if (!quick_analyze(&c) || c.no_patch)
+	c.rw = rw;
+	if (!quick_analyze(&c) || c.no_patch) {
+		rw->cnt = 0;
 		return 1;
-	*cnt = pt_patches_moved(patch, c.patch_cnt);
+	}
+	rw->cnt = pt_patches_moved(rw->p, rw->cnt);
 	return 0;
 }
-
 
 static int acc_cmp(const void *a, const void *b)
 {

@@ -134,29 +134,14 @@ int pt_analyze_into(const struct ptregs_prog *prog, const struct ptregs_layout *
 		    const struct ptregs_layout *to, struct ptregs_access *buf, size_t buf_cap,
 		    struct ptregs_access **out, size_t *cnt, enum pt_analyze_path path);
 
-/*
- * The patches that translate a program's accesses of the context, from
- * the quick path alone: for the preload, which otherwise records every
- * access (pt_analyze_into()) and then plans one patch per constant. Each
- * patch adds DELTA to the constant at SITE of instruction INSN. TO_OFF
- * gives, per field of FROM, the same register's offset in the target (or
- * -1). 0 when the quick path covers PROG and every access is a
- * one-register read of a known size whose offset one constant holds, and
- * no constant serves registers that move differently, one of them perhaps
- * not at all (*cnt patches, at most CAP, none of delta 0: 0 when nothing
- * moves); 1 for anything else, which the full path then records, and the
- * plan refuses or patches, with its reasons.
- */
+/* rewrite.c: a rewrite's patches, each adding DELTA to the constant at
+ * SITE of instruction INSN; planned from the analysis' records, or taken
+ * from the quick path (pt_quick_patches()), and applied */
 struct pt_patch {
 	uint32_t insn;
 	enum ptregs_off_site site;
 	int32_t delta;
 };
-int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
-		     const int *to_off, struct pt_patch *patch, size_t cap, size_t *cnt);
-
-/* rewrite.c: the plan of a rewrite from the analysis' records, and its
- * patches applied */
 struct pt_rewrite {
 	size_t cnt, cap;	/* patches, room for them in p */
 	char why[256];		/* the first access that cannot be rewritten */
@@ -179,12 +164,32 @@ int pt_translate_off(const struct ptregs_layout *from, const int *to_off, int of
 void pt_plan(struct pt_rewrite *rw, const struct ptregs_access *acc, size_t n,
 	     const struct ptregs_layout *from, const int *to_off,
 	     bool (*var_offset_ok)(void *arg), void *arg);
+/* The patch of constant SITE of INSN into RW; false when the constant
+ * already has another, or RW is full. */
+bool pt_add_patch(struct pt_rewrite *rw, uint32_t insn, enum ptregs_off_site site,
+		  int32_t delta);
 /* Drops the patches of delta 0 (a constant claimed by registers that
  * stay): how many are left, in order. */
 size_t pt_patches_moved(struct pt_patch *patch, size_t cnt);
 /* RW's patches applied to INSNS; false when one falls outside them or
  * its constant overflows. */
 bool pt_apply(const struct pt_rewrite *rw, struct bpf_insn *insns, size_t n);
+
+/*
+ * insn_analysis.c: the patches that translate a program's accesses of the
+ * context, from the quick path alone, into RW (rw->cnt of them, at most
+ * rw->cap; rw->bad and rw->why untouched): for the preload, which
+ * otherwise records every access (pt_analyze_into()) and then plans. TO_OFF
+ * gives, per field of FROM, the same register's offset in the target (or
+ * -1). 0 when the quick path covers PROG and every access is a
+ * one-register read of a known size whose offset one constant holds, and
+ * no constant serves registers that move differently, one of them perhaps
+ * not at all (none of delta 0 kept: 0 patches when nothing moves); 1, with
+ * rw->cnt 0, for anything else, which the full path then records, and the
+ * plan refuses or patches, with its reasons.
+ */
+int pt_quick_patches(const struct ptregs_prog *prog, const struct ptregs_layout *from,
+		     const int *to_off, struct pt_rewrite *rw);
 
 /* diff.c */
 struct ptregs_diff {

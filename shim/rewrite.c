@@ -41,9 +41,8 @@ static void refuse_access(struct pt_rewrite *rw, const struct ptregs_access *a, 
 			 a->note ? ": " : "", a->note ? a->note : "");
 }
 
-/* The patch of constant SITE of INSN; false when it already has another. */
-static bool add_patch(struct pt_rewrite *rw, uint32_t insn, enum ptregs_off_site site,
-		      int32_t delta)
+PT_HOT bool pt_add_patch(struct pt_rewrite *rw, uint32_t insn, enum ptregs_off_site site,
+			 int32_t delta)
 {
 	for (size_t i = 0; i < rw->cnt; i++) {
 		if (rw->p[i].insn != insn)
@@ -100,7 +99,7 @@ void pt_plan(struct pt_rewrite *rw, const struct ptregs_access *acc, size_t n,
 			if (a->verdict != PTREGS_VERDICT_UNCHANGED)
 				refuse_access(rw, a, "no one register at that offset");
 			else if (a->off_site != PTREGS_OFF_NONE && !a->copy_insn && !a->copy_size &&
-				 !add_patch(rw, a->off_insn, a->off_site, 0))
+				 !pt_add_patch(rw, a->off_insn, a->off_site, 0))
 				refuse_access(rw, a, "one constant serves accesses that move "
 						     "differently");
 			continue;
@@ -127,7 +126,7 @@ void pt_plan(struct pt_rewrite *rw, const struct ptregs_access *acc, size_t n,
 		}
 		/* a register that stays claims its constant too (delta 0): one
 		 * that moves cannot share it */
-		if (!add_patch(rw, a->off_insn, a->off_site, to - (int)a->offset))
+		if (!pt_add_patch(rw, a->off_insn, a->off_site, to - (int)a->offset))
 			refuse_access(rw, a, "one constant serves accesses that move differently");
 	}
 	rw->cnt = pt_patches_moved(rw->p, rw->cnt);

@@ -445,7 +445,6 @@ static void ident_init(void)
 	__atomic_store_n(&ident, (struct ident *)p, __ATOMIC_RELEASE);
 }
 
-/* Our pid (FRESH: asked of the kernel) and the page's token (0: none). */
 /* The page's token, made by the first in this process, whoever that is. */
 static __attribute__((noinline)) uint64_t ident_token(struct ident *id)
 {
@@ -461,6 +460,7 @@ static __attribute__((noinline)) uint64_t ident_token(struct ident *id)
 	return t;
 }
 
+/* Our pid (FRESH: asked of the kernel) and the page's token (0: none). */
 static PT_HOT pid_t self_pid(bool fresh, uint64_t *token)
 {
 	struct ident *id = __atomic_load_n(&ident, __ATOMIC_ACQUIRE);
@@ -1023,8 +1023,7 @@ static PT_HOT long prog_load(long cmd, long attr, long size)
 		/* what code generators send: the patches straight from the
 		 * quick path, with no record of each access (the log wants
 		 * those); anything else is recorded and planned */
-		if (rw && cfg.log_fd < 0 &&
-		    pt_quick_patches(&p, cfg.from, cfg.to_off, rw->p, rw->cap, &rw->cnt) == 0)
+		if (rw && cfg.log_fd < 0 && pt_quick_patches(&p, cfg.from, cfg.to_off, rw) == 0)
 			ret = rewrite(rw, insns, n, name, type, reason);
 		else
 			ret = rewrite_recorded(rw, insns, n, name, type, reason);

@@ -73,29 +73,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* The quick patches of P into OFFS are the plan's over the accesses F
  * (analysed into the layout OFFS is of). */
+union rewrite256 {
+	struct pt_rewrite rw;
+	unsigned char raw[sizeof(struct pt_rewrite) + 256 * sizeof(struct pt_patch)];
+};
+
 static void same_patches(const struct ptregs_prog *p, const struct ptregs_access *f, size_t fn,
 			 const int *offs)
 {
-	union {
-		struct pt_rewrite rw;
-		unsigned char raw[sizeof(struct pt_rewrite) + 256 * sizeof(struct pt_patch)];
-	} ref;
-	struct pt_patch q[256];
-	size_t qn;
+	union rewrite256 q = { .rw = { .cap = 256 } }, ref = { .rw = { .cap = 256 } };
 
-	if (pt_quick_patches(p, from, offs, q, 256, &qn) != 0)
+	if (pt_quick_patches(p, from, offs, &q.rw) != 0)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.rw.cap = 256;
 	pt_plan(&ref.rw, f, fn, from, offs, NULL, NULL);
-	if (ref.rw.bad || ref.rw.cnt != qn)
+	if (ref.rw.bad || ref.rw.cnt != q.rw.cnt)
 		__builtin_trap();
-	for (size_t i = 0; i < qn; i++) {
+	for (size_t i = 0; i < q.rw.cnt; i++) {
+		const struct pt_patch *x = &q.rw.p[i];
 		size_t k = 0;
 
-		while (k < qn && ref.rw.p[k].insn != q[i].insn)
+		while (k < ref.rw.cnt && ref.rw.p[k].insn != x->insn)
 			k++;
-		if (k == qn || ref.rw.p[k].site != q[i].site || ref.rw.p[k].delta != q[i].delta)
+		if (k == ref.rw.cnt || ref.rw.p[k].site != x->site || ref.rw.p[k].delta != x->delta)
 			__builtin_trap();
 	}
 }

@@ -205,32 +205,43 @@ static int patches_with(const struct bpf_insn *insns, size_t n, const struct ptr
 {
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = insns, .insn_cnt = n,
 				 .ctx = PTREGS_CTX_PT_REGS };
-	struct pt_patch q[64];
-	union rewrite64 ref;
-	size_t qn = 99;
+	union rewrite64 q = { .rw = { .cnt = 99, .cap = 64 } }, ref;
 	int r;
 
-	assert_true(n <= ARRAY_LEN(q));
-	r = pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &qn);
+	assert_true(n <= 64);
+	r = pt_quick_patches(&p, legacy, to_off, &q.rw);
 	if (cnt)
-		*cnt = r == 0 ? qn : 0;
+		*cnt = r == 0 ? q.rw.cnt : 0;
 	if (r != 0) {
-		assert_int_equal(qn, 0);
+		assert_int_equal(q.rw.cnt, 0);
 		return r;
 	}
 	full_plan(insns, n, to, to_off, &ref);
-	if (ref.rw.bad || ref.rw.cnt != qn)
+	if (ref.rw.bad || ref.rw.cnt != q.rw.cnt)
 		return -1;
-	for (size_t i = 0; i < qn; i++) {
+	for (size_t i = 0; i < q.rw.cnt; i++) {
+		const struct pt_patch *x = &q.rw.p[i];
 		size_t k = 0;
 
-		while (k < ref.rw.cnt && ref.rw.p[k].insn != q[i].insn)
+		while (k < ref.rw.cnt && ref.rw.p[k].insn != x->insn)
 			k++;
-		if (k == ref.rw.cnt || ref.rw.p[k].site != q[i].site ||
-		    ref.rw.p[k].delta != q[i].delta)
+		if (k == ref.rw.cnt || ref.rw.p[k].site != x->site || ref.rw.p[k].delta != x->delta)
 			return -1;
 	}
 	return 0;
+}
+
+/* INSNS into TO (TO_OFF, its offsets) is for the plan to refuse, and says
+ * WHY; the quick path leaves it to the plan. */
+static void refused(const struct bpf_insn *insns, size_t n, const struct ptregs_layout *to,
+		    const int *to_off, const char *why)
+{
+	union rewrite64 plan;
+
+	assert_int_equal(patches_with(insns, n, to, to_off, NULL), 1);
+	full_plan(insns, n, to, to_off, &plan);
+	assert_int_equal(plan.rw.bad, 1);
+	assert_non_null(strstr(plan.rw.why, why));
 }
 
 /* ...into the layout TO */
@@ -352,50 +363,41 @@ static void quick_patches(void **state)
 	};
 	struct ptregs_prog p = { .sz = sizeof(p), .insns = reads, .insn_cnt = ARRAY_LEN(reads),
 				 .ctx = PTREGS_CTX_PT_REGS };
-	struct pt_patch q[4];
+	union rewrite64 q = { .rw = { .cap = 4 } };
+	const struct pt_patch *x = q.rw.p;
 	int to_off[64];
 	size_t cnt = 99;
 
 	(void)state;
 	to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
-	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 0);
-	assert_int_equal(cnt, 3);
-	assert_true(q[0].insn == 1 && q[0].site == PTREGS_OFF_INSN && q[0].delta == 8);
-	assert_true(q[1].insn == 3 && q[1].site == PTREGS_OFF_ALU_IMM && q[1].delta == 8);
-	assert_true(q[2].insn == 8 && q[2].site == PTREGS_OFF_INSN && q[2].delta == 8);
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, &q.rw), 0);
+	assert_int_equal(q.rw.cnt, 3);
+	assert_true(x[0].insn == 1 && x[0].site == PTREGS_OFF_INSN && x[0].delta == 8);
+	assert_true(x[1].insn == 3 && x[1].site == PTREGS_OFF_ALU_IMM && x[1].delta == 8);
+	assert_true(x[2].insn == 8 && x[2].site == PTREGS_OFF_INSN && x[2].delta == 8);
 	/* no room for them: left to the full path */
-	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, 2, &cnt), 1);
-	assert_int_equal(cnt, 0);
+	q.rw.cap = 2;
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, &q.rw), 1);
+	assert_int_equal(q.rw.cnt, 0);
+	q.rw.cap = 4;
 	/* a register missing from the target */
 	*to_off_of(to_off, "si") = -1;
-	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, &q.rw), 1);
 	assert_int_equal(patches_to(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, &cnt),
 			 0);
 	assert_int_equal(cnt, 1);	/* both move by 8: one patch of the add */
 	/* ...but not when they move differently, one of them perhaps not at
 	 * all: the plan refuses, the quick path leaves it to the plan */
 	for (int stays = 0; stays < 2; stays++) {
-		union rewrite64 plan;
-
 		to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
 		*to_off_of(to_off, stays ? "di" : "si") = stays ? 112 : 112 + 8;
-		assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves),
-					      pkrs, to_off, &cnt), 1);
-		full_plan(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, to_off, &plan);
-		assert_int_equal(plan.rw.bad, 1);
-		assert_non_null(strstr(plan.rw.why, "move differently"));
+		refused(one_add_two_moves, ARRAY_LEN(one_add_two_moves), pkrs, to_off,
+			"move differently");
 	}
 	/* ...a read of several registers that stay among them */
 	to_offsets(swapped(), to_off, ARRAY_LEN(to_off));
-	{
-		union rewrite64 plan;
-
-		assert_int_equal(patches_with(stays_and_moves, ARRAY_LEN(stays_and_moves), swapped(),
-					      to_off, &cnt), 1);
-		full_plan(stays_and_moves, ARRAY_LEN(stays_and_moves), swapped(), to_off, &plan);
-		assert_int_equal(plan.rw.bad, 1);
-		assert_non_null(strstr(plan.rw.why, "move differently"));
-	}
+	refused(stays_and_moves, ARRAY_LEN(stays_and_moves), swapped(), to_off,
+		"move differently");
 	/* nothing moves: no patch, not even of delta 0 */
 	to_offsets(legacy, to_off, ARRAY_LEN(to_off));
 	assert_int_equal(patches_with(one_add_two_moves, ARRAY_LEN(one_add_two_moves), legacy,
@@ -404,20 +406,12 @@ static void quick_patches(void **state)
 	/* a probe read of a size not known here starts at di and may read
 	 * more: refused, whatever each register does */
 	to_offsets(swapped(), to_off, ARRAY_LEN(to_off));
-	{
-		union rewrite64 plan;
-
-		assert_int_equal(patches_with(unknown_size, ARRAY_LEN(unknown_size), swapped(),
-					      to_off, &cnt), 1);
-		full_plan(unknown_size, ARRAY_LEN(unknown_size), swapped(), to_off, &plan);
-		assert_int_equal(plan.rw.bad, 1);
-		assert_non_null(strstr(plan.rw.why, "size not known"));
-	}
+	refused(unknown_size, ARRAY_LEN(unknown_size), swapped(), to_off, "size not known");
 	to_offsets(pkrs, to_off, ARRAY_LEN(to_off));
 	assert_int_equal(patches_to(whole, ARRAY_LEN(whole), pkrs, NULL), 1);
 	assert_int_equal(patches_to(spilled, ARRAY_LEN(spilled), pkrs, NULL), 1);
 	p.insns = NULL;
-	assert_int_equal(pt_quick_patches(&p, legacy, to_off, q, ARRAY_LEN(q), &cnt), 1);
+	assert_int_equal(pt_quick_patches(&p, legacy, to_off, &q.rw), 1);
 }
 
 /*
